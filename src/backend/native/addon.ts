@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Conv/pool geometry as the addon takes it (NHWC, filters [fh, fw, inC, outC]). */
+export type ConvParams = [
+  batch: number, inH: number, inW: number, inC: number, outH: number, outW: number, outC: number,
+  fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, padTop: number,
+  padLeft: number,
+];
+
+/** The compiled addon (native/condense_native.c). Every call is synchronous and copy-free. */
+export interface NativeAddon {
+  info(): { version: string; blas: string };
+  /** Raw row-major `C = alpha op(A) op(B) + beta C` (cblas_sgemm semantics). */
+  sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array,
+    ldc: number): void;
+  batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number,
+    batchB: number, batch: number, M: number, N: number, K: number, transA: number,
+    transB: number): void;
+  biasAct(out: Float32Array, rows: number, n: number, bias: Float32Array | null, act: number,
+    alpha: number): void;
+  binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[],
+    out: Float32Array, outShape: number[]): void;
+  unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
+    post: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  gather(x: Float32Array | Int32Array, indices: Int32Array, out: Float32Array | Int32Array,
+    outer: number, axisDim: number, inner: number): number;
+  transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[],
+    perm: number[]): void;
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;
+  pool(x: Float32Array, y: Float32Array, p: ConvParams, isAvg: number): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: ConvParams): void;
+}
+
+/** Package root: this file lives in src/backend/native or dist/backend/native. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Where the addon is loaded from (`CONDENSE_NATIVE_ADDON` overrides). */
+export function addonPath(): string {
+  return process.env.CONDENSE_NATIVE_ADDON ?? join(PACKAGE_ROOT, 'build', 'Release', 'condense_native.node');
+}
+
+/** Where native/build.mjs records the outcome of the last build (`CONDENSE_NATIVE_STATUS` overrides). */
+export function buildStatusPath(): string {
+  return process.env.CONDENSE_NATIVE_STATUS ?? join(PACKAGE_ROOT, 'build', 'native-status.json');
+}
+
+interface BuildStatus {
+  ok?: boolean;
+  reason?: string;
+  blas?: string;
+}
+
+function readBuildStatus(): BuildStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(buildStatusPath(), 'utf8')) as BuildStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+let cached: NativeAddon | undefined;
+let loadError: Error | undefined;
+
+/** Loads the addon once; throws an Error saying why it is unavailable. */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (loadError) throw loadError;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    const status = readBuildStatus();
+    const why = status?.ok === false && status.reason
+      ? status.reason
+      : 'it was not built (run `node native/build.mjs`; needs a C compiler, python3 and make)';
+    loadError = new Error(`native addon missing at ${path}: ${why}`);
+    throw loadError;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = require(path) as NativeAddon;
+    return cached;
+  } catch (err) {
+    loadError = new Error(`native addon at ${path} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+    throw loadError;
+  }
+}
+
+/** Whether the native backend can load here, and which BLAS it uses; for `condense doctor`. */
+export function nativeBackendStatus(): { available: boolean; reason?: string; blas?: string } {
+  try {
+    const addon = loadAddon();
+    return { available: true, blas: addon.info().blas };
+  } catch (err) {
+    return { available: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}

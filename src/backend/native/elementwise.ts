@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs,
+} from './util.js';
+
+/** Binary op codes of the addon (enum order in native/kernels.h). */
+export const BINARY_OPS = {
+  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+} as const;
+
+/** Unary op codes of the addon (enum order in native/kernels.h). */
+export const UNARY_OPS = {
+  Relu: 0, Relu6: 1, Step: 2, Exp: 3, Log: 4, Sqrt: 5, Rsqrt: 6, Sigmoid: 7, Tanh: 8, Square: 9,
+  Neg: 10, Abs: 11, Reciprocal: 12, Softplus: 13, Elu: 14, LeakyRelu: 15, ClipByValue: 16,
+  Log1p: 17, Expm1: 18, Linear: 19,
+} as const;
+
+const MAX_RANK = 8;
+
+/** Broadcasting float32 binary op `op` on two tensors; undefined when it is not supported natively. */
+export function nativeBinary(backend: MathBackendCPU, op: number, a: TensorInfo,
+  b: TensorInfo): TensorInfo | undefined {
+  if (!allFloat32(a, b)) return undefined;
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const rank = outShape.length;
+  if (rank > MAX_RANK) return undefined;
+  const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const out = new Float32Array(sizeOf(outShape));
+  addon().binary(op, f32(backend, a), pad(a.shape), f32(backend, b), pad(b.shape), out, outShape);
+  return output(backend, outShape, out);
+}
+
+function binaryKernel(name: keyof typeof BINARY_OPS): KernelConfig {
+  const op = BINARY_OPS[name];
+  return nativeKernel(name, (args: KernelArgs) => {
+    const { a, b } = args.inputs;
+    return (a && b && nativeBinary(args.backend, op, a, b)) || cpuFallback(name, args);
+  });
+}
+
+/** Float32 unary op on a tensor, or undefined when not float32. */
+export function nativeUnary(backend: MathBackendCPU, op: number, x: TensorInfo, p0 = 0,
+  p1 = 0): TensorInfo | undefined {
+  if (x.dtype !== 'float32') return undefined;
+  const out = new Float32Array(sizeOf(x.shape));
+  addon().unary(op, f32(backend, x), out, p0, p1);
+  return output(backend, x.shape.slice(), out);
+}
+
+type UnaryName = Exclude<keyof typeof UNARY_OPS, 'Linear'>;
+
+function unaryKernel(name: UnaryName): KernelConfig {
+  const op = UNARY_OPS[name];
+  return nativeKernel(name, (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const attrs = args.attrs ?? {};
+    let p0 = 0;
+    let p1 = 0;
+    if (name === 'Step') p0 = Number(attrs.alpha ?? 0);
+    if (name === 'LeakyRelu') p0 = Number(attrs.alpha ?? 0.2);
+    if (name === 'ClipByValue') {
+      p0 = Number(attrs.clipValueMin);
+      p1 = Number(attrs.clipValueMax);
+    }
+    return (x && nativeUnary(args.backend, op, x, p0, p1)) || cpuFallback(name, args);
+  });
+}
+
+/** Kernel configs of the native elementwise ops (binary with broadcasting, and unary). */
+export function elementwiseKernels(): KernelConfig[] {
+  const binaries = (Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]).map(binaryKernel);
+  const unaries = (Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[])
+    .filter((n): n is UnaryName => n !== 'Linear')
+    .map(unaryKernel);
+  return [...binaries, ...unaries];
+}

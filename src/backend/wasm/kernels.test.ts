@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Prng } from '../../util/prng.js';
+import { registerWasmTrainingKernels } from '../wasm-kernels.js';
+
+type Inputs = Record<string, { shape: number[]; values: Float32Array | Int32Array; dtype: 'float32' | 'int32' }>;
+
+beforeAll(async () => {
+  tf.env().set('PROD', true);
+  registerWasmTrainingKernels();
+  registerWasmTrainingKernels(); // idempotent
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+function randomInput(prng: Prng, shape: number[]): Inputs[string] {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = prng.next() * 2 - 1;
+  return { shape, values, dtype: 'float32' };
+}
+
+/** Runs one kernel on a backend; returns its output's shape and values. */
+async function run(backend: string, kernel: string, inputs: Inputs, attrs: tf.NamedAttrMap) {
+  await tf.setBackend(backend);
+  const out = tf.tidy(() => {
+    const ts: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.dtype);
+    return tf.engine().runKernel(kernel, ts, attrs) as tf.Tensor;
+  });
+  const result = { shape: out.shape, values: out.dataSync().slice() };
+  out.dispose();
+  return result;
+}
+
+/** Runs a kernel on cpu and wasm and checks they agree to float32 tolerance (and wasm leaks nothing). */
+async function agree(kernel: string, inputs: Inputs, attrs: tf.NamedAttrMap, reference?: { shape: number[]; values: ArrayLike<number> }) {
+  const want = reference ?? (await run('cpu', kernel, inputs, attrs));
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const got = await run('wasm', kernel, inputs, attrs);
+  await run('wasm', kernel, inputs, attrs);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(got.shape).toEqual(want.shape);
+  let scale = 1;
+  for (let i = 0; i < want.values.length; i++) scale = Math.max(scale, Math.abs(want.values[i] as number));
+  for (let i = 0; i < want.values.length; i++) {
+    const diff = Math.abs((got.values[i] as number) - (want.values[i] as number));
+    if (diff > 1e-4 * scale) expect.fail(`${kernel}: element ${i}: wasm ${got.values[i]} vs cpu ${want.values[i]}`);
+  }
+}
+
+function outSize(inSize: number, k: number, s: number, d: number, pad: 'same' | 'valid'): number {
+  const eff = (k - 1) * d + 1;
+  return pad === 'same' ? Math.ceil(inSize / s) : Math.ceil((inSize - eff + 1) / s);
+}
+
+const convCases: Array<[number, number, number, number, number, number, 'same' | 'valid', number]> = [
+  // batch, H, W, Cin, Cout-or-multiplier, kernel, pad, stride
+  [1, 7, 7, 1, 3, 3, 'same', 1],
+  [3, 8, 6, 2, 4, 3, 'valid', 1],
+  [1, 9, 9, 3, 2, 5, 'same', 2],
+  [3, 10, 7, 4, 1, 2, 'valid', 2],
+  [2, 6, 6, 5, 2, 1, 'same', 2],
+  [3, 11, 11, 1, 6, 5, 'same', 1],
+];
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  const prng = new Prng(1);
+  it.each(convCases)('n=%i %ix%i cin=%i cout=%i k=%i %s s=%i', async (n, h, w, cin, cout, k, pad, s) => {
+    const oh = outSize(h, k, s, 1, pad);
+    const ow = outSize(w, k, s, 1, pad);
+    const inputs = { x: randomInput(prng, [n, h, w, cin]), dy: randomInput(prng, [n, oh, ow, cout]) };
+    await agree('Conv2DBackpropFilter', inputs, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [k, k, cin, cout] });
+  });
+
+  it('handles explicit padding', async () => {
+    const inputs = { x: randomInput(prng, [2, 8, 8, 3]), dy: randomInput(prng, [2, 5, 5, 4]) };
+    const pad = [[0, 0], [1, 2], [2, 1], [0, 0]] as unknown as tf.NamedAttrMap[string];
+    await agree('Conv2DBackpropFilter', inputs, { strides: 2, pad, dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] });
+  });
+
+  it('handles NCHW (checked against cpu on the NHWC transpose: cpu fails on NCHW)', async () => {
+    const x = randomInput(prng, [2, 7, 6, 3]);
+    const dy = randomInput(prng, [2, 7, 6, 4]);
+    const attrs = { strides: 1, pad: 'same', filterShape: [3, 3, 3, 4] };
+    const ref = await run('cpu', 'Conv2DBackpropFilter', { x, dy }, { ...attrs, dataFormat: 'NHWC' });
+    await tf.setBackend('cpu');
+    const nchw = (t: Inputs[string]): Inputs[string] => {
+      const shape = [t.shape[0], t.shape[3], t.shape[1], t.shape[2]] as number[];
+      const values = tf.tidy(() => tf.transpose(tf.tensor(t.values, t.shape), [0, 3, 1, 2]).dataSync() as Float32Array);
+      return { shape, values, dtype: 'float32' };
+    };
+    await agree('Conv2DBackpropFilter', { x: nchw(x), dy: nchw(dy) }, { ...attrs, dataFormat: 'NCHW' }, ref);
+  });
+});
+
+/** Inserts zeros into a depthwise filter so that a dilation-1 filter behaves like `d`-dilated `f`. */
+function dilateFilter(f: Inputs[string], d: number): Inputs[string] {
+  const [kh, kw, c, m] = f.shape as [number, number, number, number];
+  const eh = (kh - 1) * d + 1;
+  const ew = (kw - 1) * d + 1;
+  const values = new Float32Array(eh * ew * c * m);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++)
+      for (let q = 0; q < c * m; q++) values[((i * d) * ew + j * d) * c * m + q] = f.values[(i * kw + j) * c * m + q] as number;
+  return { shape: [eh, ew, c, m], values, dtype: 'float32' };
+}
+
+// The cpu backend's depthwise backprop kernels ignore dilations (in tfjs 4.22), so dilation 2 is
+// checked against the cpu result at dilation 1 for the equivalent zero-stuffed filter.
+const depthwiseCases = convCases.flatMap(([n, h, w, c, m, k, pad, s]) =>
+  s === 1 ? [[n, h, w, c, m, k, pad, s, 1], [n, h, w, c, m, k, pad, s, 2]] : [[n, h, w, c, m, k, pad, s, 1]],
+) as Array<[number, number, number, number, number, number, 'same' | 'valid', number, number]>;
+
+describe('DepthwiseConv2dNativeBackpropInput on wasm', () => {
+  const prng = new Prng(2);
+  it.each(depthwiseCases)('n=%i %ix%i c=%i mult=%i k=%i %s s=%i d=%i', async (n, h, w, c, m, k, pad, s, d) => {
+    const oh = outSize(h, k, s, d, pad);
+    const ow = outSize(w, k, s, d, pad);
+    const inputs = { dy: randomInput(prng, [n, oh, ow, c * m]), filter: randomInput(prng, [k, k, c, m]) };
+    const attrs = { strides: [s, s], dilations: [d, d], pad, inputShape: [n, h, w, c] };
+    const ref = d === 1 ? undefined
+      : await run('cpu', 'DepthwiseConv2dNativeBackpropInput', { ...inputs, filter: dilateFilter(inputs.filter, d) }, { ...attrs, dilations: [1, 1] });
+    await agree('DepthwiseConv2dNativeBackpropInput', inputs, attrs, ref);
+  });
+});
+
+describe('DepthwiseConv2dNativeBackpropFilter on wasm', () => {
+  const prng = new Prng(3);
+  it.each(depthwiseCases)('n=%i %ix%i c=%i mult=%i k=%i %s s=%i d=%i', async (n, h, w, c, m, k, pad, s, d) => {
+    const oh = outSize(h, k, s, d, pad);
+    const ow = outSize(w, k, s, d, pad);
+    const inputs = { x: randomInput(prng, [n, h, w, c]), dy: randomInput(prng, [n, oh, ow, c * m]) };
+    const attrs = { strides: [s, s], dilations: [d, d], pad, filterShape: [k, k, c, m] };
+    let ref: { shape: number[]; values: ArrayLike<number> } | undefined;
+    if (d !== 1) {
+      const ek = (k - 1) * d + 1;
+      const full = await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', inputs, { ...attrs, dilations: [1, 1], filterShape: [ek, ek, c, m] });
+      const values = new Float32Array(k * k * c * m);
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < k; j++)
+          for (let q = 0; q < c * m; q++) values[(i * k + j) * c * m + q] = full.values[((i * d) * ek + j * d) * c * m + q] as number;
+      ref = { shape: [k, k, c, m], values };
+    }
+    await agree('DepthwiseConv2dNativeBackpropFilter', inputs, attrs, ref);
+  });
+});
+
+describe('UnsortedSegmentSum on wasm', () => {
+  const prng = new Prng(4);
+  it.each([
+    [[7], [7, 5], 4],
+    [[1], [1, 3], 2],
+    [[12], [12, 2, 3], 9],
+    [[3, 4], [3, 4, 6], 5],
+    [[10], [10], 3],
+  ])('ids %j x %j segments=%i', async (idShape, xShape, numSegments) => {
+    const rows = idShape.reduce((a, b) => a * b, 1);
+    const ids = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) ids[i] = prng.int(numSegments + 1) - (i % 5 === 4 ? 1 : 0); // some out of range
+    const x = randomInput(prng, xShape);
+    const inputs: Inputs = { x, segmentIds: { shape: idShape, values: ids, dtype: 'int32' } };
+    // The cpu kernel only handles 1-D segment ids; the reference flattens them (and x's leading dims).
+    const flat: Inputs = {
+      x: { ...x, shape: [rows, ...xShape.slice(idShape.length)] },
+      segmentIds: { shape: [rows], values: ids, dtype: 'int32' },
+    };
+    const ref = await run('cpu', 'UnsortedSegmentSum', flat, { numSegments });
+    await agree('UnsortedSegmentSum', inputs, { numSegments }, ref);
+  });
+});

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import { gzipSync } from 'node:zlib';
+import { crossEntropy } from '../compress/distill.js';
+import type { Split } from '../data/types.js';
+import type { Dataset } from '../data/types.js';
+import type { ModelState } from '../stages/types.js';
+import { countCorrect, makeBatch } from './batches.js';
+import { modelFiles } from './io.js';
+import { keyedWeights, prunableWeights } from './weights.js';
+
+/** Accuracy and mean cross-entropy of the model on a split, in batches of `batchSize` (default 512). */
+export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Dataset, batchSize = 512): { accuracy: number; loss: number } {
+  let correct = 0;
+  let lossSum = 0;
+  for (let start = 0; start < split.count; start += batchSize) {
+    const end = Math.min(split.count, start + batchSize);
+    const batch = makeBatch(split, data.inputShape, data.numClasses, null, start, end);
+    const probs = model.predict(batch.xs) as tf.Tensor;
+    const loss = crossEntropy(batch.ys, probs);
+    lossSum += loss.dataSync()[0]! * (end - start);
+    correct += countCorrect(probs, batch.labels);
+    tf.dispose([batch.xs, batch.ys, probs, loss]);
+  }
+  return { accuracy: correct / split.count, loss: lossSum / split.count };
+}
+
+/** Parameter counts: all weights, nonzero ones, and the zero fraction of prunable weights. */
+export function parameterStats(model: tf.LayersModel): { params: number; nonzeroParams: number; sparsity: number } {
+  let params = 0;
+  let nonzero = 0;
+  for (const w of keyedWeights(model)) {
+    const values = w.variable.read().dataSync();
+    params += values.length;
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonzero++;
+  }
+  let prunable = 0;
+  let zeros = 0;
+  for (const w of prunableWeights(model)) {
+    const values = w.variable.read().dataSync();
+    prunable += values.length;
+    for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
+  }
+  return { params, nonzeroParams: nonzero, sparsity: prunable ? zeros / prunable : 0 };
+}
+
+/** Bytes of the model as exported (model.json + shards), and gzipped file by file. */
+export async function sizeStats(state: ModelState): Promise<{ sizeBytes: number; gzipBytes: number }> {
+  const files = await modelFiles(state.model, state.quantization);
+  let sizeBytes = 0;
+  let gzipBytes = 0;
+  for (const bytes of files.values()) {
+    sizeBytes += bytes.length;
+    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { sizeBytes, gzipBytes };
+}
+
+/** Median wall time of one prediction at batch size 1, in milliseconds, over `runs` (default 50). */
+export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): number {
+  const one = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, 1);
+  const times: number[] = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const t0 = performance.now();
+    const out = model.predict(one.xs) as tf.Tensor;
+    out.dataSync();
+    const dt = performance.now() - t0;
+    out.dispose();
+    if (i >= 5) times.push(dt);
+  }
+  tf.dispose([one.xs, one.ys]);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}

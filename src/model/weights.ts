@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** A layer's weight with its stable key `layer/weight` (e.g. `dense1/kernel`). */
+export interface KeyedWeight {
+  key: string;
+  layer: tf.layers.Layer;
+  variable: tf.LayerVariable;
+}
+
+/** The stable key of a weight: its layer's name and the weight's own short name. */
+export function weightKey(layer: tf.layers.Layer, variable: tf.LayerVariable): string {
+  const short = variable.originalName.split('/').pop() ?? variable.originalName;
+  return `${layer.name}/${short}`;
+}
+
+/** Every weight of the model, in layer order. */
+export function keyedWeights(model: tf.LayersModel): KeyedWeight[] {
+  const out: KeyedWeight[] = [];
+  for (const layer of model.layers) {
+    for (const variable of layer.weights) out.push({ key: weightKey(layer, variable), layer, variable });
+  }
+  return out;
+}
+
+/** Prunable weights: float weights of rank ≥ 2 (kernels, embeddings); biases and norms are not. */
+export function prunableWeights(model: tf.LayersModel): KeyedWeight[] {
+  return keyedWeights(model).filter((w) => w.variable.shape.length >= 2 && w.variable.dtype === 'float32');
+}
+
+/** The current values of a weight as a fresh Float32Array. */
+export function readWeight(w: KeyedWeight): Float32Array {
+  return w.variable.read().dataSync() as Float32Array;
+}
+
+/** Multiplies each masked weight by its mask, in place. */
+export function applyMasks(model: tf.LayersModel, masks: Map<string, Float32Array>): void {
+  if (masks.size === 0) return;
+  for (const w of keyedWeights(model)) {
+    const mask = masks.get(w.key);
+    if (!mask) continue;
+    tf.tidy(() => {
+      w.variable.write(tf.mul(w.variable.read(), tf.tensor(mask, w.variable.shape as number[])));
+    });
+  }
+}
+
+/** Keeps layer selection rules in one place: exact name, `re:<regex>`, `type:<ClassName>`. */
+export function selectorMatches(selector: string, layer: tf.layers.Layer): boolean {
+  if (selector.startsWith('re:')) return new RegExp(selector.slice(3)).test(layer.name);
+  if (selector.startsWith('type:')) return layer.getClassName() === selector.slice(5);
+  return layer.name === selector;
+}
+
+/**
+ * Layers picked by include/exclude selectors (include empty = all layers). A selector that
+ * matches no layer is an error: it is almost always a typo.
+ */
+export function selectLayers(model: tf.LayersModel, include: string[], exclude: string[]): tf.layers.Layer[] {
+  const unmatched = [...include, ...exclude].filter((s) => !model.layers.some((l) => selectorMatches(s, l)));
+  if (unmatched.length) {
+    const names = model.layers.map((l) => `${l.name} (${l.getClassName()})`).join(', ');
+    throw new SelectorError(unmatched, names);
+  }
+  return model.layers.filter(
+    (l) => (include.length === 0 || include.some((s) => selectorMatches(s, l))) && !exclude.some((s) => selectorMatches(s, l)),
+  );
+}
+
+/** A layer selector that matched nothing; lists the layers there are. */
+export class SelectorError extends Error {
+  readonly selectors: string[];
+  constructor(selectors: string[], layers: string) {
+    super(`selector${selectors.length > 1 ? 's' : ''} ${selectors.map((s) => `"${s}"`).join(', ')} matched no layer; layers: ${layers}`);
+    this.selectors = selectors;
+  }
+}
+
+/** Replaces a weight's values, in place. */
+export function writeWeight(w: KeyedWeight, values: Float32Array): void {
+  tf.tidy(() => {
+    w.variable.write(tf.tensor(values, w.variable.shape as number[]));
+  });
+}

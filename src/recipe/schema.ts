@@ -1,0 +1,80 @@
+import { BACKEND_NAMES } from '../backend/select.js';
+import type { StageRegistry } from '../stages/registry.js';
+import type { JsonSchema } from '../stages/types.js';
+import { DATASET_SCHEMAS } from '../data/index.js';
+
+/** The schema's `$id`; its version moves with the recipe language version. */
+export const RECIPE_SCHEMA_ID = 'https://condense.dev/schemas/recipe-v1.schema.json';
+
+const gate: JsonSchema = {
+  type: 'object',
+  description: 'Bounds on one final metric.',
+  properties: {
+    min: { type: 'number', description: 'The metric must be at least this.' },
+    max: { type: 'number', description: 'The metric must be at most this.' },
+  },
+  additionalProperties: false,
+};
+
+/** Schema of `model`: exactly one of `builtin` and `path`. */
+export const MODEL_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'The model to compress: a builtin architecture or a TF.js LayersModel on disk.',
+  properties: {
+    builtin: { enum: ['mlp', 'lenet5'], description: 'Builtin architecture: mlp (dense layers) or lenet5 (conv net).' },
+    hidden: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1, maximum: 65536 },
+      minItems: 1,
+      maxItems: 16,
+      description: 'Hidden layer sizes of mlp (default [300, 100]).',
+    },
+    path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
+  },
+  additionalProperties: false,
+};
+
+/** Builds the whole recipe schema from the registered stage types. */
+export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: RECIPE_SCHEMA_ID,
+    title: 'condense recipe, version 1',
+    description: 'A staged compression of a TensorFlow.js model. See RECIPE.md.',
+    type: 'object',
+    properties: {
+      $schema: { type: 'string', description: 'Schema reference for editors; ignored by condense.' },
+      version: { const: 1, description: 'Recipe language version. Only 1 exists.' },
+      name: { type: 'string', pattern: '^[a-z0-9._-]+$', maxLength: 128, description: 'Names the run; [a-z0-9._-]+.' },
+      description: { type: 'string', description: 'What the recipe does, for people.' },
+      extends: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Presets (recipes/<name>.yaml) or relative paths merged under this recipe.',
+      },
+      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42, description: 'One seed drives init, shuffling and sampling (default 42).' },
+      backend: { enum: [...BACKEND_NAMES], default: 'auto', description: 'Compute backend; auto picks the fastest that loads.' },
+      vars: {
+        type: 'object',
+        description: 'Values referenced as ${vars.NAME}; settable with --set vars.NAME=VALUE.',
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      },
+      data: {
+        type: 'object',
+        description: 'The dataset and its held-out split.',
+        discriminator: { propertyName: 'dataset' },
+        required: ['dataset'],
+        oneOf: DATASET_SCHEMAS,
+      },
+      model: MODEL_SCHEMA,
+      stages: { type: 'array', minItems: 1, items: registry.stageSchema(), description: 'Stages, run in order.' },
+      gates: {
+        type: 'object',
+        description: 'Quality gates on final metrics; an unmet gate exits 3.',
+        additionalProperties: gate,
+      },
+    },
+    required: ['version', 'name', 'data', 'model', 'stages'],
+    additionalProperties: false,
+  };
+}

@@ -1,0 +1,49 @@
+import type { RecipeProblem } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { locate } from './source.js';
+import type { RecipeSource } from './source.js';
+import type { Recipe } from './types.js';
+
+/** Metrics a gate may name: those in RECIPE.md's report keys. */
+export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+
+/**
+ * Checks the schema cannot express: unique stage names, teacher references to earlier stages,
+ * `model` naming exactly one of builtin/path, gates on known metrics.
+ */
+export function semanticProblems(recipe: Recipe, source: RecipeSource): RecipeProblem[] {
+  const problems: RecipeProblem[] = [];
+  const add = (path: Array<string | number>, message: string, keyword: string, hint?: string, key = false) =>
+    problems.push({ file: source.file, ...locate(source, path, { key }), path: '/' + path.join('/'), message, keyword, ...(hint ? { hint } : {}) });
+  const seen = new Map<string, number>();
+  recipe.stages.forEach((stage, i) => {
+    const first = seen.get(stage.name);
+    if (first !== undefined) {
+      add(['stages', i, 'name'], `duplicate stage name "${stage.name}" (also stage ${first + 1})`, 'duplicate-stage',
+        'give each stage a unique `name`');
+    } else {
+      seen.set(stage.name, i);
+    }
+    const teacher = stage.teacher;
+    if (stage.type === 'distill' && typeof teacher === 'string' && teacher.startsWith('stage:')) {
+      const ref = teacher.slice('stage:'.length);
+      const earlier = recipe.stages.slice(0, i).map((s) => s.name);
+      if (!earlier.includes(ref)) {
+        add(['stages', i, 'teacher'], `teacher "${teacher}" names no earlier stage`, 'stage-reference',
+          didYouMean(ref, earlier) ?? (earlier.length ? `earlier stages: ${earlier.join(', ')}` : 'the teacher stage must come before this one'));
+      }
+    }
+  });
+  const m = recipe.model;
+  if ((m.builtin === undefined) === (m.path === undefined)) {
+    add(['model'], 'model needs exactly one of "builtin" and "path"', 'model', 'e.g. builtin: mlp, or path: ./model/model.json');
+  } else if (m.hidden !== undefined && m.builtin !== 'mlp') {
+    add(['model', 'hidden'], '"hidden" applies only to builtin: mlp', 'model', undefined, true);
+  }
+  for (const name of Object.keys(recipe.gates ?? {})) {
+    if (!GATE_METRICS.includes(name)) {
+      add(['gates', name], `gate on unknown metric "${name}"`, 'gate', didYouMean(name, GATE_METRICS) ?? `metrics: ${GATE_METRICS.join(', ')}`, true);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,43 @@
+import { latencyMs, sizeStats } from '../../model/evaluate.js';
+import type { StageDefinition, StageResult } from '../types.js';
+
+/** Metrics an `evaluate` stage can measure beyond those every stage reports. */
+export const EVALUATE_METRICS = ['sizeBytes', 'gzipBytes', 'latencyMs'] as const;
+
+/** Fields of an `evaluate` stage. */
+export interface EvaluateParams {
+  /** Which of {@link EVALUATE_METRICS} to measure (default all). */
+  metrics: Array<(typeof EVALUATE_METRICS)[number]>;
+  /** Predictions timed for latencyMs (default 50). */
+  latencyRuns: number;
+}
+
+/**
+ * `evaluate`: measures the current model. Accuracy, loss and parameter counts are measured by
+ * the runner after every stage; this adds exported size, gzipped size and batch-1 latency.
+ */
+export const evaluateStage: StageDefinition<EvaluateParams> = {
+  type: 'evaluate',
+  description: 'Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency.',
+  properties: {
+    metrics: {
+      type: 'array',
+      items: { enum: [...EVALUATE_METRICS] },
+      uniqueItems: true,
+      default: [...EVALUATE_METRICS],
+      description: 'Extra metrics to measure (default all); accuracy, loss and params are always measured.',
+    },
+    latencyRuns: { type: 'integer', minimum: 1, maximum: 10000, default: 50, description: 'Batch-1 predictions timed for latencyMs (median; default 50).' },
+  },
+  async run(ctx): Promise<StageResult> {
+    const wanted = new Set(ctx.params.metrics);
+    const metrics: Record<string, number> = {};
+    if (wanted.has('sizeBytes') || wanted.has('gzipBytes')) {
+      const size = await sizeStats(ctx.input);
+      if (wanted.has('sizeBytes')) metrics.sizeBytes = size.sizeBytes;
+      if (wanted.has('gzipBytes')) metrics.gzipBytes = size.gzipBytes;
+    }
+    if (wanted.has('latencyMs')) metrics.latencyMs = latencyMs(ctx.input.model, ctx.data, ctx.params.latencyRuns);
+    return { state: ctx.input, metrics };
+  },
+};

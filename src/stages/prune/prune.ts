@@ -1,0 +1,97 @@
+import type * as tf from '@tensorflow/tfjs';
+import { combineMasks, magnitudeMasks } from '../../compress/masks.js';
+import type { PruneScope } from '../../compress/masks.js';
+import { polynomialSparsity } from '../../compress/schedule.js';
+import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
+import type { TrainingParams } from '../train/train.js';
+import type { StageDefinition, StageResult } from '../types.js';
+
+/** A pruning schedule: all at once, or gradually while training (Zhu & Gupta). */
+export type PruneSchedule =
+  | { kind: 'oneShot' }
+  | { kind: 'polynomial'; epochs: number; power: number; initialSparsity: number; updateEvery?: number };
+
+/** Fields of a `prune` stage. */
+export interface PruneParams extends Omit<TrainingParams, 'epochs'> {
+  method: 'magnitude';
+  /** Fraction of the selected weights to zero, in [0, 1). */
+  sparsity: number;
+  scope: PruneScope;
+  schedule: PruneSchedule;
+  include: string[];
+  exclude: string[];
+}
+
+const selectorList = (what: string) => ({
+  type: 'array',
+  items: { type: 'string', minLength: 1 },
+  default: [],
+  description: `Layers to ${what}: exact name, "re:<regex>" or "type:<ClassName>"; a selector matching no layer is an error.`,
+});
+
+const { epochs: _epochs, ...rest } = trainingProperties;
+
+/** The weights of the selected layers that pruning may zero (kernels; never biases). */
+export function prunableSelection(model: tf.LayersModel, include: string[], exclude: string[]) {
+  const layers = new Set(selectLayers(model, include, exclude));
+  return prunableWeights(model).filter((w) => layers.has(w.layer));
+}
+
+/** `prune`: magnitude pruning, one-shot or gradual while training. */
+export const pruneStage: StageDefinition<PruneParams> = {
+  type: 'prune',
+  description: 'Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while training.',
+  properties: {
+    method: { enum: ['magnitude'], default: 'magnitude', description: 'Pruning criterion: magnitude (|w|).' },
+    sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero.' },
+    scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer.' },
+    schedule: {
+      type: 'object',
+      description: 'oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).',
+      properties: {
+        kind: { enum: ['oneShot', 'polynomial'], description: 'Schedule kind.' },
+        epochs: { type: 'integer', minimum: 1, maximum: 10000, default: 2, description: 'Training epochs over which sparsity rises (polynomial; default 2).' },
+        power: { type: 'number', minimum: 1, maximum: 10, default: 3, description: 'Exponent of the polynomial (default 3).' },
+        initialSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Sparsity at the first step (default 0).' },
+        updateEvery: { type: 'integer', minimum: 1, description: 'Steps between mask updates (default: a tenth of an epoch).' },
+      },
+      required: ['kind'],
+      additionalProperties: false,
+      default: { kind: 'oneShot' },
+    },
+    include: selectorList('prune'),
+    exclude: selectorList('leave dense'),
+    ...rest,
+  },
+  required: ['sparsity'],
+  async run(ctx): Promise<StageResult> {
+    const p = ctx.params;
+    const { model } = ctx.input;
+    const selected = prunableSelection(model, p.include, p.exclude);
+    if (selected.length === 0) throw new Error('the selected layers have no prunable weights (kernels of rank ≥ 2)');
+    const masks = new Map(ctx.input.masks);
+    let current = 0;
+    const pruneTo = (sparsity: number) => {
+      current = sparsity;
+      const fresh = magnitudeMasks(selected.map((w) => ({ key: w.key, values: readWeight(w) })), sparsity, p.scope);
+      for (const [key, mask] of fresh) masks.set(key, combineMasks(ctx.input.masks.get(key), mask));
+      applyMasks(model, masks);
+    };
+    let history: Array<Record<string, number>> = [];
+    if (p.schedule.kind === 'polynomial') {
+      const s = p.schedule;
+      const steps = Math.ceil(ctx.data.train.count / p.batchSize);
+      const every = s.updateEvery ?? Math.max(1, Math.floor(steps / 10));
+      history = await trainWith({ ...ctx, params: { ...p, epochs: s.epochs } }, {
+        beforeStep: (step, total) => {
+          if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, p.sparsity, s.power));
+        },
+        afterStep: () => applyMasks(model, masks),
+        extra: () => ({ sparsity: current }),
+      });
+    }
+    pruneTo(p.sparsity);
+    return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
+  },
+};

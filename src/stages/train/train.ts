@@ -1,0 +1,76 @@
+import { fit } from '../../model/fit.js';
+import type { FitOptions, OptimizerSpec } from '../../model/fit.js';
+import type { JsonSchema, StageContext, StageDefinition, StageResult } from '../types.js';
+
+/** Fields every training stage takes (train, finetune, prune with a gradual schedule, distill). */
+export interface TrainingParams {
+  /** Passes over the training split (default 1). */
+  epochs: number;
+  /** Examples per optimizer step (default 128). */
+  batchSize: number;
+  optimizer: OptimizerSpec;
+}
+
+/** Schema of {@link TrainingParams}, shared by the training stages. */
+export const trainingProperties: Record<string, JsonSchema> = {
+  epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training split (default 1).' },
+  batchSize: { type: 'integer', minimum: 1, maximum: 1048576, default: 128, description: 'Examples per optimizer step (default 128).' },
+  optimizer: {
+    type: 'object',
+    description: 'Optimizer (default adam, learningRate 0.001).',
+    properties: {
+      name: { enum: ['adam', 'sgd', 'rmsprop', 'momentum'], default: 'adam', description: 'Optimizer name (default adam).' },
+      learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.001, description: 'Step size (default 0.001).' },
+    },
+    additionalProperties: false,
+    default: { name: 'adam', learningRate: 0.001 },
+  },
+};
+
+/**
+ * Runs the training loop on the context's model with the stage's fields, reporting progress.
+ * `afterStep` runs after every optimizer step (finetune re-applies its masks there).
+ */
+export async function trainWith(
+  ctx: StageContext<TrainingParams>,
+  hooks: {
+    afterStep?: () => void;
+    beforeStep?: (step: number, total: number) => void;
+    loss?: FitOptions['loss'];
+    extra?: () => Record<string, number>;
+  } = {},
+): Promise<Array<Record<string, number>>> {
+  const { epochs, batchSize, optimizer } = ctx.params;
+  const history = await fit({
+    model: ctx.input.model,
+    data: ctx.data,
+    epochs,
+    batchSize,
+    optimizer,
+    seed: ctx.seed,
+    signal: ctx.signal,
+    afterStep: hooks.afterStep,
+    beforeStep: hooks.beforeStep,
+    loss: hooks.loss,
+    onProgress: (p) => ctx.progress({ epochs, ...p, ...hooks.extra?.() }),
+  });
+  return history.map((h) => ({ epoch: h.epoch, trainLoss: h.loss, trainAccuracy: h.accuracy, ...hooks.extra?.() }));
+}
+
+/** Last epoch's training loss and accuracy as metrics. */
+export function trainingMetrics(history: Array<Record<string, number>>): Record<string, number> {
+  const last = history[history.length - 1];
+  return last ? { trainLoss: last.trainLoss!, trainAccuracy: last.trainAccuracy! } : {};
+}
+
+/** `train`: trains every weight of the current model; pruning masks are released. */
+export const trainStage: StageDefinition<TrainingParams> = {
+  type: 'train',
+  description: 'Trains the current model (all weights; earlier pruning masks are released).',
+  properties: trainingProperties,
+  async run(ctx): Promise<StageResult> {
+    const history = await trainWith(ctx);
+    // Trained weights are off any quantization grid and may regrow pruned entries.
+    return { state: { model: ctx.input.model, masks: new Map(), quantization: new Map() }, metrics: trainingMetrics(history), history };
+  },
+};
