@@ -30,10 +30,11 @@ export function chooseQuantization(values: Float32Array, dtype: QuantizationDtyp
   const qmax = QUANT_MAX[dtype];
   // A constant tensor: any positive scale decodes q=0 back to `lo` exactly.
   if (hi === lo) return { dtype, min: Math.fround(lo), scale: 1 };
-  const scale = (hi - lo) / qmax;
-  let min = lo;
-  if (lo <= 0 && hi >= 0) min = -Math.round(-lo / scale) * scale;
-  return { dtype, min: Math.fround(min), scale: Math.fround(scale) };
+  const scale = Math.fround((hi - lo) / qmax);
+  // The loader decodes q * scale + min in double precision; with min exactly -zp * scale (a
+  // product of a float32 and a 16-bit integer, exact in a double) the zero point decodes to 0.0.
+  const min = lo <= 0 && hi >= 0 ? -Math.round(-lo / scale) * scale : lo;
+  return { dtype, min, scale };
 }
 
 /** Encodes values per the spec: uint8/uint16 codes, or float16 bit patterns. */

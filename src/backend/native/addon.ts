@@ -66,29 +66,31 @@ function readBuildStatus(): BuildStatus | undefined {
   }
 }
 
-let cached: NativeAddon | undefined;
-let loadError: Error | undefined;
+const loaded = new Map<string, NativeAddon>();
 
-/** Loads the addon once; throws an Error saying why it is unavailable. */
+/**
+ * Loads the addon (once per path); throws an Error saying why it is unavailable — the reason
+ * recorded by native/build.mjs when the build failed.
+ */
 export function loadAddon(): NativeAddon {
-  if (cached) return cached;
-  if (loadError) throw loadError;
   const path = addonPath();
+  const hit = loaded.get(path);
+  if (hit) return hit;
   if (!existsSync(path)) {
     const status = readBuildStatus();
     const why = status?.ok === false && status.reason
       ? status.reason
       : 'it was not built (run `node native/build.mjs`; needs a C compiler, python3 and make)';
-    loadError = new Error(`native addon missing at ${path}: ${why}`);
-    throw loadError;
+    throw new Error(`native addon missing at ${path}: ${why}`);
   }
   try {
     const require = createRequire(import.meta.url);
-    cached = require(path) as NativeAddon;
-    return cached;
+    // a plain copy of the exports, so callers (tests, profilers) may wrap its functions
+    const addon = { ...(require(path) as NativeAddon) };
+    loaded.set(path, addon);
+    return addon;
   } catch (err) {
-    loadError = new Error(`native addon at ${path} failed to load: ${err instanceof Error ? err.message : String(err)}`);
-    throw loadError;
+    throw new Error(`native addon at ${path} failed to load: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

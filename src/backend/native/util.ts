@@ -15,8 +15,9 @@ export type NativeKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
 /** The loaded addon (the backend is only registered once it loaded). */
 export function addon(): NativeAddon {
-  return loadAddon();
+  return (current ??= loadAddon());
 }
+let current: NativeAddon | undefined;
 
 /** The values of a float32 tensor, as the backend stores them (no copy). */
 export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array {

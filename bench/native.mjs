@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+// Benchmarks the native backend against wasm and cpu (one run, side by side):
+//   - MLP 784-300-100-10 (relu, relu, softmax), Adam, batch 128: time for one epoch of 4096 examples
+//   - LeNet-5 (conv 6@5x5 same relu, maxpool 2, conv 16@5x5 relu, maxpool 2, dense 120-84-10), Adam,
+//     batch 128: time per example, extrapolated to a 4096-example epoch where fewer were run
+//   - matmul GFLOP/s at TF.js level (tf.matMul + dataSync) and, for native, the direct BLAS call
+// and profiles the kernels of an MLP and a LeNet-5 epoch (top kernels by time).
+// Data is random (seeded): timings do not depend on the values.
+//
+// Usage: npm run build && node bench/native.mjs [--quick] [--backends native,wasm,cpu] [--no-profile]
+// Writes bench/results/native.json and bench/profiles/{native,cpu}-{mlp,lenet}.json + summary.md.
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { loadBackend } from '../dist/backend/select.js';
+import { loadAddon } from '../dist/backend/native/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const backends = (args.find((a) => a.startsWith('--backends='))?.split('=')[1] ?? 'native,wasm,cpu').split(',');
+const doProfile = !args.includes('--no-profile');
+const EPOCH = 4096;
+const BATCH = 128;
+// examples actually run per backend (the rest is extrapolated, and labelled so)
+const MLP_N = { native: 4096, wasm: 4096, cpu: quick ? 512 : 1024 };
+const LENET_N = { native: quick ? 1024 : 4096, wasm: quick ? 256 : 512, cpu: quick ? 128 : 256 };
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const randArray = (r, n, s = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * s);
+
+function data(n, shape, seed) {
+  const r = rng(seed);
+  const x = tf.tensor(randArray(r, n * shape.reduce((a, b) => a * b, 1)), [n, ...shape]);
+  const y = tf.oneHot(tf.tensor(Array.from({ length: n }, () => Math.floor(r() * 10)), [n], 'int32'), 10);
+  return { x, y };
+}
+
+function mlp() {
+  return tf.sequential({ layers: [
+    tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu' }),
+    tf.layers.dense({ units: 100, activation: 'relu' }),
+    tf.layers.dense({ units: 10, activation: 'softmax' }),
+  ] });
+}
+
+function lenet() {
+  return tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 120, activation: 'relu' }),
+    tf.layers.dense({ units: 84, activation: 'relu' }),
+    tf.layers.dense({ units: 10, activation: 'softmax' }),
+  ] });
+}
+
+/** Trains `n` examples (one epoch) after a one-batch warm-up; returns seconds and seconds/example. */
+async function timeEpoch(makeModel, inputShape, n) {
+  const model = makeModel();
+  const r = rng(1);
+  model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, 0.1), w.shape)));
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const { x, y } = data(n, inputShape, 2);
+  await model.fit(x.slice(0, BATCH), y.slice(0, BATCH), { epochs: 1, batchSize: BATCH, verbose: 0 });
+  const t0 = performance.now();
+  const h = await model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  const loss = h.history.loss[0];
+  tf.dispose([x, y]);
+  model.dispose();
+  return { examples: n, seconds, msPerExample: (seconds * 1000) / n, loss,
+    epoch4096Seconds: (seconds * EPOCH) / n, extrapolated: n !== EPOCH };
+}
+
+function gflops(n, seconds, reps) { return (2 * n ** 3 * reps) / seconds / 1e9; }
+
+function tfjsMatmul(n) {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  tf.matMul(a, b).dataSync();
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < (quick ? 500 : 1500) || reps < 2) {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+    reps++;
+  }
+  const s = (performance.now() - t0) / 1000;
+  tf.dispose([a, b]);
+  return gflops(n, s, reps);
+}
+
+function directSgemm(n) {
+  const addon = loadAddon();
+  const r = rng(3);
+  const a = randArray(r, n * n);
+  const b = randArray(r, n * n);
+  const c = new Float32Array(n * n);
+  addon.sgemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n);
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < (quick ? 500 : 1500) || reps < 2) {
+    addon.sgemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n);
+    reps++;
+  }
+  return gflops(n, (performance.now() - t0) / 1000, reps);
+}
+
+/** Wraps every kernel of `backend` with a timer while `fn` runs; returns kernels sorted by time. */
+async function profileKernels(backend, fn) {
+  const configs = tf.getKernelsForBackend(backend);
+  const stats = new Map();
+  for (const cfg of configs) {
+    tf.unregisterKernel(cfg.kernelName, backend);
+    tf.registerKernel({ ...cfg, kernelFunc: (a) => {
+      const t0 = performance.now();
+      const out = cfg.kernelFunc(a);
+      const s = stats.get(cfg.kernelName) ?? { calls: 0, ms: 0 };
+      s.calls++;
+      s.ms += performance.now() - t0;
+      stats.set(cfg.kernelName, s);
+      return out;
+    } });
+  }
+  const t0 = performance.now();
+  try {
+    await fn();
+  } finally {
+    for (const cfg of configs) {
+      tf.unregisterKernel(cfg.kernelName, backend);
+      tf.registerKernel(cfg);
+    }
+  }
+  const wallMs = performance.now() - t0;
+  const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
+  const kernels = [...stats.entries()].map(([name, s]) => ({ name, calls: s.calls, ms: +s.ms.toFixed(2),
+    share: +(s.ms / wallMs).toFixed(4) })).sort((p, q) => q.ms - p.ms);
+  return { wallMs: +wallMs.toFixed(1), kernelMs: +kernelMs.toFixed(1),
+    outsideKernelsMs: +(wallMs - kernelMs).toFixed(1), kernels };
+}
+
+const round = (x, d = 3) => (typeof x === 'number' ? +x.toFixed(d) : x);
+const results = {
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+  tfjs: tf.version.tfjs, epochExamples: EPOCH, batchSize: BATCH, quick, data: 'random (seeded); timings do not depend on values',
+  backends: {},
+};
+const profiles = {};
+
+for (const name of backends) {
+  const entry = {};
+  results.backends[name] = entry;
+  try {
+    const info = await loadBackend(name);
+    entry.version = info.version;
+  } catch (err) {
+    entry.error = `failed to load: ${err.message}`;
+    console.log(`${name}: ${entry.error}`);
+    continue;
+  }
+  for (const [key, make, shape, n] of [['mlp', mlp, [784], MLP_N[name]], ['lenet5', lenet, [28, 28, 1], LENET_N[name]]]) {
+    try {
+      const r = await timeEpoch(make, shape, n);
+      entry[key] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
+      console.log(`${name} ${key}: ${r.examples} examples in ${r.seconds.toFixed(2)} s -> ${r.msPerExample.toFixed(3)} ms/example, ` +
+        `4096-example epoch ${r.epoch4096Seconds.toFixed(2)} s${r.extrapolated ? ' (extrapolated)' : ''}`);
+    } catch (err) {
+      entry[key] = { error: err.message.split('\n')[0] };
+      console.log(`${name} ${key}: FAILED ${entry[key].error}`);
+    }
+  }
+  entry.matmulGflops = {};
+  for (const n of name === 'cpu' ? [256, 512] : [256, 512, 1024]) {
+    entry.matmulGflops[`tfjs_${n}`] = round(tfjsMatmul(n), 2);
+    if (name === 'native') entry.matmulGflops[`direct_${n}`] = round(directSgemm(n), 2);
+  }
+  console.log(`${name} matmul GFLOP/s: ${JSON.stringify(entry.matmulGflops)}`);
+  if (doProfile && (name === 'native' || name === 'cpu')) {
+    const small = name === 'cpu' ? 256 : 1024;
+    profiles[`${name}-mlp`] = { examples: small, ...(await profileKernels(name, () => timeEpoch(mlp, [784], small))) };
+    profiles[`${name}-lenet`] = { examples: small / (name === 'cpu' ? 1 : 2), ...(await profileKernels(name, () => timeEpoch(lenet, [28, 28, 1], small / (name === 'cpu' ? 1 : 2)))) };
+  }
+}
+
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'native.json'), JSON.stringify(results, null, 2) + '\n');
+if (doProfile && Object.keys(profiles).length) {
+  mkdirSync(join(here, 'profiles'), { recursive: true });
+  const md = ['# Kernel profiles (one epoch each, incl. a one-batch warm-up)', '',
+    `Generated by \`node bench/native.mjs\` on ${results.date} (${results.cpu}, ${results.cores} cores).`,
+    'Times are wall-clock ms inside each kernel function; "outside kernels" is TF.js/layers overhead.', ''];
+  for (const [key, p] of Object.entries(profiles)) {
+    writeFileSync(join(here, 'profiles', `${key}.json`), JSON.stringify(p, null, 2) + '\n');
+    md.push(`## ${key} (${p.examples} examples): wall ${p.wallMs} ms, in kernels ${p.kernelMs} ms, outside kernels ${p.outsideKernelsMs} ms`, '',
+      '| kernel | calls | ms | share of wall |', '|---|---:|---:|---:|',
+      ...p.kernels.slice(0, 15).map((k) => `| ${k.name} | ${k.calls} | ${k.ms} | ${(k.share * 100).toFixed(1)}% |`), '');
+  }
+  writeFileSync(join(here, 'profiles', 'summary.md'), md.join('\n'));
+}
+console.log(`wrote ${join(here, 'results', 'native.json')}`);

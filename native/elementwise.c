@@ -1,0 +1,257 @@
+/* Elementwise, reduction, softmax, gather and transpose kernels (float32 / 4-byte). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernels.h"
+
+/* ---------------- binary ops with broadcasting ---------------- */
+
+static inline float cn_fmax(float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); }
+static inline float cn_fmin(float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); }
+
+#define ROW_LOOP(EXPR)                                                        \
+  if (sa && sb) { for (int64_t j = 0; j < n; j++) { const float x = a[j], y = b[j]; out[j] = (EXPR); } } \
+  else if (sa) { const float y = b[0]; for (int64_t j = 0; j < n; j++) { const float x = a[j]; out[j] = (EXPR); } } \
+  else if (sb) { const float x = a[0]; for (int64_t j = 0; j < n; j++) { const float y = b[j]; out[j] = (EXPR); } } \
+  else { const float x = a[0], y = b[0]; const float v = (EXPR); for (int64_t j = 0; j < n; j++) out[j] = v; }
+
+static void binary_row(int op, const float *restrict a, int sa, const float *restrict b, int sb,
+                       float *restrict out, int64_t n) {
+  switch (op) {
+    case CN_ADD: ROW_LOOP(x + y); break;
+    case CN_SUB: ROW_LOOP(x - y); break;
+    case CN_MUL: ROW_LOOP(x * y); break;
+    case CN_DIV: ROW_LOOP(x / y); break;
+    case CN_MAX: ROW_LOOP(cn_fmax(x, y)); break;
+    case CN_MIN: ROW_LOOP(cn_fmin(x, y)); break;
+    /* in double like the JS kernels: (x - y) squared rounds once */
+    case CN_SQDIFF: ROW_LOOP((float)(((double)x - y) * ((double)x - y))); break;
+    default: break;
+  }
+}
+
+void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
+               const int64_t *bshape, float *out, const int64_t *oshape, int rank) {
+  /* strides (0 on broadcast dims), then drop size-1 dims and merge contiguous ones */
+  int64_t as[CN_MAX_RANK], bs[CN_MAX_RANK], os[CN_MAX_RANK];
+  int64_t accA = 1, accB = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    as[i] = ashape[i] == 1 ? 0 : accA;
+    bs[i] = bshape[i] == 1 ? 0 : accB;
+    accA *= ashape[i];
+    accB *= bshape[i];
+  }
+  int64_t d[CN_MAX_RANK], da[CN_MAX_RANK], db[CN_MAX_RANK];
+  int r = 0;
+  int64_t total = 1;
+  for (int i = 0; i < rank; i++) {
+    total *= oshape[i];
+    if (oshape[i] == 1) continue;
+    if (r > 0 && da[r - 1] == as[i] * oshape[i] && db[r - 1] == bs[i] * oshape[i]) {
+      d[r - 1] *= oshape[i];
+      da[r - 1] = as[i];
+      db[r - 1] = bs[i];
+    } else {
+      d[r] = oshape[i]; da[r] = as[i]; db[r] = bs[i]; r++;
+    }
+  }
+  (void)os;
+  if (total == 0) return;
+  if (r == 0) { binary_row(op, a, 0, b, 0, out, 1); return; }
+  const int64_t n = d[r - 1];
+  const int sa = da[r - 1] != 0, sb = db[r - 1] != 0;
+  int64_t idx[CN_MAX_RANK] = {0};
+  int64_t offA = 0, offB = 0;
+  for (int64_t o = 0; o < total; o += n) {
+    binary_row(op, a + offA, sa, b + offB, sb, out + o, n);
+    for (int k = r - 2; k >= 0; k--) {
+      idx[k]++;
+      offA += da[k];
+      offB += db[k];
+      if (idx[k] < d[k]) break;
+      offA -= da[k] * d[k];
+      offB -= db[k] * d[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+/* ---------------- unary ops ---------------- */
+
+static const float SOFTPLUS_THRESHOLD = -13.942385152878742f; /* log(2^-23) + 2 */
+
+static inline float unary1(int op, float x, float p0, float p1) {
+  switch (op) {
+    case CN_RELU: return x != x ? x : (x < 0.0f ? 0.0f : x);
+    case CN_RELU6: return x != x ? x : (x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x));
+    case CN_STEP: return x != x ? x : (x > 0.0f ? 1.0f : p0);
+    case CN_EXP: return (float)exp((double)x);
+    case CN_LOG: return (float)log((double)x);
+    case CN_SQRT: return sqrtf(x);
+    case CN_RSQRT: return (float)(1.0 / sqrt((double)x));
+    case CN_SIGMOID: return (float)(1.0 / (1.0 + exp(-(double)x)));
+    case CN_TANH: return (float)tanh((double)x);
+    case CN_SQUARE: return x * x;
+    case CN_NEG: return -x;
+    case CN_ABS: return fabsf(x);
+    case CN_RECIPROCAL: return 1.0f / x;
+    case CN_SOFTPLUS: {
+      const double e = exp((double)x);
+      if (x < SOFTPLUS_THRESHOLD) return (float)e;
+      if (x > -SOFTPLUS_THRESHOLD) return x;
+      return (float)log(1.0 + e);
+    }
+    case CN_ELU: return x >= 0.0f ? x : (float)(exp((double)x) - 1.0);
+    case CN_LEAKYRELU: return x < 0.0f ? p0 * x : x;
+    case CN_CLIP: return x > p1 ? p1 : (x < p0 ? p0 : x);
+    case CN_LOG1P: return (float)log1p((double)x);
+    case CN_EXPM1: return (float)expm1((double)x);
+    default: return x;
+  }
+}
+
+#define UNARY_LOOP(EXPR) for (int64_t i = 0; i < n; i++) { const float x = in[i]; out[i] = (EXPR); }
+
+void cn_unary(int op, const float *restrict in, float *restrict out, int64_t n, float p0, float p1) {
+  /* the cheap ops get their own loops so gcc vectorizes them */
+  switch (op) {
+    case CN_SQUARE: UNARY_LOOP(x * x); return;
+    case CN_NEG: UNARY_LOOP(-x); return;
+    case CN_ABS: UNARY_LOOP(fabsf(x)); return;
+    case CN_SQRT: UNARY_LOOP(sqrtf(x)); return;
+    case CN_RECIPROCAL: UNARY_LOOP(1.0f / x); return;
+    case CN_RELU: UNARY_LOOP(x < 0.0f ? 0.0f : x); return; /* NaN < 0 is false: NaN kept */
+    case CN_LINEAR: if (in != out) memcpy(out, in, (size_t)n * sizeof(float)); return;
+    default: for (int64_t i = 0; i < n; i++) out[i] = unary1(op, in[i], p0, p1);
+  }
+}
+
+void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
+                 int act, float p0) {
+  for (int64_t r = 0; r < rows; r++) {
+    float *restrict row = out + r * n;
+    if (bias) {
+      if (biasLen == 1) { const float bv = bias[0]; for (int64_t j = 0; j < n; j++) row[j] += bv; }
+      else for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+    }
+    if (act != CN_LINEAR) cn_unary(act, row, row, n, p0, 0.0f);
+  }
+}
+
+/* ---------------- reductions ---------------- */
+
+void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post) {
+  if (post == 1) {
+    for (int64_t p = 0; p < pre; p++) {
+      const float *row = x + p * red;
+      if (op == 0 || op == 3) {
+        double s = 0.0;
+        for (int64_t j = 0; j < red; j++) s += row[j];
+        out[p] = (float)(op == 3 ? s / (double)red : s);
+      } else if (op == 4) {
+        double s = 1.0;
+        for (int64_t j = 0; j < red; j++) s *= row[j];
+        out[p] = (float)s;
+      } else {
+        float m = row[0];
+        for (int64_t j = 1; j < red; j++) {
+          const float v = row[j];
+          if (op == 1 ? (v > m || v != v) : (v < m || v != v)) m = v;
+        }
+        out[p] = m;
+      }
+    }
+    return;
+  }
+  double *acc = malloc(sizeof(double) * (size_t)post);
+  if (!acc) return;
+  for (int64_t p = 0; p < pre; p++) {
+    const float *blk = x + p * red * post;
+    float *o = out + p * post;
+    if (op == 0 || op == 3 || op == 4) {
+      for (int64_t j = 0; j < post; j++) acc[j] = op == 4 ? 1.0 : 0.0;
+      for (int64_t r = 0; r < red; r++) {
+        const float *row = blk + r * post;
+        if (op == 4) for (int64_t j = 0; j < post; j++) acc[j] *= row[j];
+        else for (int64_t j = 0; j < post; j++) acc[j] += row[j];
+      }
+      for (int64_t j = 0; j < post; j++) o[j] = (float)(op == 3 ? acc[j] / (double)red : acc[j]);
+    } else {
+      memcpy(o, blk, sizeof(float) * (size_t)post);
+      for (int64_t r = 1; r < red; r++) {
+        const float *row = blk + r * post;
+        for (int64_t j = 0; j < post; j++) {
+          const float v = row[j], m = o[j];
+          if (op == 1 ? (v > m || v != v) : (v < m || v != v)) o[j] = v;
+        }
+      }
+    }
+  }
+  free(acc);
+}
+
+void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *in = x + r * cols;
+    float *o = out + r * cols;
+    float m = in[0];
+    for (int64_t j = 1; j < cols; j++) if (in[j] > m || in[j] != in[j]) m = in[j];
+    double s = 0.0;
+    for (int64_t j = 0; j < cols; j++) {
+      o[j] = (float)exp((double)(in[j] - m));
+      s += o[j];
+    }
+    const float fs = (float)s;
+    for (int64_t j = 0; j < cols; j++) o[j] = o[j] / fs;
+  }
+}
+
+/* ---------------- gather / transpose ---------------- */
+
+int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
+                  int64_t axisDim, int64_t inner, int64_t nIdx) {
+  for (int64_t i = 0; i < nIdx; i++)
+    if (idx[i] < 0 || idx[i] >= axisDim) return i + 1;
+  for (int64_t o = 0; o < outer; o++) {
+    const uint32_t *src = x + o * axisDim * inner;
+    uint32_t *dst = out + o * nIdx * inner;
+    for (int64_t i = 0; i < nIdx; i++)
+      memcpy(dst + i * inner, src + (int64_t)idx[i] * inner, sizeof(uint32_t) * (size_t)inner);
+  }
+  return 0;
+}
+
+void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *perm,
+                  int rank) {
+  int64_t istr[CN_MAX_RANK], d[CN_MAX_RANK], s[CN_MAX_RANK];
+  int64_t acc = 1, total = 1;
+  for (int i = rank - 1; i >= 0; i--) { istr[i] = acc; acc *= shape[i]; }
+  /* output dim k has size shape[perm[k]] and input stride istr[perm[k]]; merge where possible */
+  int r = 0;
+  for (int k = 0; k < rank; k++) {
+    const int64_t n = shape[perm[k]], st = istr[perm[k]];
+    total *= n;
+    if (n == 1) continue;
+    if (r > 0 && s[r - 1] == st * n) { d[r - 1] *= n; s[r - 1] = st; }
+    else { d[r] = n; s[r] = st; r++; }
+  }
+  if (total == 0) return;
+  if (r == 0) { out[0] = x[0]; return; }
+  if (r == 1 && s[0] == 1) { memcpy(out, x, sizeof(uint32_t) * (size_t)total); return; }
+  const int64_t n = d[r - 1], st = s[r - 1];
+  int64_t idx[CN_MAX_RANK] = {0};
+  int64_t off = 0;
+  for (int64_t o = 0; o < total; o += n) {
+    const uint32_t *src = x + off;
+    uint32_t *dst = out + o;
+    if (st == 1) memcpy(dst, src, sizeof(uint32_t) * (size_t)n);
+    else for (int64_t j = 0; j < n; j++) dst[j] = src[j * st];
+    for (int k = r - 2; k >= 0; k--) {
+      idx[k]++;
+      off += s[k];
+      if (idx[k] < d[k]) break;
+      off -= s[k] * d[k];
+      idx[k] = 0;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/* Kernels of condense's native TF.js backend. All tensors are dense row-major float32
+ * (4-byte elements for gather/transpose). Single-threaded and deterministic. */
+#ifndef CONDENSE_KERNELS_H
+#define CONDENSE_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define CN_MAX_RANK 8
+
+/* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. */
+void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+              float *C, int64_t ldc);
+const char *cn_blas_name(void);
+void cn_blas_init(void);
+
+/* ---- elementwise.c */
+enum { CN_ADD, CN_SUB, CN_MUL, CN_DIV, CN_MAX, CN_MIN, CN_SQDIFF, CN_BINARY_COUNT };
+enum {
+  CN_RELU, CN_RELU6, CN_STEP, CN_EXP, CN_LOG, CN_SQRT, CN_RSQRT, CN_SIGMOID, CN_TANH,
+  CN_SQUARE, CN_NEG, CN_ABS, CN_RECIPROCAL, CN_SOFTPLUS, CN_ELU, CN_LEAKYRELU, CN_CLIP,
+  CN_LOG1P, CN_EXPM1, CN_LINEAR, CN_UNARY_COUNT
+};
+/* Broadcasting binary op; shapes are right-aligned to `rank` (missing dims = 1). */
+void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
+               const int64_t *bshape, float *out, const int64_t *oshape, int rank);
+void cn_unary(int op, const float *x, float *out, int64_t n, float p0, float p1);
+/* out[r, c] = act(out[r, c] + bias[c or 0]); bias may be NULL; biasLen is N or 1. */
+void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
+                 int act, float p0);
+/* Reduce the middle axis of [pre, red, post]. op: 0 sum, 1 max, 2 min, 3 mean, 4 prod. */
+void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
+void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols);
+/* Returns the first bad index position + 1, or 0 when all indices are valid. */
+int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
+                  int64_t axisDim, int64_t inner, int64_t nIdx);
+void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *perm,
+                  int rank);
+
+/* ---- conv.c: NHWC, filters [fh, fw, cin, cout]. */
+typedef struct {
+  int64_t batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft;
+} cn_conv_t;
+void cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
+void cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
+void cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
+/* Max/avg pooling (avg: isAvg=1, padding excluded from the count like TF.js). */
+void cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y);
+void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx);
+#endif

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { addon, cpuFallback, f32, nativeKernel, output, sizeOf, values4, type KernelArgs } from './util.js';
+
+/** Reduction op codes of the addon. */
+export const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
+type ReduceName = keyof typeof REDUCE_OPS;
+
+/** Permutes a 4-byte tensor natively; undefined for other dtypes or ranks above 8. */
+export function nativeTranspose(args: KernelArgs, x: TensorInfo, perm: number[]): TensorInfo | undefined {
+  const vals = values4(args.backend, x);
+  if (!vals || x.shape.length > 8 || perm.length !== x.shape.length) return undefined;
+  const out = vals instanceof Float32Array ? new Float32Array(vals.length) : new Int32Array(vals.length);
+  if (out.length > 0) addon().transpose(vals, out, x.shape, perm);
+  return output(args.backend, perm.map((p) => x.shape[p]!), out, x.dtype as 'float32' | 'int32');
+}
+
+function reduceKernel(name: ReduceName): KernelConfig {
+  const op = REDUCE_OPS[name];
+  return nativeKernel(name, (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const attrs = args.attrs ?? {};
+    const axis = (name === 'Max' ? attrs.reductionIndices : attrs.axis) as number | number[] | undefined;
+    if (!x || x.dtype !== 'float32' || sizeOf(x.shape) === 0 || x.shape.length > 8) {
+      return cpuFallback(name, args);
+    }
+    const shape = x.shape;
+    const axes = [...new Set(tf.util.parseAxisParam((axis ?? null) as number[], shape))].sort((p, q) => p - q);
+    const [outShape] = tf.backend_util.computeOutAndReduceShapes(shape, axes);
+    const finalShape = attrs.keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+    const out = new Float32Array(sizeOf(outShape));
+    const contiguous = axes.every((ax, i) => i === 0 || ax === axes[i - 1]! + 1);
+    if (axes.length === 0) {
+      out.set(f32(args.backend, x));
+    } else if (contiguous) {
+      const lo = axes[0]!;
+      const hi = axes[axes.length - 1]!;
+      addon().reduce(op, f32(args.backend, x), out, sizeOf(shape.slice(0, lo)),
+        sizeOf(shape.slice(lo, hi + 1)), sizeOf(shape.slice(hi + 1)));
+    } else {
+      const perm = tf.backend_util.getAxesPermutation(axes, shape.length)!;
+      const t = nativeTranspose(args, x, perm);
+      if (!t) return cpuFallback(name, args);
+      const red = sizeOf(axes.map((a) => shape[a]!));
+      addon().reduce(op, f32(args.backend, t), out, out.length, red, 1);
+      args.backend.disposeIntermediateTensorInfo(t);
+    }
+    return output(args.backend, finalShape, out);
+  });
+}
+
+function softmax(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { logits } = args.inputs;
+  const dim = Number(args.attrs?.dim ?? -1);
+  if (!logits || logits.dtype !== 'float32' || logits.shape.length === 0 ||
+    (dim !== -1 && dim !== logits.shape.length - 1) || sizeOf(logits.shape) === 0) {
+    return cpuFallback('Softmax', args);
+  }
+  const cols = logits.shape[logits.shape.length - 1]!;
+  const out = new Float32Array(sizeOf(logits.shape));
+  addon().softmax(f32(args.backend, logits), out, out.length / cols, cols);
+  return output(args.backend, logits.shape.slice(), out);
+}
+
+/** Kernel configs of Sum/Max/Min/Mean (any axes; non-contiguous ones are transposed first) and Softmax. */
+export function reduceKernels(): KernelConfig[] {
+  return [
+    ...(Object.keys(REDUCE_OPS) as ReduceName[]).map(reduceKernel),
+    nativeKernel('Softmax', softmax),
+  ];
+}

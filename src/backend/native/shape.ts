@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { nativeTranspose } from './reduce.js';
+import { addon, cpuFallback, nativeKernel, output, sizeOf, values4, type KernelArgs } from './util.js';
+
+function gatherV2(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, indices } = args.inputs;
+  const attrs = args.attrs ?? {};
+  const batchDims = Number(attrs.batchDims ?? 0);
+  if (!x || !indices || batchDims !== 0) return cpuFallback('GatherV2', args);
+  const xVals = values4(args.backend, x);
+  const idx = args.backend.data.get(indices.dataId).values;
+  if (!xVals || !(idx instanceof Int32Array) || indices.dtype !== 'int32') {
+    return cpuFallback('GatherV2', args);
+  }
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0]!;
+  const axisDim = x.shape[axis]!;
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const out = xVals instanceof Float32Array ? new Float32Array(sizeOf(outShape)) : new Int32Array(sizeOf(outShape));
+  const bad = addon().gather(xVals, idx, out, outer, axisDim, inner);
+  if (bad > 0) {
+    throw new Error(`GatherV2: the index value ${idx[bad - 1]} is not in [0, ${axisDim - 1}]`);
+  }
+  return output(args.backend, outShape, out, x.dtype as 'float32' | 'int32');
+}
+
+function transpose(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs;
+  const perm = (args.attrs?.perm ?? []) as number[];
+  return (x && nativeTranspose(args, x, perm)) || cpuFallback('Transpose', args);
+}
+
+/** Kernel configs of GatherV2 (batchDims 0) and Transpose for float32/int32 tensors. */
+export function shapeKernels(): KernelConfig[] {
+  return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose)];
+}

@@ -1,0 +1,91 @@
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CondenseError, EXIT, RecipeError, UsageError, formatProblem } from './errors.js';
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_RECIPE = join(PACKAGE_ROOT, 'recipes', 'quickstart.yaml');
+const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Builds the `condense` command. Actions import the API lazily so `--help` stays fast. */
+export function buildProgram(): Command {
+  const program = new Command('condense')
+    .description('Staged compression of TensorFlow.js models from YAML recipes')
+    .version('0.1.0')
+    .showHelpAfterError('(run condense --help for usage)')
+    .exitOverride();
+  program.command('run').description('run a recipe (default: the bundled quickstart)')
+    .argument('[recipe]', 'recipe file', DEFAULT_RECIPE)
+    .option('--out <dir>', 'run directory (default runs/<name>)')
+    .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
+    .option('--resume', 'continue an interrupted run from its checkpoints')
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--json', 'one JSON event per line on stdout')
+    .action(async (recipe: string, o) => (await import('./commands/run.js')).runCommand(recipe, o));
+  program.command('validate').description('check recipes; exit 0 when valid, 2 when not')
+    .argument('<recipes...>', 'recipe files')
+    .option('--json', 'problems as a JSON array')
+    .action(async (files: string[], o) => (await import('./commands/recipe.js')).validateCommand(files, o));
+  program.command('resolve').description('print the fully resolved recipe (vars and --set applied, defaults filled)')
+    .argument('<recipe>', 'recipe file')
+    .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
+    .option('--json', 'print JSON instead of YAML')
+    .action(async (file: string, o) => (await import('./commands/recipe.js')).resolveCommand(file, o));
+  program.command('plan').description('show which stages would run and which are cached')
+    .argument('<recipe>', 'recipe file')
+    .option('--out <dir>', 'run directory (default runs/<name>)')
+    .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--json', 'print JSON')
+    .action(async (file: string, o) => (await import('./commands/plan.js')).planCommand(file, o));
+  program.command('schema').description('print the recipe JSON Schema')
+    .action(async () => (await import('./commands/recipe.js')).schemaCommand());
+  program.command('report').description('re-render the reports of a run directory')
+    .argument('<runDir>', 'run directory')
+    .action(async (dir: string) => (await import('./commands/report.js')).reportCommand(dir));
+  program.command('doctor').description('list backends, whether each loads here, and their speed')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o));
+  return program;
+}
+
+/** Prints an error the way a user needs it and returns the exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  if (err instanceof RecipeError) {
+    if (json) {
+      process.stdout.write(JSON.stringify(err.problems.map(({ file, line, col, path, message, hint, keyword }) => ({ file, line, col, path, message, hint, keyword }))) + '\n');
+    } else {
+      for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n${p.frame ? p.frame + '\n' : ''}`);
+    }
+    return err.exitCode;
+  }
+  if (err instanceof CondenseError) {
+    if (json) process.stdout.write(JSON.stringify({ event: 'error', message: err.message, hint: err.hint, exitCode: err.exitCode }) + '\n');
+    process.stderr.write(`condense: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`condense: internal error (a bug; please report it): ${e?.stack ?? String(err)}\n`);
+  return EXIT.stageFailed;
+}
+
+/** Entry point of the `condense` bin. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const code = (err as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+      return EXIT.usage;
+    }
+    return reportError(err, json);
+  }
+}
+

@@ -1,0 +1,50 @@
+import { InterruptedError } from '../errors.js';
+import { runRecipe } from '../runner/run.js';
+import { createRenderer } from '../runner/progress.js';
+import { describeGate } from '../runner/gates.js';
+import { builtinStages } from '../stages/builtin.js';
+import type { BackendRequest } from '../backend/select.js';
+import { loadWithBuiltins, outputMode } from './shared.js';
+
+interface RunFlags {
+  out?: string;
+  set: string[];
+  resume?: boolean;
+  backend?: BackendRequest;
+  json?: boolean;
+}
+
+/** `condense run`: runs a recipe, showing progress; exit 3 when a gate is not met. */
+export async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  const loaded = loadWithBuiltins(file, flags.set);
+  const renderer = createRenderer(outputMode(flags.json));
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    // A second signal means "now": checkpoints already written stay valid.
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\ncondense: ${signal} received; stopping at the next safe point (again to quit now)\n`);
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await runRecipe(loaded, {
+      registry: builtinStages(), out: flags.out, backend: flags.backend,
+      onEvent: (e) => renderer.handle(e), signal: controller.signal,
+    });
+    await renderer.finish();
+    const failed = summary.report.gates.filter((g) => !g.passed);
+    if (failed.length) {
+      process.stderr.write(`condense: quality gates not met:\n${failed.map((g) => `  ${describeGate(g)}`).join('\n')}\n`);
+    }
+    process.exitCode = summary.exitCode;
+  } catch (err) {
+    await renderer.finish(err);
+    throw controller.signal.aborted ? (controller.signal.reason as Error) : err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * condense's public API. The CLI is a thin shell over these functions; a program can load a
+ * recipe, plan it, run it and read its report the same way.
+ */
+import type { StageDefinition } from './stages/types.js';
+
+export { loadRecipe, resolvedYaml } from './recipe/load.js';
+export type { LoadedRecipe, LoadOptions } from './recipe/load.js';
+export type { Recipe, StageSpec, DataSpec, ModelSpec, Gate } from './recipe/types.js';
+export { buildRecipeSchema, RECIPE_SCHEMA_ID } from './recipe/schema.js';
+export { runRecipe, prepareRun } from './runner/run.js';
+export type { RunOptions } from './runner/run.js';
+export type { RunSummary } from './runner/finish.js';
+export type { RunEvent, GateResult } from './runner/events.js';
+export { planStages } from './runner/plan.js';
+export type { PlanStep } from './runner/plan.js';
+export { StageRegistry } from './stages/registry.js';
+export { builtinStages } from './stages/builtin.js';
+export type { StageDefinition, StageContext, StageResult, ModelState, Metrics } from './stages/types.js';
+export { loadDataset } from './data/index.js';
+export { buildBuiltinModel } from './model/builtin.js';
+export { loadModelFromPath, fileSystemHandler, modelFiles } from './model/io.js';
+export { selectBackend } from './backend/select.js';
+export * from './errors.js';
+
+/** Declares a custom stage with its parameter type inferred; register it on a StageRegistry. */
+export function defineStage<P>(definition: StageDefinition<P>): StageDefinition<P> {
+  return definition;
+}

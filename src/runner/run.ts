@@ -1,0 +1,158 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { selectBackend } from '../backend/select.js';
+import type { BackendInfo, BackendRequest } from '../backend/select.js';
+import { loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import { CondenseError, InterruptedError, StageFailedError } from '../errors.js';
+import { buildBuiltinModel } from '../model/builtin.js';
+import { AbortedError } from '../model/fit.js';
+import { loadModelFromPath } from '../model/io.js';
+import type { LoadedRecipe } from '../recipe/load.js';
+import type { StageRegistry } from '../stages/registry.js';
+import type { ModelState, StageDefinition } from '../stages/types.js';
+import { readCheckpoint, probeCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
+import { sweepTemp } from '../store/atomic.js';
+import { sha256 } from '../util/hash.js';
+import { deriveSeed } from '../util/prng.js';
+import type { RunEvent, StageStatus } from './events.js';
+import { initialFingerprint } from './fingerprint.js';
+import { finishRun } from './finish.js';
+import { checkSelectors, quickMetrics } from './inspect.js';
+import { planStages } from './plan.js';
+import type { PlanStep } from './plan.js';
+import { decodeStageOutput, decodeStageRecord, encodeStageOutput } from './state-io.js';
+import type { StageRecord } from './state-io.js';
+
+/** Options of {@link runRecipe}. */
+export interface RunOptions {
+  registry: StageRegistry;
+  /** Run directory (default `runs/<name>` under the current directory). */
+  out?: string;
+  /** Overrides the recipe's `backend`. */
+  backend?: BackendRequest;
+  onEvent?: (event: RunEvent) => void;
+  /** Aborting stops training at the next batch; the run then throws InterruptedError. */
+  signal?: AbortSignal;
+}
+
+/** One stage's outcome as the report lists it. */
+export interface StageOutcome extends StageRecord {
+  status: StageStatus;
+}
+
+/** Everything a run knows once its stages are done. */
+export interface RunContext {
+  loaded: LoadedRecipe;
+  out: string;
+  backend: BackendInfo;
+  data: Dataset;
+  steps: PlanStep[];
+  outcomes: StageOutcome[];
+  started: number;
+}
+
+/** The inputs a run is planned from: backend loaded, data read, the initial model's fingerprint. */
+export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions, 'registry' | 'out' | 'backend'>) {
+  const { recipe } = loaded;
+  const out = resolve(options.out ?? join('runs', recipe.name));
+  const backend = await selectBackend(options.backend ?? recipe.backend);
+  const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
+  const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
+  const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backend.name);
+  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backend: backend.name }, (dir) => probeCheckpoint(join(out, dir)));
+  return { out, backend, data, steps, modelPath };
+}
+
+/**
+ * Runs a loaded recipe into its run directory: reuses stages whose checkpoint matches, runs the
+ * rest in order, checkpoints each, then writes the final model and the reports.
+ */
+export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
+  const started = Date.now();
+  const emit = options.onEvent ?? (() => {});
+  const { recipe } = loaded;
+  const { out, backend, data, steps, modelPath } = await prepareRun(loaded, options);
+  mkdirSync(join(out, 'stages'), { recursive: true });
+  sweepTemp(join(out, 'stages'));
+  const initialModel = async (): Promise<ModelState> => ({
+    model: modelPath ? await loadModelFromPath(modelPath) : buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed),
+    masks: new Map(),
+    quantization: new Map(),
+  });
+  let state = await initialModel();
+  let stateIndex = -1;
+  checkSelectors(loaded, state.model);
+  emit({ event: 'run-start', name: recipe.name, out, backend: backend.name, backendVersion: backend.version,
+    stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
+  const loadStage = async (index: number) => decodeStageOutput(readCheckpoint(join(out, steps[index]!.dir)).files);
+  const outcomes: StageOutcome[] = [];
+  for (const step of steps) {
+    const stage = recipe.stages[step.index]!;
+    emit({ event: 'stage-start', index: step.index, name: step.name, type: step.type, action: step.action });
+    if (step.action === 'cached') {
+      const record = decodeStageRecord(readCheckpoint(join(out, step.dir)).files);
+      outcomes.push({ ...record, status: 'cached' });
+      emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'cached', seconds: record.seconds, metrics: record.metrics });
+      continue;
+    }
+    if (stateIndex !== step.index - 1) {
+      state.model.dispose();
+      state = await loadStage(step.index - 1);
+    }
+    const definition = options.registry.get(stage.type) as StageDefinition;
+    const t0 = performance.now();
+    const { name: _n, type: _t, ...params } = stage;
+    let result;
+    try {
+      result = await definition.run({
+        name: step.name, params, seed: deriveSeed(recipe.seed, `stage:${step.name}`), recipe, input: state, data,
+        loadStageModel: async (name) => loadStage(steps.findIndex((s) => s.name === name)),
+        loadModelPath: (path) => loadModelFromPath(resolvePath(loaded.dir, path)),
+        progress: (p) => emit({ event: 'progress', index: step.index, name: step.name, ...p }),
+        signal: options.signal ?? new AbortController().signal,
+      });
+    } catch (err) {
+      if (err instanceof AbortedError || options.signal?.aborted) throw new InterruptedError('a signal');
+      if (err instanceof CondenseError) throw err;
+      throw new StageFailedError(step.name, err);
+    }
+    const metrics = { ...quickMetrics(result.state.model, data), ...result.metrics };
+    const record: StageRecord = { stage: step.name, type: step.type, fingerprint: step.fingerprint, params, seconds: (performance.now() - t0) / 1000, metrics, history: result.history ?? [] };
+    writeCheckpoint(join(out, step.dir), step.fingerprint, await encodeStageOutput(result.state, record, result.artifacts));
+    if (result.state.model !== state.model) state.model.dispose();
+    state = result.state;
+    stateIndex = step.index;
+    outcomes.push({ ...record, status: 'ran' });
+    emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'ran', seconds: record.seconds, metrics });
+  }
+  if (stateIndex !== steps.length - 1) {
+    state.model.dispose();
+    state = await loadStage(steps.length - 1);
+  }
+  const ctx: RunContext = { loaded, out, backend, data, steps, outcomes, started };
+  const summary = await finishRun(ctx, state);
+  state.model.dispose();
+  emit({ event: 'run-end', out, final: summary.report.final.metrics, gates: summary.report.gates, exitCode: summary.exitCode, seconds: (Date.now() - started) / 1000 });
+  return summary;
+}
+
+function resolvePath(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** sha256 over a model.json and the files beside it, so a changed model file reruns every stage. */
+function hashModelDir(modelJson: string): string {
+  try {
+    const dir = dirname(modelJson);
+    return sha256(readdirSync(dir).sort().map((f) => {
+      try {
+        return f + sha256(readFileSync(join(dir, f)));
+      } catch {
+        return f;
+      }
+    }).join('\n'));
+  } catch {
+    return 'unreadable';
+  }
+}

@@ -1,0 +1,85 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes a file and fsyncs it before returning. */
+export function writeFileDurable(file: string, bytes: Uint8Array | string): void {
+  const fd = openSync(file, 'w');
+  try {
+    const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    let written = 0;
+    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsyncs a directory, so a rename inside it survives a power loss. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A temp name beside `finalPath`: `.NAME.tmp-PID-RANDOM`. */
+export function tempPathFor(finalPath: string): string {
+  const rand = Math.floor(Math.random() * 0x7fffffff).toString(36);
+  return join(dirname(finalPath), `.${basename(finalPath)}.tmp-${process.pid}-${rand}`);
+}
+
+/** Writes a file atomically: temp file beside it, fsync, rename, fsync of the directory. */
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  writeFileDurable(tmp, bytes);
+  renameSync(tmp, file);
+  fsyncDir(dirname(file));
+}
+
+/**
+ * Writes a directory atomically: every file into a temp directory beside it (fsynced), then the
+ * temp directory renamed into place, replacing any previous one, and the parent fsynced.
+ * `files` maps relative paths (may contain `/`) to bytes, written in the map's order.
+ */
+export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array | string>): void {
+  const parent = dirname(finalDir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = tempPathFor(finalDir);
+  mkdirSync(tmp);
+  const dirs = new Set<string>([tmp]);
+  for (const [rel, bytes] of files) {
+    const file = join(tmp, rel);
+    if (!dirs.has(dirname(file))) {
+      mkdirSync(dirname(file), { recursive: true });
+      dirs.add(dirname(file));
+    }
+    writeFileDurable(file, bytes);
+  }
+  for (const d of dirs) fsyncDir(d);
+  let old: string | undefined;
+  try {
+    old = `${tmp}.old`;
+    renameSync(finalDir, old);
+  } catch {
+    old = undefined;
+  }
+  renameSync(tmp, finalDir);
+  fsyncDir(parent);
+  if (old) rmSync(old, { recursive: true, force: true });
+}
+
+/** Removes temp files and directories (`.*.tmp-*`) that a crashed writer left in `dir`. */
+export function sweepTemp(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith('.') && n.includes('.tmp-'));
+  for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
+  return stale;
+}
