@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { combineMasks, magnitudeMasks, maskSparsity } from './masks.js';
+import { polynomialSparsity } from './schedule.js';
+
+const weights = [
+  { key: 'a/kernel', values: Float32Array.from([0.1, -0.9, 0.5, -0.05, 0.3, 0.7]) },
+  { key: 'b/kernel', values: Float32Array.from([2, -3, 0.01, 4]) },
+];
+
+describe('magnitude masks', () => {
+  it('global scope zeros exactly floor(s·n) of the smallest |w| across all weights', () => {
+    const masks = magnitudeMasks(weights, 0.5, 'global');
+    expect(Array.from(masks.get('a/kernel')!)).toEqual([0, 1, 0, 0, 0, 1]);
+    expect(Array.from(masks.get('b/kernel')!)).toEqual([1, 1, 0, 1]);
+  });
+
+  it('layer scope prunes each weight to the target on its own', () => {
+    const masks = magnitudeMasks(weights, 0.5, 'layer');
+    expect(maskSparsity(masks.get('a/kernel')!)).toBe(0.5);
+    expect(maskSparsity(masks.get('b/kernel')!)).toBe(0.5);
+    expect(Array.from(masks.get('b/kernel')!)).toEqual([0, 1, 0, 1]);
+  });
+
+  it('combining keeps entries an earlier mask pruned', () => {
+    expect(Array.from(combineMasks(Float32Array.from([0, 1, 1]), Float32Array.from([1, 1, 0])))).toEqual([0, 1, 0]);
+  });
+});
+
+describe('polynomial schedule (Zhu & Gupta)', () => {
+  it('starts at the initial sparsity, ends at the final one, rises fastest early', () => {
+    expect(polynomialSparsity(0, 0, 0.9, 3)).toBe(0);
+    expect(polynomialSparsity(1, 0, 0.9, 3)).toBeCloseTo(0.9, 12);
+    expect(polynomialSparsity(0.5, 0, 0.9, 3)).toBeCloseTo(0.9 - 0.9 * 0.125, 12);
+    expect(polynomialSparsity(0.25, 0, 0.9, 3) - polynomialSparsity(0, 0, 0.9, 3))
+      .toBeGreaterThan(polynomialSparsity(1, 0, 0.9, 3) - polynomialSparsity(0.75, 0, 0.9, 3));
+  });
+});

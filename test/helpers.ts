@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectBackend } from '../src/backend/select.js';
+import type { BackendInfo } from '../src/backend/select.js';
+import { loadMnistDigits } from '../src/data/mnist.js';
+import { seededSplit } from '../src/data/split.js';
+import type { Dataset } from '../src/data/types.js';
+
+/** Repository root. */
+export const ROOT = join(import.meta.dirname, '..');
+
+/** The backend tests run on: CONDENSE_TEST_BACKEND, else wasm (fast and always available). */
+export async function useTestBackend(): Promise<BackendInfo> {
+  return selectBackend((process.env.CONDENSE_TEST_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm');
+}
+
+/** A small MNIST slice for fast stage tests. */
+export function tinyMnist(limit = 600, seed = 7): Dataset {
+  const examples = loadMnistDigits();
+  const split = seededSplit(examples, { seed, testFraction: 0.25, limit });
+  return { name: 'mnist', inputShape: [784], featureSize: 784, numClasses: 10, ...split, fingerprint: `tiny-${limit}-${seed}` };
+}
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = 'condense-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs the built CLI (`bin/condense.mjs`) and returns its exit code and output. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'condense.mjs'), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, CI: '1', ...options.env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
