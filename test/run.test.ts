@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/index.js';
 import { makeBatch } from '../src/model/batches.js';
@@ -56,6 +57,9 @@ describe('condense run (end to end, tiny recipe)', () => {
     expect(report.final.metrics.sizeBytes).toBe(bytes);
     expect(report.final.metrics.sparsity).toBeGreaterThan(0.75);
     expect(report.backend).toBe('wasm');
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/report.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
   });
 
