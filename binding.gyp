@@ -9,7 +9,8 @@
         "native/condense_native.c",
         "native/gemm.c",
         "native/elementwise.c",
-        "native/conv.c"
+        "native/conv.c",
+        "native/depthwise.c"
       ],
       "cflags_c": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wall", "-Wno-unused-parameter"],
       "conditions": [

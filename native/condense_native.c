@@ -246,31 +246,45 @@ static int get_conv(napi_env env, napi_value v, cn_conv_t *c) {
 #define CONV_SIZES(c)                                                  \
   const int64_t xs = c.batch * c.inH * c.inW * c.inC;                  \
   const int64_t ys = c.batch * c.outH * c.outW * c.outC;               \
-  const int64_t ws = c.fh * c.fw * c.inC * c.outC;
+  int64_t ws = c.fh * c.fw * c.inC * c.outC;
 
 /* conv2d(x, w, y, params); conv2dBackpropInput(dy, w, dx, params);
- * conv2dBackpropFilter(x, dy, dw, params) */
+ * conv2dBackpropFilter(x, dy, dw, params); the depthwise* variants take the same arguments */
 static napi_value js_conv(napi_env env, napi_callback_info info, int which) {
   ARGS(4);
   F32(0, p0, l0); F32(1, p1, l1); F32(2, p2, l2);
   cn_conv_t c;
   if (!get_conv(env, argv[3], &c)) FAIL("conv: bad params");
   CONV_SIZES(c);
+  if (which >= 3 && (c.inC == 0 || c.outC % c.inC != 0)) FAIL("depthwise: outC must be a multiple of inC");
+  if (which >= 3) ws = c.fh * c.fw * c.outC; /* depthwise filter [fh, fw, inC, mult] */
   if (which == 0) {
     if ((int64_t)l0 < xs || (int64_t)l1 < ws || (int64_t)l2 < ys) FAIL("conv2d: array too short");
     cn_conv2d(&c, p0, p1, p2);
   } else if (which == 1) {
     if ((int64_t)l0 < ys || (int64_t)l1 < ws || (int64_t)l2 < xs) FAIL("conv2dBackpropInput: array too short");
     cn_conv2d_backprop_input(&c, p0, p1, p2);
-  } else {
+  } else if (which == 2) {
     if ((int64_t)l0 < xs || (int64_t)l1 < ys || (int64_t)l2 < ws) FAIL("conv2dBackpropFilter: array too short");
     cn_conv2d_backprop_filter(&c, p0, p1, p2);
+  } else if (which == 3) {
+    if ((int64_t)l0 < xs || (int64_t)l1 < ws || (int64_t)l2 < ys) FAIL("depthwise: array too short");
+    cn_depthwise(&c, p0, p1, p2);
+  } else if (which == 4) {
+    if ((int64_t)l0 < ys || (int64_t)l1 < ws || (int64_t)l2 < xs) FAIL("depthwiseBackpropInput: array too short");
+    cn_depthwise_backprop_input(&c, p0, p1, p2);
+  } else {
+    if ((int64_t)l0 < xs || (int64_t)l1 < ys || (int64_t)l2 < ws) FAIL("depthwiseBackpropFilter: array too short");
+    cn_depthwise_backprop_filter(&c, p0, p1, p2);
   }
   return undefined(env);
 }
 static napi_value js_conv2d(napi_env env, napi_callback_info i) { return js_conv(env, i, 0); }
 static napi_value js_conv2d_bi(napi_env env, napi_callback_info i) { return js_conv(env, i, 1); }
 static napi_value js_conv2d_bf(napi_env env, napi_callback_info i) { return js_conv(env, i, 2); }
+static napi_value js_dw(napi_env env, napi_callback_info i) { return js_conv(env, i, 3); }
+static napi_value js_dw_bi(napi_env env, napi_callback_info i) { return js_conv(env, i, 4); }
+static napi_value js_dw_bf(napi_env env, napi_callback_info i) { return js_conv(env, i, 5); }
 
 /* pool(x, y, params, isAvg) — params as conv with outC = inC */
 static napi_value js_pool(napi_env env, napi_callback_info info) {
@@ -315,6 +329,9 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("conv2d", js_conv2d),
       FN("conv2dBackpropInput", js_conv2d_bi),
       FN("conv2dBackpropFilter", js_conv2d_bf),
+      FN("depthwiseConv2d", js_dw),
+      FN("depthwiseConv2dBackpropInput", js_dw_bi),
+      FN("depthwiseConv2dBackpropFilter", js_dw_bf),
       FN("pool", js_pool),
       FN("maxPoolGrad", js_max_pool_grad),
 #undef FN

@@ -4,12 +4,16 @@
 #include <string.h>
 #include "kernels.h"
 
-/* Column buffer budget (floats) per GEMM call: images are processed in chunks of this size. */
+/* Budgets (floats) per GEMM call: images are processed in chunks so that the column buffer and
+ * the chunk of input it is gathered from stay cache-friendly. */
 #define COL_BUDGET (4 * 1024 * 1024)
+#define IN_BUDGET (64 * 1024)
 
 static int64_t chunk_images(const cn_conv_t *c) {
   const int64_t per = c->outH * c->outW * c->fh * c->fw * c->inC;
+  const int64_t in = c->inH * c->inW * c->inC;
   int64_t n = per > 0 ? COL_BUDGET / per : c->batch;
+  if (in > 0 && IN_BUDGET / in < n) n = IN_BUDGET / in;
   if (n < 1) n = 1;
   if (n > c->batch) n = c->batch;
   return n;
@@ -20,50 +24,64 @@ static int is_pointwise(const cn_conv_t *c) {
          c->padLeft == 0 && c->outH == c->inH && c->outW == c->inW;
 }
 
-/* col[(b, oh, ow), (kh, kw, ci)] for images [b0, b0 + nb) */
-static void im2col(const cn_conv_t *c, const float *x, int64_t b0, int64_t nb, float *col) {
-  const int64_t K = c->fh * c->fw * c->inC;
-  for (int64_t b = 0; b < nb; b++) {
-    const float *img = x + (b0 + b) * c->inH * c->inW * c->inC;
-    for (int64_t oh = 0; oh < c->outH; oh++)
-      for (int64_t ow = 0; ow < c->outW; ow++) {
-        float *row = col + ((b * c->outH + oh) * c->outW + ow) * K;
-        for (int64_t kh = 0; kh < c->fh; kh++) {
-          const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-          for (int64_t kw = 0; kw < c->fw; kw++) {
-            const int64_t iw = ow * c->sw - c->padLeft + kw * c->dw;
-            float *dst = row + (kh * c->fw + kw) * c->inC;
-            if (ih < 0 || ih >= c->inH || iw < 0 || iw >= c->inW)
-              memset(dst, 0, sizeof(float) * (size_t)c->inC);
-            else
-              memcpy(dst, img + (ih * c->inW + iw) * c->inC, sizeof(float) * (size_t)c->inC);
-          }
-        }
-      }
-  }
+/* Output columns [lo, hi) whose input column ow * sw - padLeft + kw * dw is inside the image. */
+static void valid_cols(const cn_conv_t *c, int64_t kw, int64_t *lo, int64_t *hi) {
+  const int64_t off = kw * c->dw - c->padLeft; /* iw = ow * sw + off */
+  int64_t l = off >= 0 ? 0 : (-off + c->sw - 1) / c->sw;
+  int64_t h = c->inW - off <= 0 ? 0 : (c->inW - off + c->sw - 1) / c->sw;
+  if (h > c->outW) h = c->outW;
+  if (l > h) l = h;
+  *lo = l;
+  *hi = h;
 }
 
-/* dx[b, ih, iw, ci] += col[(b, oh, ow), (kh, kw, ci)] */
-static void col2im(const cn_conv_t *c, const float *col, int64_t b0, int64_t nb, float *dx) {
-  const int64_t K = c->fh * c->fw * c->inC;
-  for (int64_t b = 0; b < nb; b++) {
-    float *img = dx + (b0 + b) * c->inH * c->inW * c->inC;
-    for (int64_t oh = 0; oh < c->outH; oh++)
-      for (int64_t ow = 0; ow < c->outW; ow++) {
-        const float *row = col + ((b * c->outH + oh) * c->outW + ow) * K;
-        for (int64_t kh = 0; kh < c->fh; kh++) {
-          const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-          if (ih < 0 || ih >= c->inH) continue;
-          for (int64_t kw = 0; kw < c->fw; kw++) {
-            const int64_t iw = ow * c->sw - c->padLeft + kw * c->dw;
-            if (iw < 0 || iw >= c->inW) continue;
-            const float *src = row + (kh * c->fw + kw) * c->inC;
-            float *dst = img + (ih * c->inW + iw) * c->inC;
-            for (int64_t ci = 0; ci < c->inC; ci++) dst[ci] += src[ci];
+/* Transposed im2col: colT[(kh, kw, ci), (b, oh, ow)] for images [b0, b0 + nb). Each row is a
+ * strided copy of input rows, so there is no per-pixel call overhead even for 1 input channel. */
+static void im2col_t(const cn_conv_t *c, const float *x, int64_t b0, int64_t nb, float *colT) {
+  const int64_t P = nb * c->outH * c->outW, OW = c->outW, step = c->sw * c->inC;
+  for (int64_t kh = 0; kh < c->fh; kh++)
+    for (int64_t kw = 0; kw < c->fw; kw++) {
+      int64_t lo, hi;
+      valid_cols(c, kw, &lo, &hi);
+      const int64_t off = kw * c->dw - c->padLeft;
+      for (int64_t ci = 0; ci < c->inC; ci++) {
+        float *row = colT + ((kh * c->fw + kw) * c->inC + ci) * P;
+        for (int64_t b = 0; b < nb; b++)
+          for (int64_t oh = 0; oh < c->outH; oh++) {
+            float *restrict dst = row + (b * c->outH + oh) * OW;
+            const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
+            if (ih < 0 || ih >= c->inH) { memset(dst, 0, sizeof(float) * (size_t)OW); continue; }
+            const float *restrict src =
+                x + (((b0 + b) * c->inH + ih) * c->inW + off) * c->inC + ci;
+            for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
+            if (step == 1) memcpy(dst + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
+            else for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * step];
+            for (int64_t ow = hi; ow < OW; ow++) dst[ow] = 0.0f;
           }
-        }
       }
-  }
+    }
+}
+
+/* dx[b, ih, iw, ci] += colT[(kh, kw, ci), (b, oh, ow)] */
+static void col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t nb, float *dx) {
+  const int64_t P = nb * c->outH * c->outW, OW = c->outW, step = c->sw * c->inC;
+  for (int64_t kh = 0; kh < c->fh; kh++)
+    for (int64_t kw = 0; kw < c->fw; kw++) {
+      int64_t lo, hi;
+      valid_cols(c, kw, &lo, &hi);
+      const int64_t off = kw * c->dw - c->padLeft;
+      for (int64_t ci = 0; ci < c->inC; ci++) {
+        const float *row = colT + ((kh * c->fw + kw) * c->inC + ci) * P;
+        for (int64_t b = 0; b < nb; b++)
+          for (int64_t oh = 0; oh < c->outH; oh++) {
+            const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
+            if (ih < 0 || ih >= c->inH) continue;
+            const float *restrict src = row + (b * c->outH + oh) * OW;
+            float *restrict dst = dx + (((b0 + b) * c->inH + ih) * c->inW + off) * c->inC + ci;
+            for (int64_t ow = lo; ow < hi; ow++) dst[ow * step] += src[ow];
+          }
+      }
+    }
 }
 
 void cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
@@ -73,15 +91,16 @@ void cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
     return;
   }
   const int64_t chunk = chunk_images(c);
-  float *col = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!col) return;
+  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
+  if (!colT) return;
   for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    im2col(c, x, b0, nb, col);
-    cn_sgemm(0, 0, nb * P, c->outC, K, 1.0f, col, K, w, c->outC, 0.0f, y + b0 * P * c->outC,
-             c->outC);
+    im2col_t(c, x, b0, nb, colT);
+    /* y[P', outC] = colT^T [P', K] * w [K, outC] */
+    cn_sgemm(1, 0, nb * P, c->outC, K, 1.0f, colT, nb * P, w, c->outC, 0.0f,
+             y + b0 * P * c->outC, c->outC);
   }
-  free(col);
+  free(colT);
 }
 
 void cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx) {
@@ -92,15 +111,16 @@ void cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *
   }
   memset(dx, 0, sizeof(float) * (size_t)(c->batch * c->inH * c->inW * c->inC));
   const int64_t chunk = chunk_images(c);
-  float *col = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!col) return;
+  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
+  if (!colT) return;
   for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    cn_sgemm(0, 1, nb * P, K, c->outC, 1.0f, dy + b0 * P * c->outC, c->outC, w, c->outC, 0.0f,
-             col, K);
-    col2im(c, col, b0, nb, dx);
+    /* colT[K, P'] = w [K, outC] * dy^T [outC, P'] */
+    cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dy + b0 * P * c->outC, c->outC, 0.0f,
+             colT, nb * P);
+    col2im_t(c, colT, b0, nb, dx);
   }
-  free(col);
+  free(colT);
 }
 
 void cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
@@ -109,17 +129,18 @@ void cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *
     cn_sgemm(1, 0, K, c->outC, c->batch * P, 1.0f, x, K, dy, c->outC, 0.0f, dw, c->outC);
     return;
   }
+  if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)(K * c->outC)); return; }
   const int64_t chunk = chunk_images(c);
-  float *col = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!col) return;
+  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
+  if (!colT) return;
   for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    im2col(c, x, b0, nb, col);
-    cn_sgemm(1, 0, K, c->outC, nb * P, 1.0f, col, K, dy + b0 * P * c->outC, c->outC,
+    im2col_t(c, x, b0, nb, colT);
+    /* dw[K, outC] (+)= colT [K, P'] * dy [P', outC] */
+    cn_sgemm(0, 0, K, c->outC, nb * P, 1.0f, colT, nb * P, dy + b0 * P * c->outC, c->outC,
              b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
   }
-  if (c->batch == 0) memset(dw, 0, sizeof(float) * (size_t)(K * c->outC));
-  free(col);
+  free(colT);
 }
 
 /* Pooling windows follow TF.js's cpu backend: only in-bounds pixels, first strict max wins. */
@@ -130,19 +151,20 @@ void cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y) {
   for (int64_t b = 0; b < c->batch; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
-        float *o = y + ((b * c->outH + oh) * c->outW + ow) * C;
+        float *restrict o = y + ((b * c->outH + oh) * c->outW + ow) * C;
         int64_t count = 0;
-        for (int64_t ci = 0; ci < C; ci++) { o[ci] = -INFINITY; acc[ci] = 0.0; }
+        if (isAvg) for (int64_t ci = 0; ci < C; ci++) acc[ci] = 0.0;
+        else for (int64_t ci = 0; ci < C; ci++) o[ci] = -INFINITY;
         for (int64_t kh = 0; kh < c->fh; kh++) {
           const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
           if (ih < 0 || ih >= c->inH) continue;
           for (int64_t kw = 0; kw < c->fw; kw++) {
             const int64_t iw = ow * c->sw - c->padLeft + kw * c->dw;
             if (iw < 0 || iw >= c->inW) continue;
-            const float *px = x + ((b * c->inH + ih) * c->inW + iw) * C;
+            const float *restrict px = x + ((b * c->inH + ih) * c->inW + iw) * C;
             count++;
             if (isAvg) for (int64_t ci = 0; ci < C; ci++) acc[ci] += px[ci];
-            else for (int64_t ci = 0; ci < C; ci++) if (px[ci] > o[ci]) o[ci] = px[ci];
+            else for (int64_t ci = 0; ci < C; ci++) o[ci] = px[ci] > o[ci] ? px[ci] : o[ci];
           }
         }
         if (isAvg) for (int64_t ci = 0; ci < C; ci++) o[ci] = (float)(acc[ci] / (double)count);

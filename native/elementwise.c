@@ -112,7 +112,8 @@ static inline float unary1(int op, float x, float p0, float p1) {
 
 #define UNARY_LOOP(EXPR) for (int64_t i = 0; i < n; i++) { const float x = in[i]; out[i] = (EXPR); }
 
-void cn_unary(int op, const float *restrict in, float *restrict out, int64_t n, float p0, float p1) {
+void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1) {
+  /* no restrict: cn_bias_act runs it in place */
   /* the cheap ops get their own loops so gcc vectorizes them */
   switch (op) {
     case CN_SQUARE: UNARY_LOOP(x * x); return;
@@ -121,6 +122,10 @@ void cn_unary(int op, const float *restrict in, float *restrict out, int64_t n, 
     case CN_SQRT: UNARY_LOOP(sqrtf(x)); return;
     case CN_RECIPROCAL: UNARY_LOOP(1.0f / x); return;
     case CN_RELU: UNARY_LOOP(x < 0.0f ? 0.0f : x); return; /* NaN < 0 is false: NaN kept */
+    case CN_RELU6: UNARY_LOOP(x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x)); return;
+    case CN_STEP: UNARY_LOOP(x > 0.0f ? 1.0f : (x != x ? x : p0)); return;
+    case CN_LEAKYRELU: UNARY_LOOP(x < 0.0f ? p0 * x : x); return;
+    case CN_CLIP: UNARY_LOOP(x > p1 ? p1 : (x < p0 ? p0 : x)); return;
     case CN_LINEAR: if (in != out) memcpy(out, in, (size_t)n * sizeof(float)); return;
     default: for (int64_t i = 0; i < n; i++) out[i] = unary1(op, in[i], p0, p1);
   }

@@ -44,6 +44,10 @@ typedef struct {
 void cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
 void cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
 void cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
+/* ---- depthwise.c: filters [fh, fw, inC, mult], outC = inC * mult. */
+void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y);
+void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
+void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* Max/avg pooling (avg: isAvg=1, padding excluded from the count like TF.js). */
 void cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y);
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx);

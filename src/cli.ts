@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .argument('<recipe>', 'recipe file')
     .option('--out <dir>', 'run directory (default runs/<name>)')
     .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
+    .option('--resume', 'plan as `run --resume` would')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
     .option('--json', 'print JSON')
     .action(async (file: string, o) => (await import('./commands/plan.js')).planCommand(file, o));

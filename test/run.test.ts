@@ -115,7 +115,7 @@ describe('condense validate', () => {
     const result = runCli(['validate', bad]);
     expect(result.code).toBe(2);
     const line = text.split('\n').findIndex((l) => l.includes('sparsity: 1.5')) + 1;
-    expect(result.stderr).toContain(`${bad}:${line}:15: sparsity must be < 1 [exclusiveMaximum]`);
+    expect(result.stderr).toContain(`${bad}:${line}:15: sparsity must be < 1 (got 1.5) [exclusiveMaximum]`);
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 });

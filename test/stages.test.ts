@@ -30,6 +30,7 @@ function context<P>(params: P, input: ModelState, extra: Partial<StageContext<P>
     loadStageModel: async () => { throw new Error('no stages'); },
     loadModelPath: async () => { throw new Error('no paths'); },
     progress: (p) => events.push(p),
+    saveSnapshot: async () => {},
     signal: new AbortController().signal,
     events,
     ...extra,

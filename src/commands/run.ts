@@ -31,7 +31,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const summary = await runRecipe(loaded, {
-      registry: builtinStages(), out: flags.out, backend: flags.backend,
+      registry: builtinStages(), out: flags.out, backend: flags.backend, resume: flags.resume,
       onEvent: (e) => renderer.handle(e), signal: controller.signal,
     });
     await renderer.finish();

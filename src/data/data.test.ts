@@ -1,8 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
+const tempDir = () => mkdtempSync(join(tmpdir(), 'condense-idx-'));
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseIdx, loadIdxPair } from './idx.js';
 import { loadDataset } from './index.js';
 import { loadMnistDigits } from './mnist.js';

@@ -3,6 +3,9 @@ import { crossEntropy } from '../compress/distill.js';
 import type { Dataset } from '../data/types.js';
 import { Prng, shuffledIndices } from '../util/prng.js';
 import { countCorrect, makeBatch } from './batches.js';
+import { restoreOptimizerState, saveOptimizerState } from './optimizer-state.js';
+import type { OptimizerState } from './optimizer-state.js';
+import { keyedWeights, readWeight, writeWeight } from './weights.js';
 
 /** Optimizer settings of a training stage. */
 export interface OptimizerSpec {
@@ -26,8 +29,33 @@ export interface FitOptions {
   /** Called after each optimizer step (re-applying fixed masks). */
   afterStep?: () => void;
   onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy: number }) => void;
-  onEpochEnd?: (epoch: number, logs: { loss: number; accuracy: number }) => void;
+  /** Called after each epoch with everything needed to continue from there (checkpointing). */
+  onEpochEnd?: (snapshot: FitSnapshot) => Promise<void> | void;
+  /** Extra scalars recorded with each epoch's logs (e.g. the sparsity reached). */
+  epochExtra?: () => Record<string, number>;
+  /** A snapshot to continue from instead of starting at epoch 1. */
+  resume?: FitSnapshot;
   signal?: AbortSignal;
+}
+
+/** The training loop's state at the end of an epoch: enough to continue bit-identically. */
+export interface FitSnapshot {
+  /** Epochs completed. */
+  epoch: number;
+  /** Every weight of the model, by weight key. */
+  weights: Map<string, Float32Array>;
+  optimizer: OptimizerState;
+  /** State of the shuffling PRNG. */
+  prng: number;
+  history: EpochLogs[];
+}
+
+/** Mean training loss and accuracy of one epoch, plus any extra scalars. */
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  [scalar: string]: number;
 }
 
 /** The optimizer a spec names. */
@@ -51,47 +79,67 @@ export class AbortedError extends Error {
  * Trains with a custom loop: shuffles with our seeded PRNG (model.fit uses Math.random), calls
  * the hooks around each step, and returns per-epoch mean training loss and accuracy.
  */
-export async function fit(options: FitOptions): Promise<Array<{ epoch: number; loss: number; accuracy: number }>> {
+export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   const { model, data, epochs, batchSize } = options;
   const optimizer = makeOptimizer(options.optimizer);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const prng = new Prng(options.seed);
+  let prng = new Prng(options.seed);
+  let history: EpochLogs[] = [];
+  let first = 1;
+  if (options.resume) {
+    for (const w of keyedWeights(model)) {
+      const values = options.resume.weights.get(w.key);
+      if (!values) throw new Error(`checkpoint has no weight ${w.key}`);
+      writeWeight(w, values);
+    }
+    await restoreOptimizerState(optimizer, options.resume.optimizer);
+    prng = Prng.fromState(options.resume.prng);
+    history = [...options.resume.history];
+    first = options.resume.epoch + 1;
+  }
   const steps = Math.ceil(data.train.count / batchSize);
-  const history: Array<{ epoch: number; loss: number; accuracy: number }> = [];
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = first; epoch <= epochs; epoch++) {
       const order = shuffledIndices(data.train.count, prng);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let step = 0; step < steps; step++) {
-        if (options.signal?.aborted) throw new AbortedError();
-        options.beforeStep?.((epoch - 1) * steps + step, epochs * steps);
-        const start = step * batchSize;
-        const end = Math.min(data.train.count, start + batchSize);
-        const batch = makeBatch(data.train, data.inputShape, data.numClasses, order, start, end);
-        let probs: tf.Tensor | undefined;
-        const lossTensor = optimizer.minimize(() => {
-          const p = model.apply(batch.xs, { training: true }) as tf.Tensor;
-          probs = tf.keep(p);
-          return options.loss ? options.loss(batch.xs, batch.ys, p) : crossEntropy(batch.ys, p);
-        }, true, variables)!;
-        const loss = (await lossTensor.data())[0]!;
-        correct += countCorrect(probs!, batch.labels);
-        seen += batch.labels.length;
-        lossSum += loss * batch.labels.length;
-        tf.dispose([lossTensor, probs!, batch.xs, batch.ys]);
-        options.afterStep?.();
-        options.onProgress?.({ epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen });
-        // Yield to the event loop so signals and progress rendering get a turn.
-        if (step % 8 === 7) await new Promise((r) => setImmediate(r));
+      const logs = await runEpoch(options, optimizer, variables, order, epoch, steps);
+      history.push({ ...logs, ...options.epochExtra?.() });
+      if (options.onEpochEnd) {
+        const weights = new Map(keyedWeights(model).map((w) => [w.key, readWeight(w)]));
+        await options.onEpochEnd({ epoch, weights, optimizer: await saveOptimizerState(optimizer), prng: prng.getState(), history: [...history] });
       }
-      const logs = { loss: lossSum / seen, accuracy: correct / seen };
-      history.push({ epoch, ...logs });
-      options.onEpochEnd?.(epoch, logs);
     }
   } finally {
     optimizer.dispose();
   }
   return history;
+}
+
+async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables: tf.Variable[], order: Int32Array, epoch: number, steps: number): Promise<EpochLogs> {
+  const { model, data, epochs, batchSize } = options;
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  for (let step = 0; step < steps; step++) {
+    if (options.signal?.aborted) throw new AbortedError();
+    options.beforeStep?.((epoch - 1) * steps + step, epochs * steps);
+    const start = step * batchSize;
+    const end = Math.min(data.train.count, start + batchSize);
+    const batch = makeBatch(data.train, data.inputShape, data.numClasses, order, start, end);
+    let probs: tf.Tensor | undefined;
+    const lossTensor = optimizer.minimize(() => {
+      const p = model.apply(batch.xs, { training: true }) as tf.Tensor;
+      probs = tf.keep(p);
+      return options.loss ? options.loss(batch.xs, batch.ys, p) : crossEntropy(batch.ys, p);
+    }, true, variables)!;
+    const loss = (await lossTensor.data())[0]!;
+    correct += countCorrect(probs!, batch.labels);
+    seen += batch.labels.length;
+    lossSum += loss * batch.labels.length;
+    tf.dispose([lossTensor, probs!, batch.xs, batch.ys]);
+    options.afterStep?.();
+    options.onProgress?.({ epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen });
+    // Yield to the event loop so signals and progress rendering get a turn.
+    if (step % 8 === 7) await new Promise((r) => setImmediate(r));
+  }
+  return { epoch, loss: lossSum / seen, accuracy: correct / seen };
 }

@@ -1,16 +1,18 @@
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { RecipeError } from '../errors.js';
-import type { RecipeProblem } from '../errors.js';
+import type { RecipeProblem, SourceLocation } from '../errors.js';
 import type { StageRegistry } from '../stages/registry.js';
 import { hashValue } from '../util/hash.js';
+import { composeRecipe } from './extends.js';
+import type { Origins, Segment } from './origins.js';
 import { applyOverrides, defaultStageNames, interpolateVars, parseOverrides } from './resolve.js';
 import { buildRecipeSchema } from './schema.js';
 import { semanticProblems } from './semantic.js';
-import { codeFrame, readRecipeSource } from './source.js';
+import { codeFrame } from './source.js';
 import type { RecipeSource } from './source.js';
 import type { Recipe } from './types.js';
-import { schemaProblems } from './validate.js';
+import { schemaProblems, versionProblem } from './validate.js';
 
 /** A recipe read, resolved and validated, with where it came from. */
 export interface LoadedRecipe {
@@ -18,7 +20,12 @@ export interface LoadedRecipe {
   file: string;
   /** Directory relative paths in the recipe are resolved against. */
   dir: string;
+  /** The recipe file itself (not the recipes it extends). */
   source: RecipeSource;
+  /** Every file read (the recipe and what it extends), by the name problems use for it. */
+  sources: Map<string, RecipeSource>;
+  /** For every path of `recipe`, the file and place it came from; use {@link pointAt}. */
+  origins: Origins;
   recipe: Recipe;
   /** sha256 of the resolved recipe's canonical JSON. */
   hash: string;
@@ -27,25 +34,56 @@ export interface LoadedRecipe {
 /** Options of {@link loadRecipe}. */
 export interface LoadOptions {
   registry: StageRegistry;
-  /** `--set PATH=VALUE` arguments, applied before vars and validation. */
+  /** `--set PATH=VALUE` arguments, applied after `extends` and before vars and validation. */
   set?: readonly string[];
 }
 
 /**
- * Reads a recipe, applies `--set` and `${vars.NAME}`, fills defaults and validates it against the
- * schema and the semantic checks. Every problem is reported at once as a located RecipeError.
+ * Reads a recipe and what it extends, merges them, applies `--set` and `${vars.NAME}`, fills
+ * defaults and validates the result against the schema and the semantic checks. Every problem
+ * is reported at once as a RecipeError located in the file that has the mistake.
  */
 export function loadRecipe(file: string, options: LoadOptions): LoadedRecipe {
-  const source = readRecipeSource(file);
-  const value = structuredClone(source.value) as Record<string, unknown>;
+  const composed = composeRecipe(file);
+  const value = composed.value;
   applyOverrides(value, parseOverrides(options.set ?? []));
-  const problems: RecipeProblem[] = interpolateVars(value, source);
-  defaultStageNames(value);
-  if (!problems.length) problems.push(...schemaProblems(value, buildRecipeSchema(options.registry), source));
-  if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, source));
-  if (problems.length) throw new RecipeError(problems.map((p) => ({ ...p, frame: codeFrame(source.text, p.line, p.col) })));
+  const problems: RecipeProblem[] = [];
+  const version = versionProblem(value, composed.origins);
+  if (version) problems.push(version);
+  else {
+    problems.push(...interpolateVars(value, composed.origins));
+    defaultStageNames(value);
+    if (!problems.length) problems.push(...schemaProblems(value, buildRecipeSchema(options.registry), composed.origins));
+    if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, composed.origins));
+  }
+  if (problems.length) throw new RecipeError(sortProblems(problems).map((p) => withFrame(p, composed.sources)));
   const recipe = value as unknown as Recipe;
-  return { file, dir: dirname(resolve(file)), source, recipe, hash: hashValue(recipe) };
+  const source = composed.sources.get(composed.origins.root.file) ?? composed.origins.root;
+  return {
+    file, dir: dirname(resolve(file)), source, sources: composed.sources, origins: composed.origins,
+    recipe, hash: hashValue(recipe),
+  };
+}
+
+/** Problems by file (in the order files were read), then line and column. */
+function sortProblems(problems: RecipeProblem[]): RecipeProblem[] {
+  const files = [...new Set(problems.map((p) => p.file))];
+  return [...problems].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.col - b.col);
+}
+
+function withFrame(p: RecipeProblem, sources: Map<string, RecipeSource>): RecipeProblem {
+  const text = sources.get(p.file)?.text;
+  return p.frame || text === undefined ? p : { ...p, frame: codeFrame(text, p.line, p.col) };
+}
+
+/**
+ * Where the value at `path` of a loaded recipe was written: file, line, column and a code frame,
+ * in whichever file (the recipe or one it extends) contributed it.
+ */
+export function pointAt(loaded: LoadedRecipe, path: readonly Segment[], options: { key?: boolean } = {}): SourceLocation & { frame: string } {
+  const where = loaded.origins.at(path, options);
+  const text = loaded.sources.get(where.file)?.text ?? '';
+  return { ...where, frame: codeFrame(text, where.line, where.col) };
 }
 
 /** The resolved recipe as YAML: deterministic (same recipe, same bytes). */

@@ -1,8 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
-import { FORBIDDEN_KEYS, locate } from './source.js';
-import type { RecipeSource } from './source.js';
+import type { Locator } from './origins.js';
+import { FORBIDDEN_KEYS } from './source.js';
 
 type Json = Record<string, unknown>;
 type Segment = string | number;
@@ -80,13 +80,13 @@ const EMBEDDED = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * Replaces `${vars.NAME}` references. A whole-value reference keeps the var's type; one inside a
  * longer string is spliced in as text. An undefined name is a problem located at the reference.
  */
-export function interpolateVars(recipe: Json, source: RecipeSource): RecipeProblem[] {
+export function interpolateVars(recipe: Json, source: Locator): RecipeProblem[] {
   const vars = (recipe.vars && typeof recipe.vars === 'object' ? recipe.vars : {}) as Json;
   const problems: RecipeProblem[] = [];
   const missing = (name: string, path: Segment[]) => {
     const defined = Object.keys(vars);
     problems.push({
-      file: source.file, ...locate(source, path), path: '/' + path.join('/'), keyword: 'vars',
+      ...source.at(path), path: '/' + path.join('/'), keyword: 'vars',
       message: `undefined variable "vars.${name}"`,
       hint: defined.length ? `defined vars: ${defined.join(', ')}` : 'define it under `vars:` or pass --set vars.NAME=VALUE',
     });

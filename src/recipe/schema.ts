@@ -34,6 +34,21 @@ export const MODEL_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
+/** `remove` on a stage: a merge directive of `extends`, stripped before validation of the merged recipe. */
+const REMOVE_DIRECTIVE: JsonSchema = {
+  type: 'boolean',
+  description: 'Merge directive: `remove: true` drops the stage of this name inherited through `extends`.',
+};
+
+/** Adds the `remove` merge directive to every branch of the stage schema. */
+function withRemoveDirective(stage: JsonSchema): JsonSchema {
+  const branches = (stage.oneOf as JsonSchema[] | undefined) ?? [];
+  return {
+    ...stage,
+    oneOf: branches.map((b) => ({ ...b, properties: { ...(b.properties as JsonSchema), remove: REMOVE_DIRECTIVE } })),
+  };
+}
+
 /** Builds the whole recipe schema from the registered stage types. */
 export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
   return {
@@ -67,7 +82,7 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
         oneOf: DATASET_SCHEMAS,
       },
       model: MODEL_SCHEMA,
-      stages: { type: 'array', minItems: 1, items: registry.stageSchema(), description: 'Stages, run in order.' },
+      stages: { type: 'array', minItems: 1, items: withRemoveDirective(registry.stageSchema()), description: 'Stages, run in order.' },
       gates: {
         type: 'object',
         description: 'Quality gates on final metrics; an unmet gate exits 3.',

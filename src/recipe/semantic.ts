@@ -1,7 +1,6 @@
 import type { RecipeProblem } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { locate } from './source.js';
-import type { RecipeSource } from './source.js';
+import type { Locator } from './origins.js';
 import type { Recipe } from './types.js';
 
 /** Metrics a gate may name: those in RECIPE.md's report keys. */
@@ -11,10 +10,10 @@ export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'spa
  * Checks the schema cannot express: unique stage names, teacher references to earlier stages,
  * `model` naming exactly one of builtin/path, gates on known metrics.
  */
-export function semanticProblems(recipe: Recipe, source: RecipeSource): RecipeProblem[] {
+export function semanticProblems(recipe: Recipe, source: Locator): RecipeProblem[] {
   const problems: RecipeProblem[] = [];
   const add = (path: Array<string | number>, message: string, keyword: string, hint?: string, key = false) =>
-    problems.push({ file: source.file, ...locate(source, path, { key }), path: '/' + path.join('/'), message, keyword, ...(hint ? { hint } : {}) });
+    problems.push({ ...source.at(path, { key }), path: '/' + path.join('/'), message, keyword, ...(hint ? { hint } : {}) });
   const seen = new Map<string, number>();
   recipe.stages.forEach((stage, i) => {
     const first = seen.get(stage.name);

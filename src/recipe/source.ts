@@ -1,13 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Node } from 'yaml';
 import { RecipeError, UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
+import { checkNodes, firstAlias, problem, problemAt, yamlMessage } from './checks.js';
 
 /** Largest recipe file condense reads, in bytes (recipes are small; anything bigger is hostile). */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
 /** Bound on alias expansion, so a "billion laughs" recipe fails fast instead of eating memory. */
 export const MAX_ALIAS_COUNT = 100;
+/** Deepest nesting of mappings and lists a recipe may have (real recipes use under 10). */
+export const MAX_DEPTH = 64;
 /** Keys that could reach Object.prototype when merged; refused anywhere in a recipe. */
 export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -39,34 +42,74 @@ export function readRecipeSource(file: string): RecipeSource {
 
 /** Parses recipe bytes (already read) with positions kept. */
 export function parseRecipeText(file: string, bytes: Uint8Array): RecipeSource {
+  let text = '';
+  try {
+    text = decode(file, bytes);
+    return parseDecoded(file, text);
+  } catch (err) {
+    if (!(err instanceof RecipeError)) throw err;
+    throw new RecipeError(err.problems.map((p) => (text ? { ...p, frame: codeFrame(text, p.line, p.col) } : p)));
+  }
+}
+
+function decode(file: string, bytes: Uint8Array): string {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw problemAt(file, 1, 1, 'recipe is not UTF-8 text', 'encoding');
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const at = positionOf(lossy, Math.max(0, lossy.indexOf('\uFFFD')));
+    throw problemAt(file, at.line, at.col, 'recipe is not UTF-8 text', 'encoding');
   }
   const nul = text.indexOf('\0');
-  if (nul >= 0) throw problemAt(file, 1, 1, 'recipe contains binary data (a NUL byte)', 'encoding');
+  if (nul >= 0) {
+    const at = positionOf(text, nul);
+    throw problemAt(file, at.line, at.col, 'recipe contains binary data (a NUL byte)', 'encoding');
+  }
+  return text;
+}
+
+/** Line and column (from 1) of a character offset. */
+function positionOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: before[before.length - 1]!.length + 1 };
+}
+
+function parseDecoded(file: string, text: string): RecipeSource {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    schema: 'core',
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    version: '1.2',
-  });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter: lines,
+      schema: 'core',
+      merge: true,
+      uniqueKeys: true,
+      prettyErrors: false,
+      version: '1.2',
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw problemAt(file, 1, 1, `recipe nests deeper than ${MAX_DEPTH} levels`, 'depth');
+    throw err;
+  }
   const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0) throw problemAt(file, 1, 1, 'recipe is empty', 'empty');
   if (list.length > 1) {
-    const second = lines.linePos(list[1]!.range[0]);
+    const second = lines.linePos((list[1] as Document).range?.[0] ?? 0);
     throw problemAt(file, second.line, second.col, 'recipe has more than one YAML document', 'documents');
   }
   const doc = list[0]!;
   const problems: RecipeProblem[] = [];
-  for (const err of [...doc.errors, ...doc.warnings]) {
-    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.push(problem(file, pos.line, pos.col, yamlMessage(err.code, err.message), 'yaml'));
+  const errors = [...doc.errors, ...doc.warnings];
+  // The parser ran out of stack: whatever else it said follows from that, so say only that.
+  const overflow = errors.find((err) => err.message.includes('Maximum call stack'));
+  if (overflow) {
+    const pos = lines.linePos(overflow.pos[0]);
+    throw problemAt(file, pos.line, pos.col, `recipe nests deeper than ${MAX_DEPTH} levels`, 'depth');
+  }
+  for (const err of errors) {
+    const pos = lines.linePos(err.pos[0]);
+    const [message, keyword] = yamlMessage(err.code, err.message);
+    problems.push(problem(file, pos.line, pos.col, message, keyword));
   }
   if (problems.length) throw new RecipeError(problems);
   checkNodes(doc, lines, file, problems);
@@ -80,77 +123,11 @@ export function parseRecipeText(file: string, bytes: Uint8Array): RecipeSource {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw problemAt(file, 1, 1, `recipe expands too many aliases (${message})`, 'aliases');
+    if (!(err instanceof Error) || !/alias/i.test(err.message)) throw err;
+    const at = firstAlias(doc, lines);
+    throw problemAt(file, at.line, at.col, `recipe expands YAML aliases more than ${MAX_ALIAS_COUNT} times`, 'aliases');
   }
   return { file, text, doc, lines, value };
-}
-
-function yamlMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
-  if (code === 'TAG_RESOLVE_FAILED') return `unsupported tag: ${message.split('\n')[0]}`;
-  return message.split('\n')[0] ?? message;
-}
-
-/** Walks every node: refuses custom tags, forbidden keys and numbers that lose precision. */
-function checkNodes(doc: Document, lines: LineCounter, file: string, problems: RecipeProblem[]): void {
-  const at = (node: Node | null | undefined) => lines.linePos(node?.range?.[0] ?? 0);
-  const visit = (node: unknown): void => {
-    if (isMap(node) || isSeq(node)) {
-      if (node.tag && node.tag !== 'tag:yaml.org,2002:map' && node.tag !== 'tag:yaml.org,2002:seq') {
-        const p = at(node);
-        problems.push(problem(file, p.line, p.col, `custom tag ${node.tag} is not allowed`, 'tag'));
-      }
-      for (const item of node.items) visit(item);
-    } else if (isPair(node)) {
-      const key = node.key;
-      if (isScalar(key) && typeof key.value === 'string' && FORBIDDEN_KEYS.has(key.value)) {
-        const p = at(key);
-        problems.push(problem(file, p.line, p.col, `key "${key.value}" is not allowed`, 'forbidden-key'));
-      }
-      if (key && !isScalar(key)) {
-        const p = at(key as Node);
-        problems.push(problem(file, p.line, p.col, 'keys must be plain scalars', 'key'));
-      }
-      visit(node.value);
-    } else if (isScalar(node)) {
-      checkScalar(node, at(node), file, problems);
-    } else if (isAlias(node)) {
-      return;
-    }
-  };
-  visit(doc.contents);
-}
-
-function checkScalar(
-  node: { tag?: string; value: unknown; source?: string },
-  pos: { line: number; col: number },
-  file: string,
-  problems: RecipeProblem[],
-): void {
-  const builtinTags = ['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float',
-    'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null'];
-  if (node.tag && !builtinTags.includes(node.tag)) {
-    problems.push(problem(file, pos.line, pos.col, `custom tag ${node.tag} is not allowed`, 'tag'));
-    return;
-  }
-  const v = node.value;
-  if (typeof v === 'number' && !Number.isFinite(v)) {
-    problems.push(problem(file, pos.line, pos.col, `${node.source ?? v} is not a finite number`, 'number'));
-  } else if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
-    problems.push(problem(file, pos.line, pos.col,
-      `${node.source ?? v} is beyond the safe integer range (±${Number.MAX_SAFE_INTEGER})`, 'number'));
-  } else if (typeof v === 'bigint') {
-    problems.push(problem(file, pos.line, pos.col, `${String(v)} is beyond the safe integer range`, 'number'));
-  }
-}
-
-function problem(file: string, line: number, col: number, message: string, keyword: string): RecipeProblem {
-  return { file, line, col, path: '', message, keyword };
-}
-
-function problemAt(file: string, line: number, col: number, message: string, keyword: string): RecipeError {
-  return new RecipeError([problem(file, line, col, message, keyword)]);
 }
 
 /**
@@ -186,17 +163,22 @@ export function locate(
   return source.lines.linePos(position);
 }
 
+const FRAME_WIDTH = 160;
+
 /** A few lines of source around (line, col) with a caret under the column. */
 export function codeFrame(text: string, line: number, col: number, context = 1): string {
   const all = text.split(/\r?\n/);
   const first = Math.max(1, line - context);
   const last = Math.min(all.length, line + context);
   const width = String(last).length;
+  // Long lines (minified or hostile input) are cut to a window around the column.
+  const start = Math.max(0, col - 1 - FRAME_WIDTH / 2);
+  const cut = (s: string) => (s.length > FRAME_WIDTH || start > 0 ? s.slice(start, start + FRAME_WIDTH) : s);
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     const marker = n === line ? '>' : ' ';
-    out.push(`${marker} ${String(n).padStart(width)} | ${all[n - 1] ?? ''}`);
-    if (n === line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`);
+    out.push(`${marker} ${String(n).padStart(width)} | ${cut(all[n - 1] ?? '')}`);
+    if (n === line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1 - start))}^`);
   }
   return out.join('\n');
 }

@@ -3,10 +3,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { RecipeProblem } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { JsonSchema } from '../stages/types.js';
-import { locate } from './source.js';
-import type { RecipeSource } from './source.js';
+import type { Locator, Segment } from './origins.js';
 
-type Segment = string | number;
+type Where = { file: string; line: number; col: number; path: string };
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
@@ -14,11 +13,25 @@ const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 export function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const ajv = new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: false });
+    const ajv = new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: false, verbose: true });
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+/** Recipe language versions this condense reads. */
+export const SUPPORTED_VERSIONS = [1];
+const VERSION_HINT = 'add `version: 1` at the top; this condense reads recipe language version 1';
+const versionMessage = (v: unknown) => `unsupported recipe version ${JSON.stringify(v)}; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`;
+
+/**
+ * A `version` other than a supported one, checked before anything else: the rest of a recipe
+ * written for another version would only produce noise. A missing version is left to the schema.
+ */
+export function versionProblem(value: Record<string, unknown>, source: Locator): RecipeProblem | undefined {
+  if (!Object.prototype.hasOwnProperty.call(value, 'version') || SUPPORTED_VERSIONS.includes(value.version as number)) return undefined;
+  return { ...source.at(['version']), path: '/version', keyword: 'version', message: versionMessage(value.version), hint: VERSION_HINT };
 }
 
 /** Splits an ajv instancePath (`/stages/1/sparsity`) into segments, array indices as numbers. */
@@ -32,7 +45,7 @@ export function pathSegments(instancePath: string): Segment[] {
  * Validates a resolved recipe value in place (ajv fills defaults) and turns every ajv error into a
  * located problem: unknown keys point at the key, missing keys at their parent mapping.
  */
-export function schemaProblems(value: unknown, schema: JsonSchema, source: RecipeSource): RecipeProblem[] {
+export function schemaProblems(value: unknown, schema: JsonSchema, source: Locator): RecipeProblem[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
   const problems: RecipeProblem[] = [];
@@ -48,12 +61,17 @@ export function schemaProblems(value: unknown, schema: JsonSchema, source: Recip
   return problems;
 }
 
-function toProblem(err: ErrorObject, value: unknown, source: RecipeSource): RecipeProblem | undefined {
+function toProblem(err: ErrorObject, value: unknown, source: Locator): RecipeProblem | undefined {
   const path = pathSegments(err.instancePath);
-  const field = path.length ? String(path[path.length - 1]) : 'recipe';
-  const at = (segments: Segment[], key = false) => ({ ...locate(source, segments, { key }), path: '/' + segments.join('/') });
-  const make = (where: { line: number; col: number; path: string }, message: string, hint?: string): RecipeProblem =>
-    ({ file: source.file, ...where, message, keyword: err.keyword, ...(hint ? { hint } : {}) });
+  if (err.propertyName !== undefined && err.keyword !== 'propertyNames') return undefined;
+  const field = fieldName(path);
+  const got = JSON.stringify(valueAt(value, path));
+  const at = (segments: Segment[], key = false) => {
+    const { file, line, col } = source.at(segments, { key });
+    return { file, line, col, path: '/' + segments.join('/') };
+  };
+  const make = (where: Where, message: string, hint?: string): RecipeProblem =>
+    ({ ...where, message, keyword: err.keyword, ...(hint ? { hint } : {}) });
   const params = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'additionalProperties': {
@@ -63,6 +81,9 @@ function toProblem(err: ErrorObject, value: unknown, source: RecipeSource): Reci
         didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined));
     }
     case 'required':
+      if (path.length === 0 && params.missingProperty === 'version') {
+        return make(at(path), `missing required key "version"; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`, VERSION_HINT);
+      }
       return make(at(path), `missing required key "${String(params.missingProperty)}"${path.length ? ` in ${describe(path, value)}` : ''}`);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
@@ -71,15 +92,36 @@ function toProblem(err: ErrorObject, value: unknown, source: RecipeSource): Reci
     }
     case 'const':
       if (path.length === 1 && path[0] === 'version') {
-        return make(at(path), `unsupported recipe version ${JSON.stringify(valueAt(value, path))}; supported versions: 1`,
-          'set `version: 1`; this condense reads recipe language version 1');
+        return make(at(path), versionMessage(valueAt(value, path)), VERSION_HINT);
       }
       return make(at(path), `${field} must be ${JSON.stringify(params.allowedValue)}`);
     case 'discriminator':
       return discriminatorProblem(err, path, value, make, at);
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      return make(at([...path, name], true), `invalid name "${name}" in ${field}: use letters, digits and _, not starting with a digit`);
+    }
+    case 'type': {
+      const type = String(params.type);
+      return make(at(path), `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type === 'object' ? 'mapping' : type === 'array' ? 'list' : type} (got ${got})`);
+    }
+    case 'pattern':
+      return make(at(path), `${field} ${got} does not match ${String(params.pattern)}`);
+    case 'minItems':
+    case 'maxItems': {
+      const n = Number(params.limit);
+      return make(at(path), `${field} must have at ${err.keyword === 'minItems' ? 'least' : 'most'} ${n} item${n === 1 ? '' : 's'}`);
+    }
     case 'oneOf':
     case 'if':
       return undefined;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'minLength':
+    case 'maxLength':
+      return make(at(path), `${field} ${err.message ?? 'is invalid'} (got ${got})`);
     default:
       return make(at(path), `${field} ${err.message ?? 'is invalid'}`);
   }
@@ -89,8 +131,8 @@ function discriminatorProblem(
   err: ErrorObject,
   path: Segment[],
   value: unknown,
-  make: (where: { line: number; col: number; path: string }, message: string, hint?: string) => RecipeProblem,
-  at: (segments: Segment[], key?: boolean) => { line: number; col: number; path: string },
+  make: (where: Where, message: string, hint?: string) => RecipeProblem,
+  at: (segments: Segment[], key?: boolean) => Where,
 ): RecipeProblem {
   const params = err.params as { tag: string; tagValue: unknown; error: string };
   const branches = ((err.parentSchema?.oneOf as Array<{ properties: Record<string, { const?: string }> }>) ?? [])
@@ -101,6 +143,14 @@ function discriminatorProblem(
   }
   const got = String(params.tagValue);
   return make(at([...path, params.tag]), `unknown ${what} "${got}"; expected one of: ${branches.join(', ')}`, didYouMean(got, branches));
+}
+
+/** The last key of a path, with list indices as `key[0]`. */
+function fieldName(path: Segment[]): string {
+  if (!path.length) return 'recipe';
+  const last = path[path.length - 1]!;
+  if (typeof last !== 'number') return last;
+  return `${path.length > 1 ? String(path[path.length - 2]) : ''}[${last}]`;
 }
 
 /** `stage "prune"` for a stage path, else the dotted path. */

@@ -4,8 +4,8 @@ import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { accuracyAndLoss, parameterStats } from '../model/evaluate.js';
 import { selectorMatches } from '../model/weights.js';
+import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
-import { codeFrame, locate } from '../recipe/source.js';
 import type { Metrics } from '../stages/types.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -45,12 +45,12 @@ export function checkSelectors(loaded: LoadedRecipe, model: tf.LayersModel): voi
         }
         if (matches) return;
         const path = ['stages', i, ...field.path, j];
-        const pos = locate(loaded.source, path);
+        const { frame, ...pos } = pointAt(loaded, path);
         problems.push({
-          file: loaded.source.file, ...pos, path: '/' + path.join('/'), keyword: 'selector',
+          ...pos, path: '/' + path.join('/'), keyword: 'selector',
           message,
           hint: didYouMean(selector, names) ?? `layers: ${model.layers.map((l) => `${l.name} (${l.getClassName()})`).join(', ')}`,
-          frame: codeFrame(loaded.source.text, pos.line, pos.col),
+          frame,
         });
       });
     }

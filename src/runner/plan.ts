@@ -1,10 +1,17 @@
 import type { Recipe } from '../recipe/types.js';
 import type { StageRegistry } from '../stages/registry.js';
-import type { CheckpointProbe } from '../store/checkpoint.js';
+import { canonicalJson } from '../util/hash.js';
 import { stageFingerprint } from './fingerprint.js';
 
 /** What the runner will do with a stage. */
-export type StepAction = 'cached' | 'run';
+export type StepAction = 'cached' | 'run' | 'resume';
+
+/** What is on disk for a stage, as the plan needs to know it. */
+export interface StageOnDisk {
+  checkpoint: { kind: 'missing' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; fingerprint: string; params?: Record<string, unknown> };
+  /** The newest valid epoch checkpoint of an unfinished run of the stage. */
+  snapshot?: { epoch: number; fingerprint: string };
+}
 
 /** One planned stage. */
 export interface PlanStep {
@@ -15,8 +22,12 @@ export interface PlanStep {
   dir: string;
   fingerprint: string;
   action: StepAction;
-  /** Why it runs (or `checkpoint matches`). */
+  /** Why: `checkpoint matches`, which field changed, where a resume continues, ... */
   reason: string;
+  /** Epochs already done when resuming. */
+  resumeEpoch?: number;
+  /** Set when `--resume` cannot continue this stage: its epoch checkpoint is another recipe's. */
+  conflict?: string;
 }
 
 /** Directory of stage `index` (0-based) inside the run directory. */
@@ -24,15 +35,22 @@ export function stageDir(index: number, name: string): string {
   return `stages/${String(index + 1).padStart(2, '0')}-${name}`;
 }
 
+/** Names of the fields whose values differ between two stage parameter sets. */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).sort();
+}
+
 /**
  * Plans a run without touching the disk: fingerprints chain from the initial model through each
- * stage; a stage is cached when a verified checkpoint with its fingerprint exists.
+ * stage; a stage is cached when a verified checkpoint with its fingerprint exists, resumed (with
+ * `resume`) when an epoch checkpoint of an unfinished run with its fingerprint exists.
  */
 export function planStages(
   recipe: Recipe,
   registry: StageRegistry,
-  inputs: { initial: string; data: string; backend: string },
-  probe: (dir: string) => CheckpointProbe,
+  inputs: { initial: string; data: string; backend: string; resume?: boolean },
+  onDisk: (dir: string) => StageOnDisk,
 ): PlanStep[] {
   const byName = new Map<string, string>();
   let input = inputs.initial;
@@ -44,17 +62,35 @@ export function planStages(
     byName.set(stage.name, fingerprint);
     input = fingerprint;
     const dir = stageDir(index, stage.name);
-    const found = probe(dir);
-    let action: StepAction = 'run';
-    let reason: string;
-    if (found.kind === 'missing') reason = 'no checkpoint';
-    else if (found.kind === 'invalid') reason = `checkpoint invalid (${found.reason}); recomputing`;
-    else if (found.fingerprint !== fingerprint) reason = upstreamRuns ? 'an earlier stage changed' : 'stage settings changed';
-    else {
-      action = 'cached';
-      reason = 'checkpoint matches';
+    const found = onDisk(dir);
+    const step: PlanStep = { index, name: stage.name, type: stage.type, dir, fingerprint, action: 'run', reason: '' };
+    const c = found.checkpoint;
+    if (c.kind === 'valid' && c.fingerprint === fingerprint) {
+      step.action = 'cached';
+      step.reason = 'checkpoint matches';
+    } else if (found.snapshot && found.snapshot.fingerprint === fingerprint && inputs.resume && !upstreamRuns) {
+      step.action = 'resume';
+      step.resumeEpoch = found.snapshot.epoch;
+      step.reason = `continues after epoch ${found.snapshot.epoch}`;
+    } else {
+      step.reason = runReason(c, stage, upstreamRuns);
+      if (found.snapshot) {
+        if (found.snapshot.fingerprint !== fingerprint && inputs.resume) {
+          step.conflict = `stage "${stage.name}" has an epoch checkpoint written for a different recipe or input (fingerprint ${found.snapshot.fingerprint.slice(0, 12)}…, now ${fingerprint.slice(0, 12)}…)`;
+        }
+        step.reason += inputs.resume ? '' : `; an interrupted run stopped after epoch ${found.snapshot.epoch}: restarting (use --resume to continue it)`;
+      }
     }
-    if (action === 'run') upstreamRuns = true;
-    return { index, name: stage.name, type: stage.type, dir, fingerprint, action, reason };
+    if (step.action !== 'cached') upstreamRuns = true;
+    return step;
   });
+}
+
+function runReason(c: StageOnDisk['checkpoint'], stage: Record<string, unknown>, upstreamRuns: boolean): string {
+  if (c.kind === 'missing') return 'no checkpoint';
+  if (c.kind === 'invalid') return `checkpoint invalid (${c.reason}); recomputing`;
+  if (upstreamRuns) return 'an earlier stage runs';
+  const { name: _n, type: _t, ...params } = stage;
+  const changed = c.params ? changedFields(c.params, params) : [];
+  return changed.length ? `changed: ${changed.join(', ')}` : 'its input changed';
 }

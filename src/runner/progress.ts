@@ -43,7 +43,7 @@ function plainRenderer(write: (line: string) => void): ProgressRenderer {
         total = e.stages.length;
         write(`condense: ${e.name} → ${e.out} (backend ${e.backend} ${e.backendVersion})`);
       } else if (e.event === 'stage-start') {
-        write(`[${e.index + 1}/${total}] ${e.name} (${e.type})${e.action === 'cached' ? '' : ' running'}`);
+        write(`[${e.index + 1}/${total}] ${e.name} (${e.type})${e.action === 'cached' ? '' : e.action === 'resume' ? ' resuming' : ' running'}`);
       } else if (e.event === 'progress' && e.step === e.steps) {
         write(`  ${progressLine(e)}`);
       } else if (e.event === 'stage-end') {

@@ -4,13 +4,13 @@ import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
 import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { CondenseError, InterruptedError, StageFailedError } from '../errors.js';
+import { CondenseError, EXIT, InterruptedError, StageFailedError, UsageError } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
 import { AbortedError } from '../model/fit.js';
 import { loadModelFromPath } from '../model/io.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
-import type { ModelState, StageDefinition } from '../stages/types.js';
+import type { ModelState, StageDefinition, StageSnapshot } from '../stages/types.js';
 import { readCheckpoint, probeCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { sweepTemp } from '../store/atomic.js';
 import { sha256 } from '../util/hash.js';
@@ -20,7 +20,9 @@ import { initialFingerprint } from './fingerprint.js';
 import { finishRun } from './finish.js';
 import { checkSelectors, quickMetrics } from './inspect.js';
 import { planStages } from './plan.js';
-import type { PlanStep } from './plan.js';
+import type { PlanStep, StageOnDisk } from './plan.js';
+import { latestSnapshot, readSnapshot, removeSnapshots, snapshotRoot, writeSnapshot } from './snapshots.js';
+import { acquireRunLock } from '../store/lock.js';
 import { decodeStageOutput, decodeStageRecord, encodeStageOutput } from './state-io.js';
 import type { StageRecord } from './state-io.js';
 
@@ -31,6 +33,8 @@ export interface RunOptions {
   out?: string;
   /** Overrides the recipe's `backend`. */
   backend?: BackendRequest;
+  /** Continue an interrupted stage from its newest epoch checkpoint. */
+  resume?: boolean;
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops training at the next batch; the run then throws InterruptedError. */
   signal?: AbortSignal;
@@ -53,14 +57,15 @@ export interface RunContext {
 }
 
 /** The inputs a run is planned from: backend loaded, data read, the initial model's fingerprint. */
-export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions, 'registry' | 'out' | 'backend'>) {
+export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions, 'registry' | 'out' | 'backend' | 'resume'>) {
   const { recipe } = loaded;
-  const out = resolve(options.out ?? join('runs', recipe.name));
+  const out = runDirectory(loaded, options.out);
   const backend = await selectBackend(options.backend ?? recipe.backend);
   const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backend.name);
-  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backend: backend.name }, (dir) => probeCheckpoint(join(out, dir)));
+  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backend: backend.name, resume: options.resume },
+    (dir) => stageOnDisk(join(out, dir)));
   return { out, backend, data, steps, modelPath };
 }
 
@@ -70,9 +75,33 @@ export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions,
  */
 export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
   const started = Date.now();
+  // Lock before planning: planning reads checkpoints another writer could be replacing.
+  const lock = acquireRunLock(runDirectory(loaded, options.out));
+  try {
+    const prepared = await prepareRun(loaded, options);
+    const conflicts = prepared.steps.filter((s) => s.conflict).map((s) => s.conflict!);
+    if (conflicts.length) {
+      throw new UsageError(`cannot resume: ${conflicts.join('; ')}`, { hint: 'run without --resume to restart the stage from its start' });
+    }
+    return await executeRun(loaded, options, { ...prepared, started });
+  } finally {
+    lock.release();
+  }
+}
+
+/** The run directory: `--out`, or `runs/<name>` under the current directory. */
+export function runDirectory(loaded: LoadedRecipe, out?: string): string {
+  return resolve(out ?? join('runs', loaded.recipe.name));
+}
+
+async function executeRun(
+  loaded: LoadedRecipe,
+  options: RunOptions,
+  prepared: Awaited<ReturnType<typeof prepareRun>> & { started: number },
+) {
+  const { out, backend, data, steps, modelPath, started } = prepared;
   const emit = options.onEvent ?? (() => {});
   const { recipe } = loaded;
-  const { out, backend, data, steps, modelPath } = await prepareRun(loaded, options);
   mkdirSync(join(out, 'stages'), { recursive: true });
   sweepTemp(join(out, 'stages'));
   const initialModel = async (): Promise<ModelState> => ({
@@ -100,6 +129,9 @@ export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
       state.model.dispose();
       state = await loadStage(step.index - 1);
     }
+    const snapshots = join(out, snapshotRoot(step.dir));
+    const resume = step.action === 'resume' ? readSnapshot(latestSnapshot(snapshots)!.dir) : undefined;
+    if (!resume) removeSnapshots(snapshots);
     const definition = options.registry.get(stage.type) as StageDefinition;
     const t0 = performance.now();
     const { name: _n, type: _t, ...params } = stage;
@@ -110,6 +142,8 @@ export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
         loadStageModel: async (name) => loadStage(steps.findIndex((s) => s.name === name)),
         loadModelPath: (path) => loadModelFromPath(resolvePath(loaded.dir, path)),
         progress: (p) => emit({ event: 'progress', index: step.index, name: step.name, ...p }),
+        resume,
+        saveSnapshot: async (snapshot) => writeSnapshotOrFail(snapshots, step.fingerprint, snapshot, step.name),
         signal: options.signal ?? new AbortController().signal,
       });
     } catch (err) {
@@ -119,12 +153,15 @@ export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
     }
     const metrics = { ...quickMetrics(result.state.model, data), ...result.metrics };
     const record: StageRecord = { stage: step.name, type: step.type, fingerprint: step.fingerprint, params, seconds: (performance.now() - t0) / 1000, metrics, history: result.history ?? [] };
-    writeCheckpoint(join(out, step.dir), step.fingerprint, await encodeStageOutput(result.state, record, result.artifacts));
+    const files = await encodeStageOutput(result.state, record, result.artifacts);
+    writeOrFail(() => writeCheckpoint(join(out, step.dir), step.fingerprint, files), step.name);
+    removeSnapshots(snapshots);
+    const status: StageStatus = resume ? 'resumed' : 'ran';
     if (result.state.model !== state.model) state.model.dispose();
     state = result.state;
     stateIndex = step.index;
-    outcomes.push({ ...record, status: 'ran' });
-    emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'ran', seconds: record.seconds, metrics });
+    outcomes.push({ ...record, status });
+    emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status, seconds: record.seconds, metrics });
   }
   if (stateIndex !== steps.length - 1) {
     state.model.dispose();
@@ -155,4 +192,43 @@ function hashModelDir(modelJson: string): string {
   } catch {
     return 'unreadable';
   }
+}
+
+/** What is on disk for a stage: its checkpoint (verified) and the newest epoch checkpoint. */
+function stageOnDisk(dir: string): StageOnDisk {
+  const probe = probeCheckpoint(dir);
+  let checkpoint: StageOnDisk['checkpoint'] = probe;
+  if (probe.kind === 'valid') {
+    try {
+      checkpoint = { ...probe, params: decodeStageRecord(readCheckpoint(dir).files).params };
+    } catch {
+      checkpoint = probe;
+    }
+  }
+  const latest = latestSnapshot(snapshotRoot(dir));
+  return { checkpoint, ...(latest ? { snapshot: { epoch: latest.epoch, fingerprint: latest.fingerprint } } : {}) };
+}
+
+const DISK_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+};
+
+/** Runs a checkpoint write; a full or unwritable disk becomes a clear error naming the stage. */
+function writeOrFail(write: () => void, stage: string): void {
+  try {
+    write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (!(code in DISK_ERRORS)) throw err;
+    throw new CondenseError(`cannot write the checkpoint of stage "${stage}": ${DISK_ERRORS[code]} (${code}); earlier checkpoints are intact`,
+      EXIT.stageFailed, { hint: 'free space or fix permissions on the run directory, then rerun with --resume', cause: err });
+  }
+}
+
+function writeSnapshotOrFail(root: string, fingerprint: string, snapshot: StageSnapshot, stage: string): void {
+  writeOrFail(() => writeSnapshot(root, fingerprint, snapshot), stage);
 }

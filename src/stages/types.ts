@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
+import type { FitSnapshot } from '../model/fit.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import type { Recipe, StageSpec } from '../recipe/types.js';
 
@@ -48,8 +49,19 @@ export interface StageContext<P> {
   /** Loads a TF.js LayersModel from a path relative to the recipe. */
   loadModelPath(path: string): Promise<tf.LayersModel>;
   progress(update: StageProgress): void;
+  /** A mid-stage snapshot to continue from (`condense run --resume`), or undefined. */
+  resume?: StageSnapshot;
+  /** Hands a mid-stage snapshot to the runner, which writes it as an atomic epoch checkpoint. */
+  saveSnapshot(snapshot: StageSnapshot): Promise<void>;
   /** Aborted on SIGINT/SIGTERM; training loops check it between batches. */
   signal: AbortSignal;
+}
+
+/** A training stage's state at an epoch boundary: the loop's snapshot plus its masks. */
+export interface StageSnapshot extends FitSnapshot {
+  masks: Map<string, Float32Array>;
+  /** Stage-specific scalars to restore (e.g. the sparsity a gradual prune had reached). */
+  extra: Record<string, number>;
 }
 
 /** What a stage returns: the model it produced and the metrics it measured. */

@@ -1,6 +1,13 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+/**
+ * Crash-test hook: with CONDENSE_TEST_KILL_DURING_WRITE=N the process SIGKILLs itself after the
+ * first file of its N-th directory write, the worst moment for a checkpoint. Tests only.
+ */
+const KILL_DURING_WRITE = Number(process.env.CONDENSE_TEST_KILL_DURING_WRITE ?? 0);
+let directoryWrites = 0;
+
 /** Writes a file and fsyncs it before returning. */
 export function writeFileDurable(file: string, bytes: Uint8Array | string): void {
   const fd = openSync(file, 'w');
@@ -45,6 +52,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array | string): void 
  * `files` maps relative paths (may contain `/`) to bytes, written in the map's order.
  */
 export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array | string>): void {
+  directoryWrites++;
   const parent = dirname(finalDir);
   mkdirSync(parent, { recursive: true });
   const tmp = tempPathFor(finalDir);
@@ -57,6 +65,7 @@ export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array |
       dirs.add(dirname(file));
     }
     writeFileDurable(file, bytes);
+    if (directoryWrites === KILL_DURING_WRITE) process.kill(process.pid, 'SIGKILL');
   }
   for (const d of dirs) fsyncDir(d);
   let old: string | undefined;

@@ -35,6 +35,10 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;
+  /** Depthwise variants: filters [fh, fw, inC, mult] and params with outC = inC * mult. */
+  depthwiseConv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;
   pool(x: Float32Array, y: Float32Array, p: ConvParams, isAvg: number): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: ConvParams): void;
 }

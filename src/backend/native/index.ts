@@ -3,6 +3,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
 import { convKernels } from './conv.js';
+import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
 import { matmulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
@@ -16,7 +17,7 @@ export const NATIVE_BACKEND = 'native';
 
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 export function nativeKernelConfigs(): KernelConfig[] {
-  return [...matmulKernels(), ...convKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels()];
+  return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels()];
 }
 
 /** Names of the kernels that run compiled code on the native backend. */

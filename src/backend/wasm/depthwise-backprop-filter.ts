@@ -3,11 +3,12 @@
  * tf.depthwiseConv2d, used by tf.layers.depthwiseConv2d and separableConv2d).
  *
  * dW[kh, kw, c, m] = sum over n, i, j of x[n, i*s + kh*d - pad, j*s + kw*d - pad, c] * dy[n, i, j, c*M + m],
- * computed as one im2col gather (channel-first patches [C, KH*KW, N*Ho*Wo]) and one matMul per
- * channel (batched over C) with dy rearranged to [C, N*Ho*Wo, M].
+ * computed from im2col patches (a JS loop over wasm memory): with M = 1 as one broadcast multiply
+ * by dyᵀ and an innermost-axis sum; otherwise as a matMul batched over channels,
+ * [C, KH*KW, N*Ho*Wo] x [C, N*Ho*Wo, M].
  */
 import * as tf from '@tensorflow/tfjs';
-import { channelFirstPatches } from './im2col.js';
+import { patches } from './im2col.js';
 import { composeKernel, dilationPair, geometry, type WasmKernelArgs } from './tensor-util.js';
 
 /** Kernel function: inputs {x, dy}; attrs {strides, dilations, pad, dimRoundingMode, filterShape}. */
@@ -22,15 +23,15 @@ export function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs): tf.Te
     const g = geometry(info);
     const [fh, fw, channels, mult] = attrs.filterShape;
     const positions = g.batch * g.outH * g.outW;
-    const patches = channelFirstPatches(x4, g); // [C, T, P]
     if (mult === 1) {
-      // Per channel a matrix-vector product: multiply by dy^T [C, 1, P] and reduce the innermost axis.
-      const dyc = tf.reshape(tf.transpose(tf.reshape(dy, [positions, channels])), [channels, 1, positions]);
-      const dW = tf.sum(tf.mul(patches, dyc), 2); // [C, T]
-      return tf.reshape(tf.transpose(dW), [fh, fw, channels, 1]);
+      // Per channel a matrix-vector product: multiply by dy^T [1, C, P] and reduce the innermost axis.
+      const cols = patches(x4, g, 'tcm', args.backend); // [T, C, P]
+      const dyc = tf.reshape(tf.transpose(tf.reshape(dy!, [positions, channels])), [1, channels, positions]);
+      return tf.reshape(tf.sum(tf.mul(cols, dyc), 2), [fh, fw, channels, 1]);
     }
-    const dyc = tf.transpose(tf.reshape(dy, [positions, channels, mult]), [1, 0, 2]); // [C, P, M]
-    const dW = tf.matMul(patches, dyc); // [C, T, M]
+    const cols = patches(x4, g, 'ctm', args.backend); // [C, T, P]
+    const dyc = tf.transpose(tf.reshape(dy!, [positions, channels, mult]), [1, 0, 2]); // [C, P, M]
+    const dW = tf.matMul(cols, dyc); // [C, T, M]
     return tf.reshape(tf.transpose(dW, [1, 0, 2]), [fh, fw, channels, mult]);
   });
 }

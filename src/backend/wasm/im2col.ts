@@ -1,8 +1,9 @@
 /**
- * im2col for the convolution filter gradients: gathers, for every filter tap and every output
- * position, the input pixel that tap reads, using the wasm backend's GatherV2 kernel.
+ * im2col for the convolution filter gradients: for every filter tap and every output position, the
+ * input pixel that tap reads.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvGeometry } from './tensor-util.js';
 
 const CACHE_LIMIT = 32;
@@ -11,7 +12,7 @@ const cache = new Map<string, Int32Array>();
 /**
  * Row indices for im2col, ordered tap-major: entry `t * M + m` (t = kh * filterW + kw,
  * m = (n * outH + i) * outW + j) is the row of the [N*H*W, C] input that tap t reads for output
- * position m, or N*H*W (a zero row) where that read falls into the padding. Cached per geometry.
+ * position m, or -1 where that read falls into the padding. Cached per geometry.
  */
 export function patchIndices(g: ConvGeometry): Int32Array {
   const key = [
@@ -26,7 +27,6 @@ export function patchIndices(g: ConvGeometry): Int32Array {
   }
   const taps = g.filterH * g.filterW;
   const positions = g.batch * g.outH * g.outW;
-  const zeroRow = g.batch * g.inH * g.inW;
   const idx = new Int32Array(taps * positions);
   let o = 0;
   for (let kh = 0; kh < g.filterH; kh++) {
@@ -38,7 +38,7 @@ export function patchIndices(g: ConvGeometry): Int32Array {
           const rowBase = (n * g.inH + r) * g.inW;
           for (let j = 0; j < g.outW; j++) {
             const c = j * g.strideW + kw * g.dilationW - g.padLeft;
-            idx[o++] = rowOk && c >= 0 && c < g.inW ? rowBase + c : zeroRow;
+            idx[o++] = rowOk && c >= 0 && c < g.inW ? rowBase + c : -1;
           }
         }
       }
@@ -53,15 +53,29 @@ export function patchIndices(g: ConvGeometry): Int32Array {
 }
 
 /**
- * Channel-first patches of an NHWC input: result[c, t, m] = x at (tap t, output position m),
- * channel c, or 0 in the padding. Shape [C, taps, N*outH*outW]. Call inside a tidy.
+ * im2col of an NHWC input, written straight into wasm memory by a JS loop (the wasm GatherV2
+ * kernel moves single floats far slower). Layout 'tcm' gives [taps, C, N*outH*outW] (rows ordered
+ * like the rows of a [KH, KW, C, ...] filter), 'ctm' gives [C, taps, N*outH*outW]. Entries that
+ * fall into the padding are 0. The result is a Tensor tracked by the current scope.
  */
-export function channelFirstPatches(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor3D {
+export function patches(x: tf.Tensor4D, g: ConvGeometry, layout: 'tcm' | 'ctm', backend: BackendWasm): tf.Tensor3D {
   const channels = x.shape[3];
-  const rows = g.batch * g.inH * g.inW;
-  const xc = channels === 1 ? tf.reshape(x, [1, rows]) : tf.transpose(tf.reshape(x, [rows, channels]));
-  const padded = tf.pad(xc, [[0, 0], [0, 1]]);
+  const taps = g.filterH * g.filterW;
+  const positions = g.batch * g.outH * g.outW;
   const idx = patchIndices(g);
-  const gathered = tf.gather(padded, tf.tensor1d(idx, 'int32'), 1);
-  return tf.reshape(gathered, [channels, g.filterH * g.filterW, g.batch * g.outH * g.outW]);
+  const xs = backend.typedArrayFromHeap(x) as Float32Array;
+  const shape = layout === 'tcm' ? [taps, channels, positions] : [channels, taps, positions];
+  const info = backend.makeOutput(shape, 'float32');
+  const out = backend.typedArrayFromHeap(info) as Float32Array;
+  for (let t = 0; t < taps; t++) {
+    const tapIdx = idx.subarray(t * positions, (t + 1) * positions);
+    for (let c = 0; c < channels; c++) {
+      let o = layout === 'tcm' ? (t * channels + c) * positions : (c * taps + t) * positions;
+      for (let m = 0; m < positions; m++) {
+        const r = tapIdx[m]!;
+        out[o++] = r < 0 ? 0 : xs[r * channels + c]!;
+      }
+    }
+  }
+  return tf.engine().makeTensorFromTensorInfo(info, backend) as tf.Tensor3D;
 }

@@ -44,6 +44,7 @@ export const distillStage: StageDefinition<DistillParams> = {
       ? { model: buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed), masks: new Map(), quantization: new Map() }
       : { ...ctx.input, quantization: new Map() };
     const history = await trainWith({ ...ctx, input: student }, {
+      masks: student.masks,
       loss: (xs, ys, probs) => {
         const teacherProbs = teacher.predict(xs) as tf.Tensor;
         const loss = distillationLoss(teacherProbs, probs, ys, p.temperature, p.alpha);

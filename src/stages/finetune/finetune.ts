@@ -10,7 +10,7 @@ export const finetuneStage: StageDefinition<TrainingParams> = {
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
     const { model, masks } = ctx.input;
-    const history = await trainWith(ctx, { afterStep: () => applyMasks(model, masks) });
+    const history = await trainWith(ctx, { masks, afterStep: () => applyMasks(model, masks) });
     return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
   },
 };

@@ -71,7 +71,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     const selected = prunableSelection(model, p.include, p.exclude);
     if (selected.length === 0) throw new Error('the selected layers have no prunable weights (kernels of rank ≥ 2)');
     const masks = new Map(ctx.input.masks);
-    let current = 0;
+    let current = ctx.resume?.extra.sparsity ?? 0;
     const pruneTo = (sparsity: number) => {
       current = sparsity;
       const fresh = magnitudeMasks(selected.map((w) => ({ key: w.key, values: readWeight(w) })), sparsity, p.scope);
@@ -88,6 +88,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
           if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, p.sparsity, s.power));
         },
         afterStep: () => applyMasks(model, masks),
+        masks,
         extra: () => ({ sparsity: current }),
       });
     }

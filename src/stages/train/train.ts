@@ -27,22 +27,30 @@ export const trainingProperties: Record<string, JsonSchema> = {
   },
 };
 
+/** How a training stage hooks into the loop. */
+export interface TrainHooks {
+  afterStep?: () => void;
+  beforeStep?: (step: number, total: number) => void;
+  loss?: FitOptions['loss'];
+  /** The live masks the stage maintains: saved with every epoch snapshot, restored on resume. */
+  masks?: Map<string, Float32Array>;
+  /** Stage scalars shown with progress and recorded per epoch (e.g. current sparsity). */
+  extra?: () => Record<string, number>;
+}
+
 /**
- * Runs the training loop on the context's model with the stage's fields, reporting progress.
- * `afterStep` runs after every optimizer step (finetune re-applies its masks there).
+ * Runs the training loop on `model` (default: the context's input model) with the stage's
+ * fields, reporting progress, snapshotting every epoch and continuing from `ctx.resume`.
  */
-export async function trainWith(
-  ctx: StageContext<TrainingParams>,
-  hooks: {
-    afterStep?: () => void;
-    beforeStep?: (step: number, total: number) => void;
-    loss?: FitOptions['loss'];
-    extra?: () => Record<string, number>;
-  } = {},
-): Promise<Array<Record<string, number>>> {
+export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainHooks = {}, model = ctx.input.model): Promise<Array<Record<string, number>>> {
   const { epochs, batchSize, optimizer } = ctx.params;
+  const masks = hooks.masks ?? ctx.input.masks;
+  if (ctx.resume) {
+    masks.clear();
+    for (const [key, mask] of ctx.resume.masks) masks.set(key, mask);
+  }
   const history = await fit({
-    model: ctx.input.model,
+    model,
     data: ctx.data,
     epochs,
     batchSize,
@@ -52,9 +60,12 @@ export async function trainWith(
     afterStep: hooks.afterStep,
     beforeStep: hooks.beforeStep,
     loss: hooks.loss,
+    resume: ctx.resume,
+    epochExtra: hooks.extra,
+    onEpochEnd: (snapshot) => ctx.saveSnapshot({ ...snapshot, masks, extra: hooks.extra?.() ?? {} }),
     onProgress: (p) => ctx.progress({ epochs, ...p, ...hooks.extra?.() }),
   });
-  return history.map((h) => ({ epoch: h.epoch, trainLoss: h.loss, trainAccuracy: h.accuracy, ...hooks.extra?.() }));
+  return history.map(({ loss, accuracy, ...rest }) => ({ ...rest, trainLoss: loss, trainAccuracy: accuracy }));
 }
 
 /** Last epoch's training loss and accuracy as metrics. */

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeOptimizerState, encodeOptimizerState } from '../model/optimizer-state.js';
+import type { StageSnapshot } from '../stages/types.js';
+import { probeCheckpoint, readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
+import { sweepTemp } from '../store/atomic.js';
+
+/** Epoch checkpoints kept per stage (older ones are removed once a newer one is complete). */
+export const KEEP_EPOCH_CHECKPOINTS = 2;
+
+/** Directory holding a stage's epoch checkpoints: `stages/NN-name.epochs`. */
+export function snapshotRoot(stageDir: string): string {
+  return `${stageDir}.epochs`;
+}
+
+function packFloat(arrays: Array<[string, Float32Array]>): { index: Array<{ key: string; length: number }>; bytes: Uint8Array } {
+  const total = arrays.reduce((n, [, a]) => n + a.length, 0);
+  const all = new Float32Array(total);
+  let offset = 0;
+  for (const [, a] of arrays) {
+    all.set(a, offset);
+    offset += a.length;
+  }
+  return { index: arrays.map(([key, a]) => ({ key, length: a.length })), bytes: new Uint8Array(all.buffer) };
+}
+
+function unpackFloat(index: Array<{ key: string; length: number }>, bytes: Uint8Array): Map<string, Float32Array> {
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const out = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const { key, length } of index) {
+    out.set(key, all.slice(offset, offset + length));
+    offset += length;
+  }
+  return out;
+}
+
+/**
+ * Writes one epoch checkpoint of a training stage (weights, optimizer state, masks, PRNG state,
+ * history) atomically, then drops all but the newest {@link KEEP_EPOCH_CHECKPOINTS}.
+ */
+export function writeSnapshot(root: string, fingerprint: string, snapshot: StageSnapshot): void {
+  const weights = packFloat([...snapshot.weights]);
+  const masks = packFloat([...snapshot.masks]);
+  const optimizer = encodeOptimizerState(snapshot.optimizer);
+  const meta = {
+    epoch: snapshot.epoch, prng: snapshot.prng, history: snapshot.history, extra: snapshot.extra,
+    weights: weights.index, masks: masks.index, optimizer: JSON.parse(optimizer.json) as unknown,
+  };
+  const files = new Map<string, Uint8Array>([
+    ['weights.bin', weights.bytes],
+    ['masks.bin', masks.bytes],
+    ['optimizer.bin', optimizer.data],
+    ['snapshot.json', new TextEncoder().encode(JSON.stringify(meta) + '\n')],
+  ]);
+  writeCheckpoint(join(root, epochName(snapshot.epoch)), fingerprint, files);
+  const all = epochDirs(root);
+  for (const old of all.slice(0, Math.max(0, all.length - KEEP_EPOCH_CHECKPOINTS))) rmSync(join(root, old), { recursive: true, force: true });
+}
+
+function epochName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+function epochDirs(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root).filter((n) => /^epoch-\d{4}$/.test(n)).sort();
+}
+
+/** The newest epoch checkpoint that verifies, with what was wrong with newer ones. */
+export function latestSnapshot(root: string): { dir: string; epoch: number; fingerprint: string; skipped: string[] } | undefined {
+  sweepTemp(root);
+  const skipped: string[] = [];
+  for (const name of epochDirs(root).reverse()) {
+    const probe = probeCheckpoint(join(root, name));
+    if (probe.kind === 'valid') return { dir: join(root, name), epoch: Number(name.slice(6)), fingerprint: probe.fingerprint, skipped };
+    if (probe.kind === 'invalid') skipped.push(`${name}: ${probe.reason}`);
+  }
+  return undefined;
+}
+
+/** Reads an epoch checkpoint back (verifying every file). */
+export function readSnapshot(dir: string): StageSnapshot {
+  const { files } = readCheckpoint(dir);
+  const meta = JSON.parse(new TextDecoder().decode(files.get('snapshot.json'))) as {
+    epoch: number; prng: number; history: StageSnapshot['history']; extra: Record<string, number>;
+    weights: Array<{ key: string; length: number }>; masks: Array<{ key: string; length: number }>; optimizer: unknown;
+  };
+  return {
+    epoch: meta.epoch,
+    prng: meta.prng,
+    history: meta.history,
+    extra: meta.extra,
+    weights: unpackFloat(meta.weights, files.get('weights.bin')!),
+    masks: unpackFloat(meta.masks, files.get('masks.bin')!),
+    optimizer: decodeOptimizerState(JSON.stringify(meta.optimizer), files.get('optimizer.bin')!),
+  };
+}
+
+/** Removes a stage's epoch checkpoints (after the stage checkpoint is complete, or on restart). */
+export function removeSnapshots(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
