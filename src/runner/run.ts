@@ -4,7 +4,7 @@ import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
 import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { CondenseError, EXIT, InterruptedError, StageFailedError, UsageError } from '../errors.js';
+import { CondenseError, InterruptedError, StageFailedError, UsageError } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
 import { AbortedError } from '../model/fit.js';
 import { loadModelFromPath } from '../model/io.js';
@@ -23,6 +23,7 @@ import { planStages } from './plan.js';
 import type { PlanStep, StageOnDisk } from './plan.js';
 import { latestSnapshot, readSnapshot, removeSnapshots, snapshotRoot, writeSnapshot } from './snapshots.js';
 import { acquireRunLock } from '../store/lock.js';
+import { withDiskErrors } from '../store/disk-errors.js';
 import { decodeStageOutput, decodeStageRecord, encodeStageOutput } from './state-io.js';
 import type { StageRecord } from './state-io.js';
 
@@ -76,7 +77,8 @@ export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions,
 export async function runRecipe(loaded: LoadedRecipe, options: RunOptions) {
   const started = Date.now();
   // Lock before planning: planning reads checkpoints another writer could be replacing.
-  const lock = acquireRunLock(runDirectory(loaded, options.out));
+  const dir = runDirectory(loaded, options.out);
+  const lock = withDiskErrors(`the lock file in ${dir}`, () => acquireRunLock(dir));
   try {
     const prepared = await prepareRun(loaded, options);
     const conflicts = prepared.steps.filter((s) => s.conflict).map((s) => s.conflict!);
@@ -154,7 +156,7 @@ async function executeRun(
     const metrics = { ...quickMetrics(result.state.model, data), ...result.metrics };
     const record: StageRecord = { stage: step.name, type: step.type, fingerprint: step.fingerprint, params, seconds: (performance.now() - t0) / 1000, metrics, history: result.history ?? [] };
     const files = await encodeStageOutput(result.state, record, result.artifacts);
-    writeOrFail(() => writeCheckpoint(join(out, step.dir), step.fingerprint, files), step.name);
+    withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(out, step.dir), step.fingerprint, files));
     removeSnapshots(snapshots);
     const status: StageStatus = resume ? 'resumed' : 'ran';
     if (result.state.model !== state.model) state.model.dispose();
@@ -209,26 +211,6 @@ function stageOnDisk(dir: string): StageOnDisk {
   return { checkpoint, ...(latest ? { snapshot: { epoch: latest.epoch, fingerprint: latest.fingerprint } } : {}) };
 }
 
-const DISK_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'the file system is read-only',
-};
-
-/** Runs a checkpoint write; a full or unwritable disk becomes a clear error naming the stage. */
-function writeOrFail(write: () => void, stage: string): void {
-  try {
-    write();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (!(code in DISK_ERRORS)) throw err;
-    throw new CondenseError(`cannot write the checkpoint of stage "${stage}": ${DISK_ERRORS[code]} (${code}); earlier checkpoints are intact`,
-      EXIT.stageFailed, { hint: 'free space or fix permissions on the run directory, then rerun with --resume', cause: err });
-  }
-}
-
 function writeSnapshotOrFail(root: string, fingerprint: string, snapshot: StageSnapshot, stage: string): void {
-  writeOrFail(() => writeSnapshot(root, fingerprint, snapshot), stage);
+  withDiskErrors(`an epoch checkpoint of stage "${stage}"`, () => writeSnapshot(root, fingerprint, snapshot));
 }

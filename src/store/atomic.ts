@@ -56,18 +56,13 @@ export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array |
   const parent = dirname(finalDir);
   mkdirSync(parent, { recursive: true });
   const tmp = tempPathFor(finalDir);
-  mkdirSync(tmp);
-  const dirs = new Set<string>([tmp]);
-  for (const [rel, bytes] of files) {
-    const file = join(tmp, rel);
-    if (!dirs.has(dirname(file))) {
-      mkdirSync(dirname(file), { recursive: true });
-      dirs.add(dirname(file));
-    }
-    writeFileDurable(file, bytes);
-    if (directoryWrites === KILL_DURING_WRITE) process.kill(process.pid, 'SIGKILL');
+  try {
+    writeTree(tmp, files);
+  } catch (err) {
+    // A failed write (full disk) must not leave its partial copy taking the space.
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   }
-  for (const d of dirs) fsyncDir(d);
   let old: string | undefined;
   try {
     old = `${tmp}.old`;
@@ -91,4 +86,19 @@ export function sweepTemp(dir: string): string[] {
   const stale = names.filter((n) => n.startsWith('.') && n.includes('.tmp-'));
   for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
   return stale;
+}
+
+function writeTree(root: string, files: Map<string, Uint8Array | string>): void {
+  mkdirSync(root);
+  const dirs = new Set<string>([root]);
+  for (const [rel, bytes] of files) {
+    const file = join(root, rel);
+    if (!dirs.has(dirname(file))) {
+      mkdirSync(dirname(file), { recursive: true });
+      dirs.add(dirname(file));
+    }
+    writeFileDurable(file, bytes);
+    if (directoryWrites === KILL_DURING_WRITE) process.kill(process.pid, 'SIGKILL');
+  }
+  for (const d of dirs) fsyncDir(d);
 }

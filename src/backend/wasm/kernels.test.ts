@@ -187,6 +187,8 @@ describe('BatchMatMul (fast wrapper) on wasm', () => {
     [[2, 3, 20, 16], [2, 3, 20, 16], false, true],
     [[2, 3, 16, 20], [2, 3, 16, 20], true, false],
     [[64, 30], [64, 20], true, false],
+    [[2, 64, 48], [2, 48, 40], false, false],
+    [[3, 48, 64], [3, 40, 48], true, true],
   ])('%j x %j transposeA=%s transposeB=%s', async (aShape, bShape, transposeA, transposeB) => {
     const inputs = { a: randomInput(prng, aShape), b: randomInput(prng, bShape) };
     await agree('BatchMatMul', inputs, { transposeA, transposeB });

@@ -55,7 +55,7 @@ export function composeKernel(
   return toOutput(result, backend);
 }
 
-/** A [top, bottom, left, right] spatial padding and the geometry of one 2-D convolution, NHWC. */
+/** The geometry of one NHWC 2-D convolution (pads are the top/left amounts actually applied). */
 export interface ConvGeometry {
   batch: number;
   inH: number;

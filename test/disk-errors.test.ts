@@ -1,0 +1,59 @@
+import { execSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeCheckpoint } from '../src/store/checkpoint.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
+
+const recipe = join(ROOT, 'test/fixtures/recipes/resume.yaml');
+const mounts: string[] = [];
+
+/** A small tmpfs (root only); undefined where mounting is not allowed. */
+function smallDisk(kib: number): string | undefined {
+  const dir = join(tempDir(), 'disk');
+  mkdirSync(dir);
+  try {
+    execSync(`mount -t tmpfs -o size=${kib}k tmpfs ${dir}`, { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+let canMount = false;
+beforeAll(() => {
+  const probe = smallDisk(64);
+  canMount = probe !== undefined;
+});
+afterAll(() => {
+  for (const m of mounts) execSync(`umount ${m}`, { stdio: 'ignore' });
+});
+
+describe('a full or read-only disk', () => {
+  it('ENOSPC: exits 1 naming the checkpoint it could not write; earlier checkpoints stay valid', (ctx) => {
+    if (!canMount) ctx.skip();
+    const disk = smallDisk(900)!;
+    const out = join(disk, 'run');
+    const r = runCli(['run', recipe, '--out', out, '--backend', 'wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/condense: cannot write (an epoch checkpoint|the checkpoint) of stage "\w+": no space left on the device \(ENOSPC\); earlier checkpoints are intact/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const stages = readdirSync(join(out, 'stages')).filter((n) => /^\d\d-[a-z]+$/.test(n));
+    expect(stages.length).toBeGreaterThan(0);
+    for (const s of stages) expect(probeCheckpoint(join(out, 'stages', s)).kind).toBe('valid');
+    expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(false);
+  });
+
+  it('EROFS: a read-only run directory is a clear error, not a stack trace', (ctx) => {
+    if (!canMount) ctx.skip();
+    const disk = smallDisk(4096)!;
+    const out = join(disk, 'run');
+    expect(runCli(['run', recipe, '--out', out, '--backend', 'wasm']).code).toBe(0);
+    execSync(`mount -o remount,ro ${disk}`);
+    const r = runCli(['run', recipe, '--out', out, '--backend', 'wasm', '--set', 'stages.finetune.epochs=1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the file system is read-only (EROFS)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
