@@ -8,7 +8,7 @@ export const RECIPE_SCHEMA_ID = 'https://condense.dev/schemas/recipe-v1.schema.j
 
 const gate: JsonSchema = {
   type: 'object',
-  description: 'Bounds on one final metric.',
+  description: 'Bounds on one metric (inclusive); give min, max or both.',
   properties: {
     min: { type: 'number', description: 'The metric must be at least this.' },
     max: { type: 'number', description: 'The metric must be at most this.' },
@@ -85,7 +85,12 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
       stages: { type: 'array', minItems: 1, items: withRemoveDirective(registry.stageSchema()), description: 'Stages, run in order.' },
       gates: {
         type: 'object',
-        description: 'Quality gates on final metrics; an unmet gate exits 3.',
+        description: 'Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every report. '
+          + 'Absolute: accuracy, loss, params, nonzeroParams, sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. '
+          + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
+          + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
+          + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '
+          + '(e.g. { max: 0.1 }).',
         additionalProperties: gate,
       },
     },

@@ -3,8 +3,12 @@ import { didYouMean } from '../util/suggest.js';
 import type { Locator } from './origins.js';
 import type { Recipe } from './types.js';
 
-/** Metrics a gate may name: those in RECIPE.md's report keys. */
-export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+/**
+ * Metrics a gate may name: those in RECIPE.md's report keys (bounds on the final value), and the
+ * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
+ * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
+ */
+export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
 
 /**
  * Checks the schema cannot express: unique stage names, teacher references to earlier stages,

@@ -1,35 +1,36 @@
 import type { Report } from './report.js';
+import { baselineOf, relativeMetrics } from './report.js';
 import { describeGate } from '../runner/gates.js';
+import { COLUMNS, formatMetric, formatRatio, gateSummary } from './format.js';
 
-const COLUMNS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+export { formatMetric } from './format.js';
 
-/** A metric value as people read it: ratios to 4 places, bytes and counts as integers. */
-export function formatMetric(key: string, value: number | undefined): string {
-  if (value === undefined) return '–';
-  if (key === 'accuracy' || key === 'sparsity' || key === 'loss') return value.toFixed(4);
-  if (key === 'latencyMs') return value.toFixed(3);
-  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(4);
-}
+/** A table cell: pipes and line breaks would break the row. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-/** report.md: the answer (first measured vs final), the stage table and the gates, for a pull request. */
+/** report.md: the answer (baseline vs final), the gates and the stage table, for a pull request. */
 export function renderMarkdown(report: Report): string {
-  const first = report.stages[0]?.metrics ?? {};
+  const baseline = baselineOf(report);
+  const first = baseline?.metrics ?? {};
   const final = report.final.metrics;
-  const lines = [`# condense run: ${report.name}`, '', `Backend: ${report.backend} ${report.backendVersion} · seed ${report.seed} · ${report.seconds.toFixed(1)} s`, ''];
-  lines.push('## Result', '', `| metric | after ${report.stages[0]?.name ?? 'first stage'} | final | ratio |`, '|---|---:|---:|---:|');
+  const lines = [`# condense run: ${cell(report.name)}`, '',
+    `Backend: ${report.backend} ${report.backendVersion} · seed ${report.seed} · ${report.seconds.toFixed(1)} s · gates: ${gateSummary(report.gates)}`, ''];
+  lines.push('## Result', '', `| metric | ${cell(baseline?.stage ?? 'first stage')} (baseline) | final | ratio |`, '|---|---:|---:|---:|');
   for (const key of COLUMNS) {
     if (final[key] === undefined) continue;
-    const base = first[key];
-    const ratio = base ? (final[key]! / base).toFixed(3) : '–';
-    lines.push(`| ${key} | ${formatMetric(key, base)} | ${formatMetric(key, final[key])} | ${ratio} |`);
+    lines.push(`| ${key} | ${formatMetric(key, first[key])} | ${formatMetric(key, final[key])} | ${formatRatio(first[key], final[key])} |`);
   }
+  const relative = report.final.relative ?? relativeMetrics(baseline?.metrics, final);
+  if (relative.accuracyDrop !== undefined) lines.push(`| accuracyDrop | | ${formatMetric('accuracyDrop', relative.accuracyDrop)} | |`);
+  if (relative.sizeRatio !== undefined) lines.push(`| sizeRatio (vs float32) | | ${formatMetric('sizeRatio', relative.sizeRatio)} | |`);
+  if (report.baseline) lines.push('', `Baseline sizes are of the ${cell(report.baseline.stage)} model exported as float32.`);
   lines.push('', '## Stages', '', '| # | stage | type | status | seconds | accuracy | sparsity | sizeBytes |', '|---:|---|---|---|---:|---:|---:|---:|');
   report.stages.forEach((s, i) => {
-    lines.push(`| ${i + 1} | ${s.name} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', s.metrics.sizeBytes)} |`);
+    const size = s.exported?.sizeBytes ?? s.metrics.sizeBytes;
+    lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
-  if (report.gates.length) {
-    lines.push('', '## Gates', '');
-    for (const g of report.gates) lines.push(`- ${g.passed ? '✅' : '❌'} ${describeGate(g)}`);
-  }
+  lines.push('', '## Gates', '');
+  if (report.gates.length === 0) lines.push('No gates in the recipe.');
+  for (const g of report.gates) lines.push(`- ${g.passed ? '✅ met' : '❌ NOT met'}: ${cell(describeGate(g))}`);
   return lines.join('\n') + '\n';
 }

@@ -11,11 +11,13 @@ export type RunEvent =
   | { event: 'stage-end'; index: number; name: string; type: string; status: StageStatus; seconds: number; metrics: Metrics }
   | { event: 'run-end'; out: string; final: Metrics; gates: GateResult[]; exitCode: number; seconds: number };
 
-/** One quality gate checked against a final metric. */
+/** One quality gate checked against a final metric, or (accuracyDrop, sizeRatio) against the baseline. */
 export interface GateResult {
   metric: string;
   min?: number;
   max?: number;
   value: number | null;
   passed: boolean;
+  /** For a relative gate: the stage whose model it compares with (the first stage). */
+  baseline?: string;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -91,14 +91,28 @@ export function sweepTemp(dir: string): string[] {
 function writeTree(root: string, files: Map<string, Uint8Array | string>): void {
   mkdirSync(root);
   const dirs = new Set<string>([root]);
+  const written: string[] = [];
   for (const [rel, bytes] of files) {
     const file = join(root, rel);
     if (!dirs.has(dirname(file))) {
       mkdirSync(dirname(file), { recursive: true });
       dirs.add(dirname(file));
     }
-    writeFileDurable(file, bytes);
+    writeFileSync(file, bytes);
+    written.push(file);
     if (directoryWrites === KILL_DURING_WRITE) process.kill(process.pid, 'SIGKILL');
   }
+  // fsync after all writes rather than after each: the kernel flushes them together, which
+  // measured faster here for checkpoints of many shards; durability before the rename is the same.
+  for (const file of written) fsyncPath(file);
   for (const d of dirs) fsyncDir(d);
+}
+
+function fsyncPath(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
