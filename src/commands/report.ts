@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { renderMarkdown } from '../report/markdown.js';
-import type { Report } from '../report/report.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { readRunInputs, writeRenderedReports } from '../report/files.js';
 
-/** `condense report`: re-renders report.md from the run directory's report.json. */
+/**
+ * `condense report`: re-renders report.md and report.html from the run directory alone
+ * (report.json, scalars.jsonl, recipe.resolved.yaml); no model is loaded.
+ */
 export async function reportCommand(dir: string): Promise<void> {
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new UsageError(`${dir} has no readable report.json`, { hint: 'give a run directory written by condense run' });
-  }
-  writeFileAtomic(join(dir, 'report.md'), renderMarkdown(report));
-  process.stdout.write(`wrote ${join(dir, 'report.md')}\n`);
+  const t0 = performance.now();
+  const written = writeRenderedReports(dir, readRunInputs(dir));
+  const ms = performance.now() - t0;
+  process.stdout.write(`${written.map((f) => `wrote ${f}`).join('\n')}\n(rendered in ${ms.toFixed(1)} ms)\n`);
 }

@@ -4,13 +4,18 @@ import * as tf from '@tensorflow/tfjs';
 import { latencyMs, sizeStats } from '../model/evaluate.js';
 import { modelFiles } from '../model/io.js';
 import { resolvedYaml } from '../recipe/load.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { buildReport } from '../report/report.js';
-import type { Report } from '../report/report.js';
+import { gzipSync } from 'node:zlib';
+import { writeRenderedReports } from '../report/files.js';
+import { layerStats } from '../report/layers.js';
+import { buildReport, relativeMetrics } from '../report/report.js';
+import type { Baseline, ExportedSize, Report } from '../report/report.js';
+import { scalarsFromStages, scalarsToJsonl } from '../report/scalars.js';
 import type { ModelState, Metrics } from '../stages/types.js';
 import { writeDirAtomic, writeFileAtomic } from '../store/atomic.js';
+import { readCheckpoint } from '../store/checkpoint.js';
 import { checkGates } from './gates.js';
 import type { RunContext } from './run.js';
+import { decodeStageOutput } from './state-io.js';
 
 const require = createRequire(import.meta.url);
 const CONDENSE_VERSION = (require('../../package.json') as { version: string }).version;
@@ -25,7 +30,8 @@ export interface RunSummary {
 
 /**
  * Writes the final model (masks applied, quantized as chosen), measures what the last stage did
- * not, checks gates, and writes report.json, report.md, run.lock.json and recipe.resolved.yaml.
+ * not (and each stage's exported size, from its checkpoint), checks gates, and writes
+ * report.json, scalars.jsonl, report.md, report.html, run.lock.json and recipe.resolved.yaml.
  */
 export async function finishRun(ctx: RunContext, state: ModelState): Promise<RunSummary> {
   const { loaded, out, backend, outcomes } = ctx;
@@ -35,14 +41,20 @@ export async function finishRun(ctx: RunContext, state: ModelState): Promise<Run
   const final: Metrics = { ...outcomes[outcomes.length - 1]!.metrics };
   if (final.sizeBytes === undefined || final.gzipBytes === undefined) Object.assign(final, await sizeStats(state));
   if (final.latencyMs === undefined) final.latencyMs = latencyMs(state.model, ctx.data);
-  const gates = checkGates(recipe.gates, final);
+  const { exported, baseline } = await stageSizes(ctx, final);
+  const relative = relativeMetrics(baseline.metrics, final);
+  const gates = checkGates(recipe.gates, final, relative, baseline.stage);
   const report = buildReport({
     name: recipe.name, backend: backend.name, backendVersion: backend.version, seed: recipe.seed, recipeHash: loaded.hash,
     outcomes, final, gates, seconds: (Date.now() - ctx.started) / 1000,
+    baseline, relative, layers: layerStats(state), exported,
   });
+  const scalars = scalarsFromStages(report.stages);
+  const recipeYaml = resolvedYaml(recipe);
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileAtomic(join(out, 'report.md'), renderMarkdown(report));
-  writeFileAtomic(join(out, 'recipe.resolved.yaml'), resolvedYaml(recipe));
+  writeFileAtomic(join(out, 'scalars.jsonl'), scalarsToJsonl(scalars));
+  writeFileAtomic(join(out, 'recipe.resolved.yaml'), recipeYaml);
+  writeRenderedReports(out, { report, scalars, recipeYaml });
   const lock = {
     name: recipe.name,
     recipeHash: loaded.hash,
@@ -54,4 +66,41 @@ export async function finishRun(ctx: RunContext, state: ModelState): Promise<Run
   };
   writeFileAtomic(join(out, 'run.lock.json'), JSON.stringify(lock, null, 2) + '\n');
   return { out, report, exitCode: gates.every((g) => g.passed) ? 0 : 3 };
+}
+
+/**
+ * Each stage's model size as exported (measured by the stage, else from its checkpoint, with the
+ * quantization chosen by then), and the baseline: the first stage's metrics with the sizes of its
+ * checkpoint's float32 model files, which are exactly what exporting it unquantized writes.
+ */
+async function stageSizes(ctx: RunContext, final: Metrics): Promise<{ exported: ExportedSize[]; baseline: Baseline }> {
+  const { out, steps, outcomes } = ctx;
+  const exported: ExportedSize[] = [];
+  let baseline: Baseline | undefined;
+  for (let i = 0; i < outcomes.length; i++) {
+    const m = i === outcomes.length - 1 ? final : outcomes[i]!.metrics;
+    const measured = m.sizeBytes !== undefined && m.gzipBytes !== undefined;
+    const files = i === 0 || !measured ? readCheckpoint(join(out, steps[i]!.dir)).files : undefined;
+    if (i === 0) {
+      let sizeBytes = 0;
+      let gzipBytes = 0;
+      for (const [name, bytes] of files!) {
+        if (!name.startsWith('model/')) continue;
+        sizeBytes += bytes.length;
+        gzipBytes += gzipSync(bytes, { level: 9 }).length;
+      }
+      baseline = { stage: outcomes[0]!.stage, metrics: { ...outcomes[0]!.metrics, sizeBytes, gzipBytes } };
+    }
+    if (measured) {
+      exported.push({ sizeBytes: m.sizeBytes!, gzipBytes: m.gzipBytes! });
+      continue;
+    }
+    const state = await decodeStageOutput(files!);
+    try {
+      exported.push(await sizeStats(state));
+    } finally {
+      state.model.dispose();
+    }
+  }
+  return { exported, baseline: baseline! };
 }

@@ -35,6 +35,10 @@ function progressLine(e: Extract<RunEvent, { event: 'progress' }>): string {
   return parts.join(' · ');
 }
 
+function runEndLines(e: Extract<RunEvent, { event: 'run-end' }>): string[] {
+  return [`done in ${e.seconds.toFixed(1)} s: ${metricSummary(e.final)} → ${e.out}`];
+}
+
 function plainRenderer(write: (line: string) => void): ProgressRenderer {
   let total = 0;
   return {
@@ -49,8 +53,7 @@ function plainRenderer(write: (line: string) => void): ProgressRenderer {
       } else if (e.event === 'stage-end') {
         write(`  ${e.status} in ${e.seconds.toFixed(1)} s · ${metricSummary(e.metrics)}`);
       } else if (e.event === 'run-end') {
-        write(`done in ${e.seconds.toFixed(1)} s: ${metricSummary(e.final)} → ${e.out}`);
-        for (const g of e.gates.filter((x) => !x.passed)) write(`gate not met: ${g.metric} = ${g.value}`);
+        for (const line of runEndLines(e)) write(line);
       }
     },
     finish: async () => {},
@@ -82,6 +85,7 @@ class ListrRenderer implements ProgressRenderer {
   private titles: string[] = [];
   private running?: Promise<unknown>;
   private current = -1;
+  private summary: string[] = [];
 
   handle(e: RunEvent): void {
     if (e.event === 'run-start') {
@@ -111,11 +115,14 @@ class ListrRenderer implements ProgressRenderer {
       if (task) task.title = title;
       else this.titles[e.index] = title;
       this.done[e.index]!.resolve();
+    } else if (e.event === 'run-end') {
+      this.summary = runEndLines(e);
     }
   }
 
   async finish(error?: unknown): Promise<void> {
     if (error !== undefined && this.current >= 0) this.done[this.current]?.reject(error);
     await this.running;
+    for (const line of this.summary) process.stdout.write(line + '\n');
   }
 }
