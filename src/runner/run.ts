@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
@@ -11,7 +11,7 @@ import { loadModelFromPath } from '../model/io.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { ModelState, StageDefinition, StageSnapshot } from '../stages/types.js';
-import { readCheckpoint, probeCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { sweepTemp } from '../store/atomic.js';
 import { sha256 } from '../util/hash.js';
 import { deriveSeed } from '../util/prng.js';
@@ -65,9 +65,10 @@ export async function prepareRun(loaded: LoadedRecipe, options: Pick<RunOptions,
   const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backend.name);
+  const records = new Map<string, StageRecord>();
   const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backend: backend.name, resume: options.resume },
-    (dir) => stageOnDisk(join(out, dir)));
-  return { out, backend, data, steps, modelPath };
+    (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
+  return { out, backend, data, steps, modelPath, records };
 }
 
 /**
@@ -101,7 +102,7 @@ async function executeRun(
   options: RunOptions,
   prepared: Awaited<ReturnType<typeof prepareRun>> & { started: number },
 ) {
-  const { out, backend, data, steps, modelPath, started } = prepared;
+  const { out, backend, data, steps, modelPath, started, records } = prepared;
   const emit = options.onEvent ?? (() => {});
   const { recipe } = loaded;
   mkdirSync(join(out, 'stages'), { recursive: true });
@@ -122,7 +123,7 @@ async function executeRun(
     const stage = recipe.stages[step.index]!;
     emit({ event: 'stage-start', index: step.index, name: step.name, type: step.type, action: step.action });
     if (step.action === 'cached') {
-      const record = decodeStageRecord(readCheckpoint(join(out, step.dir)).files);
+      const record = records.get(step.dir)!;
       outcomes.push({ ...record, status: 'cached' });
       emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'cached', seconds: record.seconds, metrics: record.metrics });
       continue;
@@ -196,15 +197,23 @@ function hashModelDir(modelJson: string): string {
   }
 }
 
-/** What is on disk for a stage: its checkpoint (verified) and the newest epoch checkpoint. */
-function stageOnDisk(dir: string): StageOnDisk {
-  const probe = probeCheckpoint(dir);
-  let checkpoint: StageOnDisk['checkpoint'] = probe;
-  if (probe.kind === 'valid') {
+/**
+ * What is on disk for a stage: its checkpoint (every file verified, read once; its record handed
+ * to `keep`) and the newest epoch checkpoint of an unfinished run.
+ */
+function stageOnDisk(dir: string, keep: (record: StageRecord) => void): StageOnDisk {
+  let checkpoint: StageOnDisk['checkpoint'];
+  if (!existsSync(dir)) {
+    checkpoint = { kind: 'missing' };
+  } else {
     try {
-      checkpoint = { ...probe, params: decodeStageRecord(readCheckpoint(dir).files).params };
-    } catch {
-      checkpoint = probe;
+      const { manifest, files } = readCheckpoint(dir);
+      const record = decodeStageRecord(files);
+      keep(record);
+      checkpoint = { kind: 'valid', fingerprint: manifest.fingerprint, params: record.params };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      checkpoint = { kind: 'invalid', reason: code === 'ENOENT' ? 'incomplete: no manifest' : (err as Error).message };
     }
   }
   const latest = latestSnapshot(snapshotRoot(dir));
