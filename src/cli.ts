@@ -47,6 +47,11 @@ export function buildProgram(): Command {
   program.command('report').description('re-render the reports of a run directory')
     .argument('<runDir>', 'run directory')
     .action(async (dir: string) => (await import('./commands/report.js')).reportCommand(dir));
+  program.command('compare').description('compare runs: recipe values that differ and final metrics')
+    .argument('<runDirs...>', 'run directories (two or more)')
+    .option('--json', 'print JSON')
+    .option('--html <file>', 'also write a self-contained HTML page with an accuracy-vs-size chart')
+    .action(async (dirs: string[], o) => (await import('./commands/compare.js')).compareCommand(dirs, o));
   program.command('doctor').description('list backends, whether each loads here, and their speed')
     .option('--json', 'print JSON')
     .action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o));

@@ -35,7 +35,7 @@ export function trainingCharts(report: Report, scalars: Scalar[]): string[] {
     }));
     const known = TAG_TITLES[tag] ?? { title: `${tag} per epoch`, yLabel: tag };
     const ratio = tag !== 'trainLoss' && series.every((s) => s.points.every((p) => p.y >= 0 && p.y <= 1));
-    return lineChart(series, { ...known, xLabel: 'epoch (across the run)', zeroY: tag === 'trainLoss', ...(ratio ? { yMax: 1, formatY: percent } : {}) });
+    return lineChart(series, { ...known, xLabel: 'epoch (across the run)', integerX: true, zeroY: tag === 'trainLoss' || tag === 'sparsity', ...(ratio ? { yMax: 1, formatY: percent } : {}) });
   });
 }
 

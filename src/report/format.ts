@@ -30,3 +30,8 @@ export function gateSummary(gates: GateResult[]): string {
   if (failed.length === 0) return `all ${gates.length} gate${gates.length > 1 ? 's' : ''} met`;
   return `${failed.length} of ${gates.length} gate${gates.length > 1 ? 's' : ''} NOT met: ${failed.map((g) => g.metric).join(', ')}`;
 }
+
+/** The baseline column's heading: `baseline`, or `warmup (baseline)` for a first stage named otherwise. */
+export function baselineLabel(stage: string | undefined): string {
+  return stage === undefined ? 'baseline' : stage === 'baseline' ? stage : `${stage} (baseline)`;
+}

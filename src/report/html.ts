@@ -1,7 +1,7 @@
 import { describeGate } from '../runner/gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
-import { COLUMNS, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
+import { COLUMNS, baselineLabel, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
 import type { LayerStats } from './layers.js';
 import type { Report } from './report.js';
 import { baselineOf, relativeMetrics } from './report.js';
@@ -27,7 +27,7 @@ tbody tr:nth-child(even){background:#fafbfc}
 .big{font-size:1.05em}.note{color:var(--muted);font-size:.9em}
 ul.gates{list-style:none;padding:0}ul.gates li{margin:4px 0}
 .met{color:var(--good);font-weight:600}.unmet{color:var(--bad);font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:12px}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.wide{overflow-x:auto}
 svg.chart{border:1px solid var(--line);border-radius:4px;max-width:100%;height:auto}
 svg .chart-title{font:600 14px system-ui,sans-serif;fill:#1d232a}svg .tick,svg .legend{font:11px system-ui,sans-serif;fill:#444}
 svg .axis{font:12px system-ui,sans-serif;fill:#444}svg .label{font:12px system-ui,sans-serif;fill:#1d232a}
@@ -87,25 +87,29 @@ function answerSection(report: Report): string {
   const drop = rel.accuracyDrop !== undefined ? `accuracy ${rel.accuracyDrop > 0 ? 'lost' : 'gained'}: <strong>${(Math.abs(rel.accuracyDrop) * 100).toFixed(2)} points</strong> (accuracyDrop ${formatMetric('accuracyDrop', rel.accuracyDrop)})` : 'accuracy not compared';
   const name = e(baseline?.stage ?? 'first stage');
   return section('answer', 'The answer', `<p class="big">Final model vs <em>${name}</em>: ${sizeRatio}; ${drop}.</p>` +
-    `<table><thead><tr><th>metric</th><th class="n">${name} (baseline)</th><th class="n">final</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">final</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
     (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights).</p>` : ''));
 }
 
 function gatesSection(report: Report): string {
   if (report.gates.length === 0) return section('gates', 'Gates', '<p class="note">No gates in the recipe.</p>');
-  const items = report.gates.map((g) => `<li><span class="${g.passed ? 'met' : 'unmet'}">${g.passed ? '✔ met' : '✘ NOT met'}</span> <code>${e(g.metric)}</code>: ${e(describeGate(g))}</li>`);
+  const items = report.gates.map((g) => `<li><span class="${g.passed ? 'met' : 'unmet'}">${g.passed ? '✔ met' : '✘ NOT met'}</span> ${e(describeGate(g))}</li>`);
   return section('gates', 'Gates', `<ul class="gates">${items.join('')}</ul>`);
 }
 
+const STAGE_COLUMNS: Array<[string, string]> = [['accuracy', 'accuracy'], ['loss', 'loss'], ['params', 'params'], ['nonzeroParams', 'nonzero'], ['sparsity', 'sparsity']];
+
 function stagesSection(report: Report): string {
-  const head = ['#', 'stage', 'type', 'status', 'seconds', ...COLUMNS, 'exported bytes', 'exported gzip'];
+  const head = ['#', 'stage', 'type', 'status', 'seconds', ...STAGE_COLUMNS.map(([, h]) => h), 'size', 'gzip', 'latency ms'];
   const rows = report.stages.map((s, i) => {
+    const size = s.exported ?? { sizeBytes: s.metrics.sizeBytes, gzipBytes: s.metrics.gzipBytes };
     const cells = [String(i + 1), e(s.name), e(s.type), e(s.status), s.seconds.toFixed(1),
-      ...COLUMNS.map((k) => formatMetric(k, s.metrics[k])), formatMetric('sizeBytes', s.exported?.sizeBytes), formatMetric('gzipBytes', s.exported?.gzipBytes)];
+      ...STAGE_COLUMNS.map(([k]) => formatMetric(k, s.metrics[k])), formatMetric('sizeBytes', size.sizeBytes), formatMetric('gzipBytes', size.gzipBytes),
+      formatMetric('latencyMs', s.metrics.latencyMs)];
     return `<tr>${cells.map((c, j) => `<td${j === 0 || j >= 4 ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`;
   });
-  return section('stages', 'Stages', `<table><thead><tr>${head.map((h, j) => `<th${j === 0 || j >= 4 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    '<p class="note">Metrics as each stage measured them (held-out accuracy and loss); exported sizes measured from each stage\'s checkpoint at the end of the run.</p>');
+  return section('stages', 'Stages', `<div class="wide"><table><thead><tr>${head.map((h, j) => `<th${j === 0 || j >= 4 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>` +
+    '<p class="note">Held-out accuracy and loss as each stage measured them. Size and gzip: the stage\'s model as it would be exported then (bytes), measured by the stage or from its checkpoint at the end of the run.</p>');
 }
 
 function layersSection(layers: LayerStats[] | undefined): string {

@@ -1,7 +1,7 @@
 import type { Report } from './report.js';
 import { baselineOf, relativeMetrics } from './report.js';
 import { describeGate } from '../runner/gates.js';
-import { COLUMNS, formatMetric, formatRatio, gateSummary } from './format.js';
+import { COLUMNS, baselineLabel, formatMetric, formatRatio, gateSummary } from './format.js';
 
 export { formatMetric } from './format.js';
 
@@ -15,7 +15,7 @@ export function renderMarkdown(report: Report): string {
   const final = report.final.metrics;
   const lines = [`# condense run: ${cell(report.name)}`, '',
     `Backend: ${report.backend} ${report.backendVersion} · seed ${report.seed} · ${report.seconds.toFixed(1)} s · gates: ${gateSummary(report.gates)}`, ''];
-  lines.push('## Result', '', `| metric | ${cell(baseline?.stage ?? 'first stage')} (baseline) | final | ratio |`, '|---|---:|---:|---:|');
+  lines.push('## Result', '', `| metric | ${cell(baselineLabel(baseline?.stage))} | final | ratio |`, '|---|---:|---:|---:|');
   for (const key of COLUMNS) {
     if (final[key] === undefined) continue;
     lines.push(`| ${key} | ${formatMetric(key, first[key])} | ${formatMetric(key, final[key])} | ${formatRatio(first[key], final[key])} |`);
@@ -31,6 +31,6 @@ export function renderMarkdown(report: Report): string {
   });
   lines.push('', '## Gates', '');
   if (report.gates.length === 0) lines.push('No gates in the recipe.');
-  for (const g of report.gates) lines.push(`- ${g.passed ? '✅ met' : '❌ NOT met'}: ${cell(describeGate(g))}`);
+  for (const g of report.gates) lines.push(`- ${g.passed ? '✅' : '❌'} ${cell(describeGate(g))}`);
   return lines.join('\n') + '\n';
 }

@@ -20,7 +20,7 @@ export interface LabeledPoint {
   color?: number;
 }
 
-/** Axes, labels and size of a chart (pixels; default 560 × 300). */
+/** Axes, labels and size of a chart (pixels; default 520 × 300). */
 export interface ChartOptions {
   title: string;
   xLabel: string;
@@ -34,11 +34,13 @@ export interface ChartOptions {
   zeroY?: boolean;
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
+  /** Only whole-number x ticks (epochs). */
+  integerX?: boolean;
   /** Draw x ticks (default true; bar charts label their categories instead). */
   xTicks?: boolean;
 }
 
-const M = { left: 68, right: 20, top: 46, bottom: 46 };
+const M = { left: 80, right: 20, top: 46, bottom: 46 };
 
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -68,7 +70,7 @@ const plain = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.
 
 /** Frame, grid, ticks, axis labels and title; returns the SVG prefix and the scale functions. */
 function frame(o: ChartOptions, xs: number[], ys: number[]) {
-  const width = o.width ?? 560;
+  const width = o.width ?? 520;
   const height = o.height ?? 300;
   const [x0, x1] = extent(xs, o.zeroX ?? false);
   const [y0, y1] = extent(ys, o.zeroY ?? false, o.yMin, o.yMax);
@@ -86,7 +88,7 @@ function frame(o: ChartOptions, xs: number[], ys: number[]) {
     parts.push(`<line x1="${M.left}" x2="${width - M.right}" y1="${coord(sy(t))}" y2="${coord(sy(t))}" stroke="#e3e3e3"/>`,
       `<text x="${M.left - 6}" y="${coord(sy(t) + 4)}" text-anchor="end" class="tick">${escapeHtml(fy(t))}</text>`);
   }
-  for (const t of o.xTicks === false ? [] : niceTicks(x0, x1)) {
+  for (const t of o.xTicks === false ? [] : niceTicks(x0, x1).filter((t) => !o.integerX || Number.isInteger(t))) {
     parts.push(`<line x1="${coord(sx(t))}" x2="${coord(sx(t))}" y1="${height - M.bottom}" y2="${height - M.bottom + 4}" stroke="#888"/>`,
       `<text x="${coord(sx(t))}" y="${height - M.bottom + 17}" text-anchor="middle" class="tick">${escapeHtml(fx(t))}</text>`);
   }
@@ -94,7 +96,7 @@ function frame(o: ChartOptions, xs: number[], ys: number[]) {
     `<line x1="${M.left}" x2="${width - M.right}" y1="${height - M.bottom}" y2="${height - M.bottom}" stroke="#888"/>`,
     `<line x1="${M.left}" x2="${M.left}" y1="${M.top - 6}" y2="${height - M.bottom}" stroke="#888"/>`,
     `<text x="${coord((M.left + width - M.right) / 2)}" y="${height - 8}" text-anchor="middle" class="axis">${escapeHtml(o.xLabel)}</text>`,
-    `<text transform="translate(16 ${coord((M.top + height - M.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis">${escapeHtml(o.yLabel)}</text>`,
+    `<text transform="translate(14 ${coord((M.top + height - M.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis">${escapeHtml(o.yLabel)}</text>`,
   );
   return { parts, sx, sy, fx, fy, width };
 }
@@ -138,14 +140,22 @@ export function scatterChart(points: LabeledPoint[], o: ChartOptions & { connect
     const pts = points.map((p) => `${coord(sx(p.x))},${coord(sy(p.y))}`).join(' ');
     parts.push(`<polyline fill="none" stroke="#999" stroke-dasharray="4 3" points="${pts}"/>`);
   }
+  // Points drawn on top of each other (e.g. an evaluate stage after quantize) share one label.
+  const labels: Array<{ x: number; y: number; text: string }> = [];
   for (const p of points) {
     const color = PALETTE[(p.color ?? 0) % PALETTE.length]!;
     const x = sx(p.x);
     const y = sy(p.y);
-    // Labels flip to the left of points near the right edge so they stay inside the chart.
-    const left = x > width - M.right - 8 * p.label.length - 10;
-    parts.push(`<g class="point"><circle cx="${coord(x)}" cy="${coord(y)}" r="5" fill="${color}"><title>${escapeHtml(p.title ?? `${p.label}: ${fx(p.x)}, ${fy(p.y)}`)}</title></circle>`,
-      `<text x="${coord(left ? x - 8 : x + 8)}" y="${coord(y - 7)}" text-anchor="${left ? 'end' : 'start'}" class="label">${escapeHtml(p.label)}</text></g>`);
+    parts.push(`<circle cx="${coord(x)}" cy="${coord(y)}" r="5" fill="${color}" class="point"><title>${escapeHtml(p.title ?? `${p.label}: ${fx(p.x)}, ${fy(p.y)}`)}</title></circle>`);
+    const near = labels.find((l) => Math.abs(l.x - x) < 4 && Math.abs(l.y - y) < 4);
+    if (near) near.text += `, ${p.label}`;
+    else labels.push({ x, y, text: p.label });
+  }
+  for (const l of labels) {
+    // Labels flip to the left of points near the right edge, and below points near the top.
+    const left = l.x > width - M.right - 7 * l.text.length - 10;
+    const below = l.y < M.top + 8;
+    parts.push(`<text x="${coord(left ? l.x - 8 : l.x + 8)}" y="${coord(below ? l.y + 16 : l.y - 7)}" text-anchor="${left ? 'end' : 'start'}" class="label">${escapeHtml(l.text)}</text>`);
   }
   parts.push('</svg>');
   return parts.join('');
@@ -155,7 +165,7 @@ export function scatterChart(points: LabeledPoint[], o: ChartOptions & { connect
 export function barChart(categories: string[], series: Array<{ name: string; values: Array<number | undefined> }>, o: ChartOptions): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined));
   if (all.length === 0) return emptyChart(o.title, 'no data');
-  const width = o.width ?? 560;
+  const width = o.width ?? 520;
   const { parts, sy, fy } = frame({ ...o, zeroY: true, xTicks: false }, [0, 1], all);
   const slot = (width - M.left - M.right) / categories.length;
   const bar = Math.min(28, (slot * 0.8) / series.length);
