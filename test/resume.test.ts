@@ -20,9 +20,9 @@ function statuses(stdout: string): string[] {
 }
 
 /** Starts a run and SIGKILLs it when `when` matches an event (a real kill -9 from outside). */
-function runAndKill(out: string, when: (e: Record<string, unknown>) => boolean, signal: NodeJS.Signals = 'SIGKILL') {
+function runAndKill(out: string, when: (e: Record<string, unknown>) => boolean, signal: NodeJS.Signals = 'SIGKILL', backend = BACKEND, extra: string[] = []) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; seconds: number }>((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--json', '--backend', BACKEND], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--json', '--backend', backend, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     let sentAt = 0;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -115,6 +115,21 @@ describe('crash-safe runs (real SIGKILL, then --resume)', () => {
     const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(finalOf(out).weights.equals(reference.weights)).toBe(true);
+  });
+});
+
+describe('resume on the cpu backend too', () => {
+  it('a SIGKILL mid-epoch, then --resume, ends bit-identical to an uninterrupted cpu run', async () => {
+    const fast = ['--set', 'data.limit=400', '--set', 'stages.prune.schedule.epochs=1'];
+    const straight = tempDir();
+    expect(runCli(['run', recipe, '--out', straight, '--backend', 'cpu', ...fast]).code).toBe(0);
+    const out = tempDir();
+    const killed = await runAndKill(out, (e) => e.event === 'progress' && e.name === 'finetune' && e.epoch === 2 && (e.step as number) >= 3, 'SIGKILL', 'cpu', fast);
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', 'cpu', '--resume', ...fast]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(statuses(resumed.stdout)).toEqual(['baseline:cached', 'prune:cached', 'finetune:resumed', 'quantize:ran', 'final:ran']);
+    expect(finalOf(out).weights.equals(finalOf(straight).weights)).toBe(true);
   });
 });
 
