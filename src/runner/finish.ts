@@ -80,17 +80,9 @@ async function stageSizes(ctx: RunContext, final: Metrics): Promise<{ exported: 
   for (let i = 0; i < outcomes.length; i++) {
     const m = i === outcomes.length - 1 ? final : outcomes[i]!.metrics;
     const measured = m.sizeBytes !== undefined && m.gzipBytes !== undefined;
-    const files = i === 0 || !measured ? readCheckpoint(join(out, steps[i]!.dir)).files : undefined;
-    if (i === 0) {
-      let sizeBytes = 0;
-      let gzipBytes = 0;
-      for (const [name, bytes] of files!) {
-        if (!name.startsWith('model/')) continue;
-        sizeBytes += bytes.length;
-        gzipBytes += gzipSync(bytes, { level: 9 }).length;
-      }
-      baseline = { stage: outcomes[0]!.stage, metrics: { ...outcomes[0]!.metrics, sizeBytes, gzipBytes } };
-    }
+    // Stages measure their exported size when they run; checkpoints from before that are measured here.
+    const files = !measured ? readCheckpoint(join(out, steps[i]!.dir)).files : undefined;
+    if (i === 0) baseline = { stage: outcomes[0]!.stage, metrics: { ...outcomes[0]!.metrics, ...(measured ? {} : floatSizes(files!)) } };
     if (measured) {
       exported.push({ sizeBytes: m.sizeBytes!, gzipBytes: m.gzipBytes! });
       continue;
@@ -103,4 +95,16 @@ async function stageSizes(ctx: RunContext, final: Metrics): Promise<{ exported: 
     }
   }
   return { exported, baseline: baseline! };
+}
+
+/** Bytes of a checkpoint's float32 model files (what exporting it unquantized writes), and gzipped. */
+function floatSizes(files: Map<string, Uint8Array>): { sizeBytes: number; gzipBytes: number } {
+  let sizeBytes = 0;
+  let gzipBytes = 0;
+  for (const [name, bytes] of files) {
+    if (!name.startsWith('model/')) continue;
+    sizeBytes += bytes.length;
+    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { sizeBytes, gzipBytes };
 }

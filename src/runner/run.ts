@@ -8,6 +8,7 @@ import { CondenseError, InterruptedError, StageFailedError, UsageError } from '.
 import { buildBuiltinModel } from '../model/builtin.js';
 import { AbortedError } from '../model/fit.js';
 import { loadModelFromPath } from '../model/io.js';
+import { sizeStats } from '../model/evaluate.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { ModelState, StageDefinition, StageSnapshot } from '../stages/types.js';
@@ -154,7 +155,7 @@ async function executeRun(
       if (err instanceof CondenseError) throw err;
       throw new StageFailedError(step.name, err);
     }
-    const metrics = { ...quickMetrics(result.state.model, data), ...result.metrics };
+    const metrics = { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)), ...result.metrics };
     const record: StageRecord = { stage: step.name, type: step.type, fingerprint: step.fingerprint, params, seconds: (performance.now() - t0) / 1000, metrics, history: result.history ?? [] };
     const files = await encodeStageOutput(result.state, record, result.artifacts);
     withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(out, step.dir), step.fingerprint, files));
