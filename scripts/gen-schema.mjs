@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Writes schemas/recipe.schema.json and docs/recipe-reference.md from the stage registry.
-// Run after a build (it imports dist/): `npm run build && node scripts/gen-schema.mjs`.
+// Writes schemas/recipe.schema.json, docs/recipe-reference.md and the TypeScript types of a
+// resolved recipe (src/recipe/schema-types.generated.ts, see scripts/gen-types.mjs) from the stage
+// registry. Run after a build (it imports dist/): `npm run build && node scripts/gen-schema.mjs`.
 // `--check` writes nothing and exits 1 when a checked-in file differs from what it would write.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { recipeTypesSource } from './gen-types.mjs';
 
 const root = new URL('../', import.meta.url);
 const { buildRecipeSchema } = await import(new URL('dist/recipe/schema.js', root).href);
@@ -13,6 +15,7 @@ const schema = buildRecipeSchema(builtinStages());
 const files = {
   'schemas/recipe.schema.json': JSON.stringify(schema, null, 2) + '\n',
   'docs/recipe-reference.md': recipeReferenceMarkdown(schema),
+  'src/recipe/schema-types.generated.ts': recipeTypesSource(schema),
 };
 const check = process.argv.includes('--check');
 let stale = 0;

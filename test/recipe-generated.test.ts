@@ -4,6 +4,7 @@ import { loadRecipe } from '../src/recipe/load.js';
 import { recipeReferenceMarkdown } from '../src/recipe/reference.js';
 import { buildRecipeSchema, RECIPE_SCHEMA_ID } from '../src/recipe/schema.js';
 import { builtinStages } from '../src/stages/builtin.js';
+import { recipeTypesSource } from '../scripts/gen-types.mjs';
 
 const schema = buildRecipeSchema(builtinStages());
 const REGENERATE = 'out of date: run `npm run build && node scripts/gen-schema.mjs` and commit the result';
@@ -15,6 +16,10 @@ describe('generated files match the stage registry', () => {
 
   it('docs/recipe-reference.md', () => {
     expect(readFileSync('docs/recipe-reference.md', 'utf8'), REGENERATE).toBe(recipeReferenceMarkdown(schema));
+  });
+
+  it('src/recipe/schema-types.generated.ts (the recipe types the code compiles against)', () => {
+    expect(readFileSync('src/recipe/schema-types.generated.ts', 'utf8'), REGENERATE).toBe(recipeTypesSource(schema));
   });
 
   it('the schema has a versioned $id and allows `remove` only as a stage merge directive', () => {
@@ -45,5 +50,59 @@ describe('shipped recipes', () => {
     expect(recipe.stages.map((s) => s.type)).toEqual(['train', 'prune', 'finetune', 'quantize', 'evaluate']);
     expect(recipe.stages[1]).toMatchObject({ sparsity: 0.92, schedule: { kind: 'polynomial' } });
     expect(recipe.stages[3]).toMatchObject({ weights: { dtype: 'uint8' } });
+  });
+});
+
+describe('the schema → TypeScript emitter (scripts/gen-types.mjs)', () => {
+  const body = (text: string) => text.slice(text.indexOf('\nexport type Recipe'));
+
+  it('emits resolved types: a field with a default is required; descriptions and defaults become TSDoc', () => {
+    const out = body(recipeTypesSource({
+      type: 'object',
+      properties: {
+        seed: { type: 'integer', default: 42, description: 'The seed.' },
+        label: { type: 'string' },
+        mode: { enum: ['a', 'b'] },
+        version: { const: 1 },
+        on: { type: 'boolean' },
+        tags: { type: 'array', items: { enum: ['x', 'y'] } },
+        weird: { type: ['string', 'null'] },
+        'odd-key': { type: 'number' },
+        map: { type: 'object', additionalProperties: { type: 'number' } },
+        open: { type: 'object' },
+        nested: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'], additionalProperties: false },
+        ref: { $ref: '#/definitions/thing' },
+      },
+      required: ['label'],
+      additionalProperties: false,
+      definitions: { thing: { type: 'object', description: 'A thing.', properties: { id: { type: 'string' } }, additionalProperties: false } },
+    }));
+    expect(out).toContain('  /**\n   * The seed.\n   * @default 42\n   */\n  seed: number;');
+    expect(out).toContain('  label: string;');
+    expect(out).toContain("  mode?: 'a' | 'b';");
+    expect(out).toContain('  version?: 1;');
+    expect(out).toContain('  on?: boolean;');
+    expect(out).toContain("  tags?: Array<'x' | 'y'>;");
+    expect(out).toContain('  weird?: string | null;');
+    expect(out).toContain("  'odd-key'?: number;");
+    expect(out).toContain('  map?: { [key: string]: number };');
+    expect(out).toContain('  open?: { [key: string]: unknown };');
+    expect(out).toContain('  nested?: {\n    n: number;\n  };');
+    expect(out).toContain('  ref?: Thing;');
+    expect(out).toContain('/** A thing. */\nexport type Thing = {\n  id?: string;\n};');
+  });
+
+  it('declares each stage type, their union and the shared optimizer once', () => {
+    const out = recipeTypesSource(schema);
+    for (const type of builtinStages().types()) {
+      const name = type[0]!.toUpperCase() + type.slice(1) + 'Stage';
+      expect(out).toContain(`export type ${name} = {\n`);
+      expect(out).toContain(`\n  | ${name}`);
+      expect(out).toContain(`  type: '${type}';`);
+    }
+    expect(out.match(/export type OptimizerSpec =/g)).toHaveLength(1);
+    // Filled or stripped by the loader outside ajv: every stage has a name; `remove` and `extends` are gone.
+    expect(out).not.toMatch(/\bname\?: string;/);
+    expect(out).not.toMatch(/\b(remove|extends)\??:/);
   });
 });

@@ -7,12 +7,9 @@ import { restoreOptimizerState, saveOptimizerState } from './optimizer-state.js'
 import type { OptimizerState } from './optimizer-state.js';
 import { keyedWeights, readWeight, writeWeight } from './weights.js';
 
-/** Optimizer settings of a training stage. */
-export interface OptimizerSpec {
-  name: 'adam' | 'sgd' | 'rmsprop' | 'momentum';
-  /** Step size (default 0.001). */
-  learningRate: number;
-}
+/** Optimizer settings of a training stage, generated from the schema. */
+export type { OptimizerSpec } from '../recipe/types.js';
+import type { OptimizerSpec } from '../recipe/types.js';
 
 /** Settings of one training loop. */
 export interface FitOptions {

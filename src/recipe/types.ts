@@ -1,49 +1,59 @@
+// The recipe types the code uses. They come from the schema (src/recipe/schema-types.generated.ts,
+// written by scripts/gen-schema.mjs), so a schema change that the code does not follow fails to
+// compile, and the generated file going stale fails `gen-schema.mjs --check` and the tests.
 import type { BackendRequest } from '../backend/select.js';
+import type { DataSpec as DataVariant, Recipe as GeneratedRecipe, Stage } from './schema-types.generated.js';
 
-/** A stage entry after resolution: `name` always set, other fields as its type's schema says. */
+export type {
+  DistillStage,
+  EvaluateStage,
+  ExportStage,
+  FinetuneStage,
+  Gate,
+  IdxDataSpec,
+  MnistDataSpec,
+  ModelSpec,
+  OptimizerSpec,
+  PruneSchedule,
+  PruneStage,
+  QuantizeStage,
+  QuantizeWeights,
+  Stage,
+  TrainStage,
+} from './schema-types.generated.js';
+
+/**
+ * A stage entry after resolution, seen by code that handles every type alike (the runner):
+ * `name` always set, other fields as its type's schema says. Every generated {@link Stage} is one.
+ */
 export interface StageSpec {
   name: string;
   type: string;
   [field: string]: unknown;
 }
 
-/** Where the data comes from (RECIPE.md `data`). */
-export interface DataSpec {
-  dataset: string;
-  /** Fraction of examples held out for evaluation, drawn with the seed (default 0.2). */
-  testFraction: number;
-  /** Optional cap on the number of examples used (train + test). */
-  limit?: number;
-  [field: string]: unknown;
-}
+/** The fields a stage's `run` gets: its generated stage type without `name` and `type`. */
+export type StageParams<S extends Stage> = Omit<S, 'name' | 'type'>;
 
-/** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
-export interface ModelSpec {
-  builtin?: 'mlp' | 'lenet5';
-  /** Hidden layer sizes of `mlp` (default [300, 100]). */
-  hidden?: number[];
-  /** Path of a model.json, relative to the recipe. */
-  path?: string;
-}
+/**
+ * Where the data comes from, as code that handles every dataset alike sees it: the fields all
+ * datasets share, typed from the schema, and the others unchecked. Compare `dataset` to narrow
+ * to a {@link DataVariant} ({@link MnistDataSpec}, {@link IdxDataSpec}).
+ */
+export type DataSpec = Omit<DataVariant, 'dataset'> & { dataset: string; [field: string]: unknown };
+export type { DataVariant };
 
-/** A lower and/or upper bound on a final metric. */
-export interface Gate {
-  min?: number;
-  max?: number;
-}
-
-/** A resolved, validated recipe (version 1). */
-export interface Recipe {
-  $schema?: string;
-  version: 1;
-  name: string;
-  description?: string;
-  extends?: string[];
-  seed: number;
-  backend: BackendRequest;
-  vars?: Record<string, unknown>;
+/**
+ * A resolved, validated recipe (version 1): the generated type, with each stage also a
+ * {@link StageSpec} (so runner code may read any field as `unknown`; `stage.type === 'prune'`
+ * narrows it to a {@link PruneStage}) and `data` a {@link DataSpec}.
+ */
+export type Recipe = Omit<GeneratedRecipe, 'stages' | 'data'> & {
+  stages: Array<Stage & StageSpec>;
   data: DataSpec;
-  model: ModelSpec;
-  stages: StageSpec[];
-  gates?: Record<string, Gate>;
-}
+};
+
+// The schema's backend names and the backend module's must agree (both directions).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const backendsAgree: Same<Recipe['backend'], BackendRequest> = true;
+void backendsAgree;

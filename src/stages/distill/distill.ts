@@ -3,22 +3,16 @@ import { distillationLoss } from '../../compress/distill.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
-import type { ModelSpec } from '../../recipe/types.js';
+import type { DistillStage, ModelSpec, StageParams } from '../../recipe/types.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import type { TrainingParams } from '../train/train.js';
 import type { ModelState, StageDefinition, StageResult } from '../types.js';
 
-/** Fields of a `distill` stage. */
-export interface DistillParams extends TrainingParams {
-  /** `stage:<name>` of an earlier stage, or a path to a TF.js model.json. */
-  teacher: string;
-  /** A builtin student; absent: the current model is the student (its masks are kept). */
-  student?: ModelSpec;
-  /** Softening temperature T (default 4). */
-  temperature: number;
-  /** Weight of the soft-target term; 1 − alpha weighs the hard labels (default 0.9). */
-  alpha: number;
-}
+/**
+ * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>` or a
+ * model.json path), `student` (absent: the current model is the student, its masks kept),
+ * `temperature`, `alpha` and the training fields.
+ */
+export type DistillParams = StageParams<DistillStage>;
 
 const STAGE_PREFIX = 'stage:';
 

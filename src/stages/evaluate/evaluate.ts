@@ -1,16 +1,12 @@
 import { latencyMs, sizeStats } from '../../model/evaluate.js';
+import type { EvaluateStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** Metrics an `evaluate` stage can measure beyond those every stage reports. */
 export const EVALUATE_METRICS = ['sizeBytes', 'gzipBytes', 'latencyMs'] as const;
 
-/** Fields of an `evaluate` stage. */
-export interface EvaluateParams {
-  /** Which of {@link EVALUATE_METRICS} to measure (default all). */
-  metrics: Array<(typeof EVALUATE_METRICS)[number]>;
-  /** Predictions timed for latencyMs (default 50). */
-  latencyRuns: number;
-}
+/** Fields of an `evaluate` stage, generated from the schema: `metrics` (of {@link EVALUATE_METRICS}), `latencyRuns`. */
+export type EvaluateParams = StageParams<EvaluateStage>;
 
 /**
  * `evaluate`: measures the current model. Accuracy, loss and parameter counts are measured by

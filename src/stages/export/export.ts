@@ -1,10 +1,9 @@
 import { modelFiles } from '../../model/io.js';
+import type { ExportStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
-/** Fields of an `export` stage. */
-export interface ExportParams {
-  format: 'layers-model';
-}
+/** Fields of an `export` stage, generated from the schema. */
+export type ExportParams = StageParams<ExportStage>;
 
 /** `export`: the current model in TF.js format, kept in the stage's checkpoint as `export/`. */
 export const exportStage: StageDefinition<ExportParams> = {

@@ -4,24 +4,25 @@ import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import type { TrainingParams } from '../train/train.js';
+import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
-/** A pruning schedule: all at once, or gradually while training (Zhu & Gupta). */
+/**
+ * A pruning schedule: all at once, or gradually while training (Zhu & Gupta). The resolved
+ * schedule always has the polynomial fields (defaults filled); only `polynomial` reads them.
+ */
 export type PruneSchedule =
   | { kind: 'oneShot' }
-  | { kind: 'polynomial'; epochs: number; power: number; initialSparsity: number; updateEvery?: number };
+  | ({ kind: 'polynomial' } & Omit<ResolvedPruneSchedule, 'kind'>);
 
-/** Fields of a `prune` stage. */
-export interface PruneParams extends Omit<TrainingParams, 'epochs'> {
-  method: 'magnitude';
-  /** Fraction of the selected weights to zero, in [0, 1). */
-  sparsity: number;
-  scope: PruneScope;
-  schedule: PruneSchedule;
-  include: string[];
-  exclude: string[];
-}
+/** Fields of a `prune` stage, generated from the schema (the schedule seen as {@link PruneSchedule}). */
+export type PruneParams = Omit<StageParams<PruneStage>, 'schedule'> & { schedule: PruneSchedule };
+
+// Compile-time checks against drift: every resolved schedule is a PruneSchedule (a new kind fails
+// here), and the scope names are those of the masks module.
+type Assignable<T extends U, U> = T;
+type _ScheduleCovered = Assignable<ResolvedPruneSchedule, PruneSchedule>;
+type _ScopeCovered = Assignable<PruneStage['scope'], PruneScope>;
 
 const selectorList = (what: string) => ({
   type: 'array',

@@ -1,12 +1,15 @@
 import { chooseQuantization, dequantizeValues, quantizeValues } from '../../compress/quantize.js';
 import type { QuantizationDtype } from '../../compress/quantize.js';
 import { keyedWeights, readWeight, selectLayers, writeWeight } from '../../model/weights.js';
+import type { QuantizeStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
-/** Fields of a `quantize` stage. */
-export interface QuantizeParams {
-  weights: { dtype: QuantizationDtype; include: string[]; exclude: string[] };
-}
+/** Fields of a `quantize` stage, generated from the schema. */
+export type QuantizeParams = StageParams<QuantizeStage>;
+
+// Compile-time check against drift: the schema's dtypes are ones the quantizer implements.
+type Assignable<T extends U, U> = T;
+type _DtypeCovered = Assignable<QuantizeParams['weights']['dtype'], QuantizationDtype>;
 
 /**
  * `quantize`: stores float32 weights as uint8/uint16 (affine, per tensor) or float16 in the stock

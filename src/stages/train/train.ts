@@ -1,15 +1,13 @@
 import { fit } from '../../model/fit.js';
-import type { FitOptions, OptimizerSpec } from '../../model/fit.js';
+import type { FitOptions } from '../../model/fit.js';
+import type { StageParams, TrainStage } from '../../recipe/types.js';
 import type { JsonSchema, StageContext, StageDefinition, StageResult } from '../types.js';
 
-/** Fields every training stage takes (train, finetune, prune with a gradual schedule, distill). */
-export interface TrainingParams {
-  /** Passes over the training split (default 1). */
-  epochs: number;
-  /** Examples per optimizer step (default 128). */
-  batchSize: number;
-  optimizer: OptimizerSpec;
-}
+/**
+ * Fields every training stage takes (train, finetune, prune with a gradual schedule, distill):
+ * those of a `train` stage, generated from the schema.
+ */
+export type TrainingParams = StageParams<TrainStage>;
 
 /** Schema of {@link TrainingParams}, shared by the training stages. */
 export const trainingProperties: Record<string, JsonSchema> = {

