@@ -61,7 +61,12 @@ export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'sgd': return tf.train.sgd(spec.learningRate);
     case 'rmsprop': return tf.train.rmsprop(spec.learningRate);
     case 'momentum': return tf.train.momentum(spec.learningRate, 0.9);
-    default: return tf.train.adam(spec.learningRate);
+    case 'adam': return tf.train.adam(spec.learningRate);
+    default: {
+      // A name the schema allows but this switch lacks fails to compile here.
+      const unknown: never = spec.name;
+      throw new Error(`unknown optimizer ${String(unknown)}`);
+    }
   }
 }
 
