@@ -43,14 +43,20 @@ export function parameterStats(model: tf.LayersModel): { params: number; nonzero
   return { params, nonzeroParams: nonzero, sparsity: prunable ? zeros / prunable : 0 };
 }
 
-/** Bytes of the model as exported (model.json + shards), and gzipped file by file. */
+/**
+ * gzip level for `gzipBytes`: zlib's default, what servers commonly use. Level 9 was 0–8% smaller
+ * on pruned float weights here but up to 15× slower to measure.
+ */
+export const GZIP_LEVEL = 6;
+
+/** Bytes of the model as exported (model.json + shards), and gzipped file by file (level 6). */
 export async function sizeStats(state: ModelState): Promise<{ sizeBytes: number; gzipBytes: number }> {
   const files = await modelFiles(state.model, state.quantization);
   let sizeBytes = 0;
   let gzipBytes = 0;
   for (const bytes of files.values()) {
     sizeBytes += bytes.length;
-    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+    gzipBytes += gzipSync(bytes, { level: GZIP_LEVEL }).length;
   }
   return { sizeBytes, gzipBytes };
 }

@@ -60,7 +60,7 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     stagesSection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
     layersSection(report.final.layers),
-    section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 9.</p>${sizeChart(report)}`),
+    section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 6.</p>${sizeChart(report)}`),
     section('accuracy-size', 'Accuracy vs size', accuracySizeChart(report)),
     section('recipe', 'Recipe', recipeYaml === undefined
       ? '<p class="note">recipe.resolved.yaml is missing from the run directory.</p>'

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { latencyMs, sizeStats } from '../model/evaluate.js';
+import { GZIP_LEVEL, latencyMs, sizeStats } from '../model/evaluate.js';
 import { modelFiles } from '../model/io.js';
 import { resolvedYaml } from '../recipe/load.js';
 import { gzipSync } from 'node:zlib';
@@ -104,7 +104,7 @@ function floatSizes(files: Map<string, Uint8Array>): { sizeBytes: number; gzipBy
   for (const [name, bytes] of files) {
     if (!name.startsWith('model/')) continue;
     sizeBytes += bytes.length;
-    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+    gzipBytes += gzipSync(bytes, { level: GZIP_LEVEL }).length;
   }
   return { sizeBytes, gzipBytes };
 }
