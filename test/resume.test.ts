@@ -83,8 +83,9 @@ describe('crash-safe runs (real SIGKILL, then --resume)', () => {
 
   it('in the middle of writing a checkpoint: the torn write is swept and never loaded', () => {
     const out = tempDir();
-    // Directory writes: 3 baseline epochs, then the baseline checkpoint (4th): die inside it.
-    const killed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND], { env: { CONDENSE_TEST_KILL_DURING_WRITE: '4' } });
+    // Directory writes: epoch checkpoints after baseline epochs 1 and 2, then the baseline
+    // checkpoint itself (3rd): die inside it.
+    const killed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND], { env: { CONDENSE_TEST_KILL_DURING_WRITE: '3' } });
     expect(killed.code).toBe(null);
     expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(true);
     const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND, '--resume']);

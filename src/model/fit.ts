@@ -26,7 +26,7 @@ export interface FitOptions {
   /** Called after each optimizer step (re-applying fixed masks). */
   afterStep?: () => void;
   onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy: number }) => void;
-  /** Called after each epoch with everything needed to continue from there (checkpointing). */
+  /** Called after each epoch but the last with everything needed to continue from there (checkpointing). */
   onEpochEnd?: (snapshot: FitSnapshot) => Promise<void> | void;
   /** Extra scalars recorded with each epoch's logs (e.g. the sparsity reached). */
   epochExtra?: () => Record<string, number>;
@@ -105,7 +105,8 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
       const order = shuffledIndices(data.train.count, prng);
       const logs = await runEpoch(options, optimizer, variables, order, epoch, steps);
       history.push({ ...logs, ...options.epochExtra?.() });
-      if (options.onEpochEnd) {
+      // The last epoch's state is the loop's result, which the caller checkpoints itself.
+      if (options.onEpochEnd && epoch < epochs) {
         const weights = new Map(keyedWeights(model).map((w) => [w.key, readWeight(w)]));
         await options.onEpochEnd({ epoch, weights, optimizer: await saveOptimizerState(optimizer), prng: prng.getState(), history: [...history] });
       }

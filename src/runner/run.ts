@@ -11,7 +11,7 @@ import { loadModelFromPath } from '../model/io.js';
 import { sizeStats } from '../model/evaluate.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
-import type { ModelState, StageDefinition, StageSnapshot } from '../stages/types.js';
+import type { Metrics, ModelState, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { sweepTemp } from '../store/atomic.js';
 import { sha256 } from '../util/hash.js';
@@ -155,7 +155,7 @@ async function executeRun(
       if (err instanceof CondenseError) throw err;
       throw new StageFailedError(step.name, err);
     }
-    const metrics = { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)), ...result.metrics };
+    const metrics = await stageMetrics(definition, result, outcomes.at(-1)?.metrics, data);
     const record: StageRecord = { stage: step.name, type: step.type, fingerprint: step.fingerprint, params, seconds: (performance.now() - t0) / 1000, metrics, history: result.history ?? [] };
     const files = await encodeStageOutput(result.state, record, result.artifacts);
     withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(out, step.dir), step.fingerprint, files));
@@ -223,4 +223,16 @@ function stageOnDisk(dir: string, keep: (record: StageRecord) => void): StageOnD
 
 function writeSnapshotOrFail(root: string, fingerprint: string, snapshot: StageSnapshot, stage: string): void {
   withDiskErrors(`an epoch checkpoint of stage "${stage}"`, () => writeSnapshot(root, fingerprint, snapshot));
+}
+
+/**
+ * A stage's metrics: what it measured, plus held-out accuracy and loss, parameter counts and
+ * exported size. A stage that leaves the model as it was (`changesModel: false`) inherits those
+ * from the stage before it instead of measuring them again.
+ */
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<Metrics> {
+  const base = definition.changesModel === false && previous
+    ? previous
+    : { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)) };
+  return { ...base, ...result.metrics };
 }

@@ -82,6 +82,11 @@ export interface StageDefinition<P = Record<string, unknown>> {
   /** Schema of the stage's own fields (`name` and `type` are added by the registry). */
   properties: Record<string, JsonSchema>;
   required?: string[];
+  /**
+   * False for stages that only measure or export the model (evaluate, export): the runner then
+   * reuses the previous stage's accuracy, parameter and size metrics. Default true.
+   */
+  changesModel?: boolean;
   /** Names of earlier stages this stage reads besides its input (fingerprinted). */
   references?(params: P): string[];
   run(ctx: StageContext<P>): Promise<StageResult>;

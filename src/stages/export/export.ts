@@ -12,6 +12,7 @@ export const exportStage: StageDefinition<ExportParams> = {
   properties: {
     format: { enum: ['layers-model'], default: 'layers-model', description: 'Output format: layers-model (model.json + shards).' },
   },
+  changesModel: false,
   async run(ctx): Promise<StageResult> {
     const files = await modelFiles(ctx.input.model, ctx.input.quantization);
     return { state: ctx.input, metrics: {}, artifacts: new Map([...files].map(([name, bytes]) => [`export/${name}`, bytes])) };
