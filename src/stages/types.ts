@@ -41,7 +41,7 @@ export interface StageContext<P> {
   /** Seed for this stage, derived from the recipe seed and the stage name. */
   seed: number;
   recipe: Recipe;
-  /** The model the previous stage produced (the stage may dispose it if it returns another). */
+  /** The model the previous stage produced; the runner disposes it if the stage returns another. */
   input: ModelState;
   data: Dataset;
   /** Loads the model an earlier stage produced (e.g. a distillation teacher). */

@@ -47,7 +47,6 @@ export const distillStage: StageDefinition<DistillParams> = {
       },
       afterStep: () => applyMasks(student.model, student.masks),
     });
-    if (p.student) ctx.input.model.dispose();
     teacher.dispose();
     return { state: student, metrics: trainingMetrics(history), history };
   },
