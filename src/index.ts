@@ -2,6 +2,12 @@
  * condense's public API. The CLI is a thin shell over these functions; a program can load a
  * recipe, plan it, run it and read its report the same way.
  */
+import { loadRecipe } from './recipe/load.js';
+import type { LoadOptions } from './recipe/load.js';
+import type { Recipe } from './recipe/types.js';
+import { prepareRun } from './runner/run.js';
+import type { RunOptions } from './runner/run.js';
+import type { PlanStep } from './runner/plan.js';
 import type { StageDefinition } from './stages/types.js';
 
 export { loadRecipe, resolvedYaml } from './recipe/load.js';
@@ -26,4 +32,18 @@ export * from './errors.js';
 /** Declares a custom stage with its parameter type inferred; register it on a StageRegistry. */
 export function defineStage<P>(definition: StageDefinition<P>): StageDefinition<P> {
   return definition;
+}
+
+/** The fully resolved recipe (extends, `--set`, vars and defaults applied), as `condense resolve` prints it. */
+export function resolveRecipe(file: string, options: LoadOptions): Recipe {
+  return loadRecipe(file, options).recipe;
+}
+
+/**
+ * What `condense run` would do, stage by stage (`cached`, `run`, `resume`, with the reason),
+ * as `condense plan` prints it. Loads the backend and the data to compute fingerprints.
+ */
+export async function planRun(file: string, options: LoadOptions & Pick<RunOptions, 'out' | 'backend' | 'resume'>): Promise<PlanStep[]> {
+  const loaded = loadRecipe(file, options);
+  return (await prepareRun(loaded, options)).steps;
 }
