@@ -1,5 +1,5 @@
-import { execSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeCheckpoint } from '../src/store/checkpoint.js';
@@ -21,6 +21,19 @@ function smallDisk(kib: number): string | undefined {
   return dir;
 }
 
+/** Writes zeros until the device is full. */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w');
+  const chunk = new Uint8Array(64 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch {
+    // ENOSPC: full.
+  } finally {
+    closeSync(fd);
+  }
+}
+
 let canMount = false;
 beforeAll(() => {
   const probe = smallDisk(64);
@@ -31,16 +44,28 @@ afterAll(() => {
 });
 
 describe('a full or read-only disk', () => {
-  it('ENOSPC: exits 1 naming the checkpoint it could not write; earlier checkpoints stay valid', (ctx) => {
+  it('ENOSPC: exits 1 naming the checkpoint it could not write; earlier checkpoints stay valid', async (ctx) => {
     if (!canMount) ctx.skip();
-    const disk = smallDisk(900)!;
+    const disk = smallDisk(8192)!;
     const out = join(disk, 'run');
-    const r = runCli(['run', recipe, '--out', out, '--backend', 'wasm']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/condense: cannot write (an epoch checkpoint|the checkpoint) of stage "\w+": no space left on the device \(ENOSPC\); earlier checkpoints are intact/);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Fill the disk as soon as the first stage's checkpoint is written: the next write fails.
+    const child = spawn(process.execPath, [join(ROOT, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--json', '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let filled = false;
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      if (!filled && c.toString().includes('"event":"stage-end"')) {
+        filled = true;
+        fillDisk(join(disk, 'filler'));
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(filled).toBe(true);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/condense: cannot write (an epoch checkpoint|the checkpoint) of stage "\w+": no space left on the device \(ENOSPC\); earlier checkpoints are intact/);
+    expect(stderr).not.toMatch(/\n\s+at /);
     const stages = readdirSync(join(out, 'stages')).filter((n) => /^\d\d-[a-z]+$/.test(n));
-    expect(stages.length).toBeGreaterThan(0);
+    expect(stages).toContain('01-baseline');
     for (const s of stages) expect(probeCheckpoint(join(out, 'stages', s)).kind).toBe('valid');
     expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(false);
   });
