@@ -18,6 +18,7 @@ import { tinyMnist, useTestBackend } from './helpers.js';
 
 let data: Dataset;
 const adam = { name: 'adam' as const, learningRate: 0.01 };
+const constant = { kind: 'constant' as const };
 
 function freshState(seed = 1, hidden = [16]): ModelState {
   return { model: buildBuiltinModel({ builtin: 'mlp', hidden }, [784], 10, seed), masks: new Map(), quantization: new Map() };
@@ -49,10 +50,19 @@ beforeAll(async () => {
 });
 
 describe('train', () => {
+  it('follows the learning-rate schedule and stops early when the loss stalls', async () => {
+    const { history } = await run(trainStage, {
+      epochs: 6, batchSize: 64, optimizer: adam, lrSchedule: { kind: 'step', decay: 0.5, every: 1 },
+      earlyStopping: { patience: 1, minDelta: 10 },
+    }, freshState());
+    // No epoch can improve the loss by 10: the second epoch is the last.
+    expect(history!.map((h) => h.learningRate)).toEqual([0.01, 0.005]);
+  });
+
   it('raises held-out accuracy well above chance and reports epoch progress', async () => {
     const state = freshState();
     const before = accuracyAndLoss(state.model, data.test, data).accuracy;
-    const { state: out, history, events } = await run(trainStage, { epochs: 3, batchSize: 32, optimizer: adam }, state);
+    const { state: out, history, events } = await run(trainStage, { epochs: 3, batchSize: 32, optimizer: adam, lrSchedule: constant }, state);
     const after = accuracyAndLoss(out.model, data.test, data).accuracy;
     expect(after).toBeGreaterThan(0.6);
     expect(after).toBeGreaterThan(before + 0.3);
@@ -61,8 +71,8 @@ describe('train', () => {
   });
 
   it('is deterministic: same seed, same weights', async () => {
-    const a = await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam }, freshState(5));
-    const b = await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam }, freshState(5));
+    const a = await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam, lrSchedule: constant }, freshState(5));
+    const b = await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam, lrSchedule: constant }, freshState(5));
     const wa = a.state.model.getWeights().map((w) => Array.from(w.dataSync()));
     const wb = b.state.model.getWeights().map((w) => Array.from(w.dataSync()));
     expect(wa).toEqual(wb);
@@ -71,7 +81,7 @@ describe('train', () => {
 
 const pruneParams = (over: Partial<PruneParams>): PruneParams => ({
   method: 'magnitude', sparsity: 0.8, scope: 'global', schedule: { kind: 'oneShot' }, include: [], exclude: [],
-  batchSize: 64, optimizer: adam, ...over,
+  batchSize: 64, optimizer: adam, lrSchedule: constant, ...over,
 });
 
 describe('prune', () => {
@@ -114,7 +124,7 @@ describe('finetune', () => {
   it('keeps every pruned weight at zero while the others train', async () => {
     const pruned = await run(pruneStage, pruneParams({ sparsity: 0.75 }), freshState());
     const before = readWeight(keyedWeights(pruned.state.model).find((w) => w.key === 'dense1/kernel')!);
-    const { state } = await run(finetuneStage, { epochs: 1, batchSize: 32, optimizer: adam }, pruned.state);
+    const { state } = await run(finetuneStage, { epochs: 1, batchSize: 32, optimizer: adam, lrSchedule: constant }, pruned.state);
     const after = readWeight(keyedWeights(state.model).find((w) => w.key === 'dense1/kernel')!);
     let changed = 0;
     for (let i = 0; i < before.length; i++) {
@@ -127,7 +137,7 @@ describe('finetune', () => {
 
 describe('distill', () => {
   it('moves the student toward the teacher', async () => {
-    const teacher = (await run(trainStage, { epochs: 3, batchSize: 32, optimizer: adam }, freshState(1, [32]))).state.model;
+    const teacher = (await run(trainStage, { epochs: 3, batchSize: 32, optimizer: adam, lrSchedule: constant }, freshState(1, [32]))).state.model;
     const disagreement = (student: tf.LayersModel) => tf.tidy(() => {
       const xs = tf.tensor2d(data.test.x, [data.test.count, 784]);
       const pt = teacher.predict(xs) as tf.Tensor;
@@ -137,7 +147,7 @@ describe('distill', () => {
     const student = freshState(9, [8]);
     const klBefore = disagreement(student.model);
     const { state } = await run(distillStage, {
-      teacher: 'stage:teacher', temperature: 4, alpha: 1, epochs: 2, batchSize: 32, optimizer: adam,
+      teacher: 'stage:teacher', temperature: 4, alpha: 1, epochs: 2, batchSize: 32, optimizer: adam, lrSchedule: constant,
     }, student, { loadStageModel: async () => ({ model: await loadModelFromFiles(await modelFiles(teacher)), masks: new Map(), quantization: new Map() }) });
     expect(disagreement(state.model)).toBeLessThan(klBefore * 0.6);
   });
@@ -145,7 +155,7 @@ describe('distill', () => {
 
 describe('quantize, evaluate, export', () => {
   it('stores every weight quantized per the manifest, decodable by the stock loader within scale/2', async () => {
-    const trained = (await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam }, freshState())).state;
+    const trained = (await run(trainStage, { epochs: 1, batchSize: 64, optimizer: adam, lrSchedule: constant }, freshState())).state;
     const original = new Map(keyedWeights(trained.model).map((w) => [w.key, readWeight(w)]));
     const { state } = await run(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [] } }, trained);
     const files = await modelFiles(state.model, state.quantization);

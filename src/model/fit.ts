@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../compress/distill.js';
+import { learningRateAt, shouldStopEarly } from '../compress/lr-schedule.js';
+import type { EarlyStopping, LrSchedule } from '../compress/lr-schedule.js';
 import type { Dataset } from '../data/types.js';
 import { Prng, shuffledIndices } from '../util/prng.js';
 import { countCorrect, makeBatch } from './batches.js';
@@ -28,6 +30,10 @@ export interface FitOptions {
   onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy: number }) => void;
   /** Called after each epoch but the last with everything needed to continue from there (checkpointing). */
   onEpochEnd?: (snapshot: FitSnapshot) => Promise<void> | void;
+  /** Learning rate per epoch (default constant). */
+  lrSchedule?: LrSchedule;
+  /** Stop when the training loss stops improving (default: run every epoch). */
+  earlyStopping?: EarlyStopping;
   /** Extra scalars recorded with each epoch's logs (e.g. the sparsity reached). */
   epochExtra?: () => Record<string, number>;
   /** A snapshot to continue from instead of starting at epoch 1. */
@@ -70,6 +76,13 @@ export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   }
 }
 
+/** Changes an optimizer's learning rate between epochs (SGD keeps it as a tensor, others as a number). */
+function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(learningRate);
+  else o.learningRate = learningRate;
+}
+
 /** Thrown from inside a training loop when its AbortSignal fires. */
 export class AbortedError extends Error {
   constructor() {
@@ -103,8 +116,11 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   try {
     for (let epoch = first; epoch <= epochs; epoch++) {
       const order = shuffledIndices(data.train.count, prng);
+      const learningRate = learningRateAt(options.lrSchedule ?? { kind: 'constant' }, options.optimizer.learningRate, epoch, epochs);
+      setLearningRate(optimizer, learningRate);
       const logs = await runEpoch(options, optimizer, variables, order, epoch, steps);
-      history.push({ ...logs, ...options.epochExtra?.() });
+      history.push({ ...logs, learningRate, ...options.epochExtra?.() });
+      if (options.earlyStopping && shouldStopEarly(history.map((h) => h.loss), options.earlyStopping)) break;
       // The last epoch's state is the loop's result, which the caller checkpoints itself.
       if (options.onEpochEnd && epoch < epochs) {
         const weights = new Map(keyedWeights(model).map((w) => [w.key, readWeight(w)]));

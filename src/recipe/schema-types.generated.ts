@@ -128,6 +128,16 @@ export type TrainStage = {
    * @default {"name":"adam","learningRate":0.001}
    */
   optimizer: OptimizerSpec;
+  /**
+   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+   * @default {"kind":"constant"}
+   */
+  lrSchedule: TrainLrSchedule;
+  /**
+   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
+   * held-out split stays unseen).
+   */
+  earlyStopping?: TrainEarlyStopping;
 };
 
 /** Optimizer (default adam, learningRate 0.001). */
@@ -142,6 +152,39 @@ export type OptimizerSpec = {
    * @default 0.001
    */
   learningRate: number;
+};
+
+/**
+ * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+ */
+export type TrainLrSchedule = {
+  /** Schedule kind. */
+  kind: 'constant' | 'step' | 'exponential' | 'cosine';
+  /**
+   * Factor per decay: step (default 0.1 every `every` epochs), exponential (default 0.9 per epoch).
+   */
+  decay?: number;
+  /** Epochs between step decays (default 1). */
+  every?: number;
+  /** Floor of the cosine schedule (default 0). */
+  minLearningRate?: number;
+};
+
+/**
+ * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the held-out
+ * split stays unseen).
+ */
+export type TrainEarlyStopping = {
+  /**
+   * Epochs without improvement before stopping (default 2).
+   * @default 2
+   */
+  patience: number;
+  /**
+   * Smallest loss decrease that counts as an improvement (default 0).
+   * @default 0
+   */
+  minDelta: number;
 };
 
 /** Trains the current model with every pruning mask kept fixed. */
@@ -165,6 +208,16 @@ export type FinetuneStage = {
    * @default {"name":"adam","learningRate":0.001}
    */
   optimizer: OptimizerSpec;
+  /**
+   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+   * @default {"kind":"constant"}
+   */
+  lrSchedule: TrainLrSchedule;
+  /**
+   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
+   * held-out split stays unseen).
+   */
+  earlyStopping?: TrainEarlyStopping;
 };
 
 /**
@@ -218,6 +271,16 @@ export type PruneStage = {
    * @default {"name":"adam","learningRate":0.001}
    */
   optimizer: OptimizerSpec;
+  /**
+   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+   * @default {"kind":"constant"}
+   */
+  lrSchedule: TrainLrSchedule;
+  /**
+   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
+   * held-out split stays unseen).
+   */
+  earlyStopping?: TrainEarlyStopping;
 };
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
@@ -278,6 +341,16 @@ export type DistillStage = {
    * @default {"name":"adam","learningRate":0.001}
    */
   optimizer: OptimizerSpec;
+  /**
+   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+   * @default {"kind":"constant"}
+   */
+  lrSchedule: TrainLrSchedule;
+  /**
+   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
+   * held-out split stays unseen).
+   */
+  earlyStopping?: TrainEarlyStopping;
 };
 
 /** Quantizes weights to uint8, uint16 or float16 in the stock TF.js weights-manifest format. */

@@ -23,6 +23,28 @@ export const trainingProperties: Record<string, JsonSchema> = {
     additionalProperties: false,
     default: { name: 'adam', learningRate: 0.001 },
   },
+  lrSchedule: {
+    type: 'object',
+    description: 'Learning rate per epoch from the optimizer\'s: constant (default), step, exponential or cosine.',
+    properties: {
+      kind: { enum: ['constant', 'step', 'exponential', 'cosine'], description: 'Schedule kind.' },
+      decay: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Factor per decay: step (default 0.1 every `every` epochs), exponential (default 0.9 per epoch).' },
+      every: { type: 'integer', minimum: 1, description: 'Epochs between step decays (default 1).' },
+      minLearningRate: { type: 'number', minimum: 0, description: 'Floor of the cosine schedule (default 0).' },
+    },
+    required: ['kind'],
+    additionalProperties: false,
+    default: { kind: 'constant' },
+  },
+  earlyStopping: {
+    type: 'object',
+    description: 'Stop when the mean training loss of an epoch has not improved for `patience` epochs (the held-out split stays unseen).',
+    properties: {
+      patience: { type: 'integer', minimum: 1, default: 2, description: 'Epochs without improvement before stopping (default 2).' },
+      minDelta: { type: 'number', minimum: 0, default: 0, description: 'Smallest loss decrease that counts as an improvement (default 0).' },
+    },
+    additionalProperties: false,
+  },
 };
 
 /** How a training stage hooks into the loop. */
@@ -41,7 +63,7 @@ export interface TrainHooks {
  * fields, reporting progress, snapshotting every epoch and continuing from `ctx.resume`.
  */
 export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainHooks = {}, model = ctx.input.model): Promise<Array<Record<string, number>>> {
-  const { epochs, batchSize, optimizer } = ctx.params;
+  const { epochs, batchSize, optimizer, lrSchedule, earlyStopping } = ctx.params;
   const masks = hooks.masks ?? ctx.input.masks;
   if (ctx.resume) {
     masks.clear();
@@ -58,6 +80,8 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     afterStep: hooks.afterStep,
     beforeStep: hooks.beforeStep,
     loss: hooks.loss,
+    lrSchedule,
+    earlyStopping,
     resume: ctx.resume,
     epochExtra: hooks.extra,
     onEpochEnd: (snapshot) => ctx.saveSnapshot({ ...snapshot, masks, extra: hooks.extra?.() ?? {} }),
