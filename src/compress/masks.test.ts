@@ -35,3 +35,16 @@ describe('polynomial schedule (Zhu & Gupta)', () => {
       .toBeGreaterThan(polynomialSparsity(1, 0, 0.9, 3) - polynomialSparsity(0.75, 0, 0.9, 3));
   });
 });
+
+describe('kthSmallest', () => {
+  it('agrees with sorting on random data, ties and extremes', async () => {
+    const { kthSmallest } = await import('./masks.js');
+    let seed = 9;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+    for (const n of [1, 2, 7, 100, 5000]) {
+      const values = Float32Array.from({ length: n }, () => Math.round(rand() * 50) / 10);
+      const sorted = Float32Array.from(values).sort();
+      for (const k of [0, n >> 1, n - 1]) expect(kthSmallest(Float32Array.from(values), k)).toBe(sorted[k]);
+    }
+  });
+});

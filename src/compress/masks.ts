@@ -48,9 +48,41 @@ function kthMagnitude(group: WeightValues[], total: number, k: number): number {
     for (let i = 0; i < w.values.length; i++) magnitude[offset + i] = Math.abs(w.values[i]!);
     offset += w.values.length;
   }
-  // A typed-array sort is native and numeric: far faster here than sorting indices by a comparator.
-  magnitude.sort();
-  return magnitude[k - 1]!;
+  return kthSmallest(magnitude, k - 1);
+}
+
+/**
+ * The k-th smallest value (0-based) of `values`, which it reorders: quickselect with a
+ * median-of-three pivot, linear on average (a full sort per gradual-pruning update was most of
+ * the prune stage's own time).
+ */
+export function kthSmallest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const a = values[lo]!;
+    const b = values[mid]!;
+    const c = values[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 /** Keeps already-pruned entries pruned: the elementwise minimum of two masks. */
