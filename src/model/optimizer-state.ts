@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { packFloat, unpackFloat } from '../util/float-pack.js';
 
 /** An optimizer's state as plain arrays, in the order the optimizer lists its weights. */
 export interface OptimizerState {
@@ -41,27 +42,15 @@ export async function restoreOptimizerState(optimizer: tf.Optimizer, state: Opti
 
 /** Optimizer state as bytes (a JSON header line, then the float32 data) for checkpoints. */
 export function encodeOptimizerState(state: OptimizerState): { json: string; data: Uint8Array } {
-  const total = state.weights.reduce((n, w) => n + w.values.length, 0);
-  const data = new Float32Array(total);
-  let offset = 0;
-  for (const w of state.weights) {
-    data.set(w.values, offset);
-    offset += w.values.length;
-  }
+  const { bytes } = packFloat(state.weights.map((w) => [w.name, w.values] as [string, Float32Array]));
   const json = JSON.stringify({ weights: state.weights.map((w) => ({ name: w.name, shape: w.shape })), betaPowers: state.betaPowers });
-  return { json, data: new Uint8Array(data.buffer) };
+  return { json, data: bytes };
 }
 
 /** The inverse of {@link encodeOptimizerState}. */
 export function decodeOptimizerState(json: string, bytes: Uint8Array): OptimizerState {
   const header = JSON.parse(json) as { weights: Array<{ name: string; shape: number[] }>; betaPowers?: [number, number] };
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  let offset = 0;
-  const weights = header.weights.map((w) => {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    const values = all.slice(offset, offset + n);
-    offset += n;
-    return { ...w, values };
-  });
+  const values = unpackFloat(header.weights.map((w) => ({ key: w.name, length: w.shape.reduce((a, b) => a * b, 1) })), bytes);
+  const weights = header.weights.map((w) => ({ ...w, values: values.get(w.name)! }));
   return { weights, ...(header.betaPowers ? { betaPowers: header.betaPowers } : {}) };
 }

@@ -4,6 +4,7 @@ import { decodeOptimizerState, encodeOptimizerState } from '../model/optimizer-s
 import type { StageSnapshot } from '../stages/types.js';
 import { probeCheckpoint, readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { sweepTemp } from '../store/atomic.js';
+import { packFloat, unpackFloat } from '../util/float-pack.js';
 
 /** Epoch checkpoints kept per stage (older ones are removed once a newer one is complete). */
 export const KEEP_EPOCH_CHECKPOINTS = 2;
@@ -13,35 +14,13 @@ export function snapshotRoot(stageDir: string): string {
   return `${stageDir}.epochs`;
 }
 
-function packFloat(arrays: Array<[string, Float32Array]>): { index: Array<{ key: string; length: number }>; bytes: Uint8Array } {
-  const total = arrays.reduce((n, [, a]) => n + a.length, 0);
-  const all = new Float32Array(total);
-  let offset = 0;
-  for (const [, a] of arrays) {
-    all.set(a, offset);
-    offset += a.length;
-  }
-  return { index: arrays.map(([key, a]) => ({ key, length: a.length })), bytes: new Uint8Array(all.buffer) };
-}
-
-function unpackFloat(index: Array<{ key: string; length: number }>, bytes: Uint8Array): Map<string, Float32Array> {
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const out = new Map<string, Float32Array>();
-  let offset = 0;
-  for (const { key, length } of index) {
-    out.set(key, all.slice(offset, offset + length));
-    offset += length;
-  }
-  return out;
-}
-
 /**
  * Writes one epoch checkpoint of a training stage (weights, optimizer state, masks, PRNG state,
  * history) atomically, then drops all but the newest {@link KEEP_EPOCH_CHECKPOINTS}.
  */
 export function writeSnapshot(root: string, fingerprint: string, snapshot: StageSnapshot): void {
-  const weights = packFloat([...snapshot.weights]);
-  const masks = packFloat([...snapshot.masks]);
+  const weights = packFloat(snapshot.weights);
+  const masks = packFloat(snapshot.masks);
   const optimizer = encodeOptimizerState(snapshot.optimizer);
   const meta = {
     epoch: snapshot.epoch, prng: snapshot.prng, history: snapshot.history, extra: snapshot.extra,

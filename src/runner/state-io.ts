@@ -1,6 +1,8 @@
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { loadModelFromFiles, modelFiles } from '../model/io.js';
 import type { ModelState, Metrics } from '../stages/types.js';
+import { packFloat, unpackFloat } from '../util/float-pack.js';
+import type { PackIndex } from '../util/float-pack.js';
 
 /** What a stage checkpoint records besides the model. */
 export interface StageRecord {
@@ -15,7 +17,7 @@ export interface StageRecord {
 }
 
 interface StateJson extends StageRecord {
-  masks: Array<{ key: string; length: number }>;
+  masks: PackIndex;
   quantization: Record<string, QuantizationSpec>;
 }
 
@@ -23,18 +25,11 @@ interface StateJson extends StageRecord {
 export async function encodeStageOutput(state: ModelState, record: StageRecord, artifacts?: Map<string, Uint8Array>): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const [name, bytes] of await modelFiles(state.model)) files.set(`model/${name}`, bytes);
-  const masks = [...state.masks];
-  const total = masks.reduce((n, [, m]) => n + m.length, 0);
-  const maskBytes = new Float32Array(total);
-  let offset = 0;
-  for (const [, m] of masks) {
-    maskBytes.set(m, offset);
-    offset += m.length;
-  }
-  files.set('masks.bin', new Uint8Array(maskBytes.buffer));
+  const masks = packFloat(state.masks);
+  files.set('masks.bin', masks.bytes);
   const json: StateJson = {
     ...record,
-    masks: masks.map(([key, m]) => ({ key, length: m.length })),
+    masks: masks.index,
     quantization: Object.fromEntries(state.quantization),
   };
   files.set('state.json', new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
@@ -53,14 +48,7 @@ export async function decodeStageOutput(files: Map<string, Uint8Array>): Promise
   const json = JSON.parse(new TextDecoder().decode(files.get('state.json'))) as StateJson;
   const model = new Map<string, Uint8Array>();
   for (const [name, bytes] of files) if (name.startsWith('model/')) model.set(name.slice('model/'.length), bytes);
-  const raw = files.get('masks.bin')!;
-  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const masks = new Map<string, Float32Array>();
-  let offset = 0;
-  for (const { key, length } of json.masks) {
-    masks.set(key, all.slice(offset, offset + length));
-    offset += length;
-  }
+  const masks = unpackFloat(json.masks, files.get('masks.bin')!);
   return {
     model: await loadModelFromFiles(model),
     masks,
