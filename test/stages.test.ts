@@ -81,7 +81,7 @@ describe('train', () => {
 
 const pruneParams = (over: Partial<PruneParams>): PruneParams => ({
   method: 'magnitude', sparsity: 0.8, scope: 'global', schedule: { kind: 'oneShot' }, include: [], exclude: [],
-  batchSize: 64, optimizer: adam, lrSchedule: constant, ...over,
+  n: 2, m: 4, batchSize: 64, optimizer: adam, lrSchedule: constant, ...over,
 });
 
 describe('prune', () => {
@@ -110,6 +110,20 @@ describe('prune', () => {
       const v = readWeight(w);
       expect(v.filter((x) => x === 0).length).toBe(Math.floor(0.5 * v.length));
     }
+  });
+
+  it('nm keeps exactly n of every m weights down each column of each selected kernel', async () => {
+    const { state } = await run(pruneStage, pruneParams({ method: 'nm', n: 2, m: 4, include: ['dense1'] }), freshState());
+    const kernel = readWeight(prunableWeights(state.model).find((w) => w.key === 'dense1/kernel')!);
+    const outputs = 16;
+    for (let o = 0; o < outputs; o++) {
+      for (let start = 0; start < 784; start += 4) {
+        let kept = 0;
+        for (let r = start; r < start + 4; r++) if (kernel[r * outputs + o] !== 0) kept++;
+        expect(kept).toBe(2);
+      }
+    }
+    expect(parameterStats(state.model).sparsity).toBeGreaterThan(0.45);
   });
 
   it('a selector that matches nothing is an error naming it', async () => {

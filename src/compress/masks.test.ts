@@ -48,3 +48,18 @@ describe('kthSmallest', () => {
     }
   });
 });
+
+describe('N:M masks', () => {
+  it('keeps the n largest |w| of every m consecutive weights down each output column', async () => {
+    const { nmMask } = await import('./masks.js');
+    // A [4, 2] kernel, row-major: column 0 is [0.1, -0.9, 0.5, 0.05], column 1 is [3, 1, -2, 4].
+    const kernel = Float32Array.from([0.1, 3, -0.9, 1, 0.5, -2, 0.05, 4]);
+    expect(Array.from(nmMask(kernel, 2, 2, 4))).toEqual([0, 1, 1, 0, 1, 0, 0, 1]);
+    // 1:2 on the same kernel: one survivor per pair in each column.
+    expect(Array.from(nmMask(kernel, 2, 1, 2))).toEqual([0, 1, 1, 0, 1, 0, 0, 1]);
+    // Every group of 4 keeps exactly 2: 50% sparsity on a random kernel.
+    const big = Float32Array.from({ length: 8 * 3 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const mask = nmMask(big, 3, 2, 4);
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(12);
+  });
+});

@@ -99,3 +99,25 @@ export function maskSparsity(mask: Float32Array): number {
   for (let i = 0; i < mask.length; i++) if (mask[i] === 0) zeros++;
   return mask.length ? zeros / mask.length : 0;
 }
+
+/**
+ * N:M masks (e.g. 2:4, the pattern sparse tensor cores run): in every group of `m` consecutive
+ * weights along the reduction axis (the kernel seen as [rows, outputs], grouped down each
+ * output's column), the `n` largest |w| are kept. A last, shorter group keeps at most `n`.
+ * Ties go to the earlier position.
+ * @param outputs size of the kernel's last axis (units or filters).
+ */
+export function nmMask(values: Float32Array, outputs: number, n: number, m: number): Float32Array {
+  const rows = values.length / outputs;
+  const mask = new Float32Array(values.length);
+  const group: number[] = [];
+  for (let o = 0; o < outputs; o++) {
+    for (let start = 0; start < rows; start += m) {
+      group.length = 0;
+      for (let r = start; r < Math.min(rows, start + m); r++) group.push(r * outputs + o);
+      group.sort((a, b) => Math.abs(values[b]!) - Math.abs(values[a]!) || a - b);
+      for (let k = 0; k < Math.min(n, group.length); k++) mask[group[k]!] = 1;
+    }
+  }
+  return mask;
+}

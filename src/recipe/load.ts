@@ -54,7 +54,7 @@ export function loadRecipe(file: string, options: LoadOptions): LoadedRecipe {
     problems.push(...interpolateVars(value, composed.origins));
     defaultStageNames(value);
     if (!problems.length) problems.push(...schemaProblems(value, buildRecipeSchema(options.registry), composed.origins));
-    if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, composed.origins));
+    if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, composed.origins, options.registry));
   }
   if (problems.length) throw new RecipeError(sortProblems(problems).map((p) => withFrame(p, composed.sources)));
   const recipe = value as unknown as Recipe;

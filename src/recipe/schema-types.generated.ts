@@ -221,24 +221,35 @@ export type FinetuneStage = {
 };
 
 /**
- * Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while
- * training.
+ * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
+ * training), or all but n of every m.
  */
 export type PruneStage = {
   /** Unique name of the stage within the recipe (default: "prune"). */
   name: string;
   /**
-   * Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while
-   * training.
+   * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
+   * training), or all but n of every m.
    */
   type: 'prune';
   /**
-   * Pruning criterion: magnitude (|w|).
+   * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
+   * consecutive weights (N:M, e.g. 2:4).
    * @default "magnitude"
    */
-  method: 'magnitude';
-  /** Target fraction of selected weights that are zero. */
-  sparsity: number;
+  method: 'magnitude' | 'nm';
+  /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
+  sparsity?: number;
+  /**
+   * Weights kept per group (nm; default 2).
+   * @default 2
+   */
+  n: number;
+  /**
+   * Group size along the reduction axis (nm; default 4).
+   * @default 4
+   */
+  m: number;
   /**
    * One threshold across the selection (global) or per layer.
    * @default "global"

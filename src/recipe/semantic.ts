@@ -2,6 +2,7 @@ import type { RecipeProblem } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Locator } from './origins.js';
 import type { Recipe } from './types.js';
+import type { StageRegistry } from '../stages/registry.js';
 
 /**
  * Metrics a gate may name: those in RECIPE.md's report keys (bounds on the final value), and the
@@ -11,10 +12,11 @@ import type { Recipe } from './types.js';
 export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
 
 /**
- * Checks the schema cannot express: unique stage names, teacher references to earlier stages,
- * `model` naming exactly one of builtin/path, gates on known metrics.
+ * Checks the schema cannot express: unique stage names, each stage type's own cross-field
+ * checks, teacher references to earlier stages, `model` naming exactly one of builtin/path,
+ * gates on known metrics.
  */
-export function semanticProblems(recipe: Recipe, source: Locator): RecipeProblem[] {
+export function semanticProblems(recipe: Recipe, source: Locator, registry?: StageRegistry): RecipeProblem[] {
   const problems: RecipeProblem[] = [];
   const add = (path: Array<string | number>, message: string, keyword: string, hint?: string, key = false) =>
     problems.push({ ...source.at(path, { key }), path: '/' + path.join('/'), message, keyword, ...(hint ? { hint } : {}) });
@@ -26,6 +28,10 @@ export function semanticProblems(recipe: Recipe, source: Locator): RecipeProblem
         'give each stage a unique `name`');
     } else {
       seen.set(stage.name, i);
+    }
+    const { name: _name, type: _type, ...params } = stage;
+    for (const p of registry?.get(stage.type)?.check?.(params) ?? []) {
+      add(['stages', i, ...p.path], p.message, 'stage-check', p.hint);
     }
     const teacher = stage.teacher;
     if (stage.type === 'distill' && typeof teacher === 'string' && teacher.startsWith('stage:')) {

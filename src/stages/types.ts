@@ -87,9 +87,21 @@ export interface StageDefinition<P = Record<string, unknown>> {
    * reuses the previous stage's accuracy, parameter and size metrics. Default true.
    */
   changesModel?: boolean;
+  /**
+   * Checks across fields that the schema cannot express, run when the recipe is loaded; each
+   * problem is reported located at its path inside the stage (empty path: the stage itself).
+   */
+  check?(params: P): StageCheckProblem[];
   /** Names of earlier stages this stage reads besides its input (fingerprinted). */
   references?(params: P): string[];
   run(ctx: StageContext<P>): Promise<StageResult>;
+}
+
+/** A problem {@link StageDefinition.check} found, at a path inside the stage's mapping. */
+export interface StageCheckProblem {
+  path: Array<string | number>;
+  message: string;
+  hint?: string;
 }
 
 /** A stage of the recipe with its definition. */

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { combineMasks, magnitudeMasks } from '../../compress/masks.js';
+import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
@@ -39,13 +39,15 @@ export function prunableSelection(model: tf.LayersModel, include: string[], excl
   return prunableWeights(model).filter((w) => layers.has(w.layer));
 }
 
-/** `prune`: magnitude pruning, one-shot or gradual while training. */
+/** `prune`: magnitude pruning (one-shot or gradual while training), or N:M pruning. */
 export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
-  description: 'Zeroes the smallest-magnitude weights of the selected layers, at once or gradually while training.',
+  description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m.',
   properties: {
-    method: { enum: ['magnitude'], default: 'magnitude', description: 'Pruning criterion: magnitude (|w|).' },
-    sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero.' },
+    method: { enum: ['magnitude', 'nm'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4).' },
+    sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
+    n: { type: 'integer', minimum: 1, maximum: 64, default: 2, description: 'Weights kept per group (nm; default 2).' },
+    m: { type: 'integer', minimum: 2, maximum: 64, default: 4, description: 'Group size along the reduction axis (nm; default 4).' },
     scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer.' },
     schedule: {
       type: 'object',
@@ -65,13 +67,36 @@ export const pruneStage: StageDefinition<PruneParams> = {
     exclude: selectorList('leave dense'),
     ...rest,
   },
-  required: ['sparsity'],
+  check(p) {
+    if (p.method === 'magnitude') {
+      return p.sparsity === undefined ? [{ path: [], message: 'prune with method magnitude needs "sparsity"', hint: 'e.g. sparsity: 0.9' }] : [];
+    }
+    const problems = [];
+    if (p.n >= p.m) problems.push({ path: ['n'], message: `n (${p.n}) must be smaller than m (${p.m})` });
+    const implied = 1 - p.n / p.m;
+    if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
+      problems.push({ path: ['sparsity'], message: `method nm keeps ${p.n} of every ${p.m} weights: sparsity is ${implied}, not ${p.sparsity}`, hint: 'drop `sparsity`, or change n/m' });
+    }
+    if (p.schedule.kind !== 'oneShot') {
+      problems.push({ path: ['schedule', 'kind'], message: 'method nm prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
+    }
+    return problems;
+  },
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const { model } = ctx.input;
     const selected = prunableSelection(model, p.include, p.exclude);
     if (selected.length === 0) throw new Error('the selected layers have no prunable weights (kernels of rank ≥ 2)');
     const masks = new Map(ctx.input.masks);
+    if (p.method === 'nm') {
+      for (const w of selected) {
+        const outputs = w.variable.shape[w.variable.shape.length - 1]!;
+        masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, p.n, p.m)));
+      }
+      applyMasks(model, masks);
+      return { state: { model, masks, quantization: new Map() }, metrics: {} };
+    }
+    const sparsity = p.sparsity!;
     let current = ctx.resume?.extra.sparsity ?? 0;
     const pruneTo = (sparsity: number) => {
       current = sparsity;
@@ -86,14 +111,14 @@ export const pruneStage: StageDefinition<PruneParams> = {
       const every = s.updateEvery ?? Math.max(1, Math.floor(steps / 10));
       history = await trainWith({ ...ctx, params: { ...p, epochs: s.epochs } }, {
         beforeStep: (step, total) => {
-          if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, p.sparsity, s.power));
+          if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, sparsity, s.power));
         },
         afterStep: () => applyMasks(model, masks),
         masks,
         extra: () => ({ sparsity: current }),
       });
     }
-    pruneTo(p.sparsity);
+    pruneTo(sparsity);
     return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
   },
 };

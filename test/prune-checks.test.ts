@@ -1,0 +1,32 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RecipeError } from '../src/errors.js';
+import { loadRecipe } from '../src/recipe/load.js';
+import { builtinStages } from '../src/stages/builtin.js';
+import { tempDir } from './helpers.js';
+
+function problems(stage: string): string[] {
+  const file = join(tempDir(), 'r.yaml');
+  writeFileSync(file, `version: 1\nname: r\ndata: { dataset: mnist }\nmodel: { builtin: mlp }\nstages:\n${stage}\n`);
+  try {
+    loadRecipe(file, { registry: builtinStages() });
+    return [];
+  } catch (err) {
+    if (!(err instanceof RecipeError)) throw err;
+    return err.problems.map((p) => `${p.line}:${p.col}: ${p.message} [${p.keyword}]`);
+  }
+}
+
+describe('prune: checks across fields, located', () => {
+  it('magnitude needs sparsity', () => {
+    expect(problems('  - { type: prune }')).toEqual(['6:5: prune with method magnitude needs "sparsity" [stage-check]']);
+  });
+
+  it('nm: n below m, sparsity implied, one-shot only', () => {
+    expect(problems('  - { type: prune, method: nm }')).toEqual([]);
+    expect(problems('  - { type: prune, method: nm, n: 4, m: 4 }')).toEqual(['6:35: n (4) must be smaller than m (4) [stage-check]']);
+    expect(problems('  - { type: prune, method: nm, sparsity: 0.9 }')).toEqual(['6:42: method nm keeps 2 of every 4 weights: sparsity is 0.5, not 0.9 [stage-check]']);
+    expect(problems('  - type: prune\n    method: nm\n    schedule: { kind: polynomial }')).toEqual(['8:23: method nm prunes at once: use schedule kind oneShot [stage-check]']);
+  });
+});
