@@ -234,10 +234,12 @@ export type PruneStage = {
   type: 'prune';
   /**
    * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
-   * consecutive weights (N:M, e.g. 2:4).
+   * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units
+   * (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the
+   * model smaller.
    * @default "magnitude"
    */
-  method: 'magnitude' | 'nm';
+  method: 'magnitude' | 'nm' | 'structured';
   /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
   sparsity?: number;
   /**

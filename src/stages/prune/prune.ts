@@ -1,11 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
+import { removeUnits, structuralBlocker, topUnits, unitNorms } from '../../compress/structured.js';
+import type { KeptUnits } from '../../compress/structured.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
-import type { StageDefinition, StageResult } from '../types.js';
+import type { ModelState, StageCheckProblem, StageDefinition, StageResult } from '../types.js';
 
 /**
  * A pruning schedule: all at once, or gradually while training (Zhu & Gupta). The resolved
@@ -44,7 +46,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m.',
   properties: {
-    method: { enum: ['magnitude', 'nm'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4).' },
+    method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the model smaller.' },
     sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
     n: { type: 'integer', minimum: 1, maximum: 64, default: 2, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, default: 4, description: 'Group size along the reduction axis (nm; default 4).' },
@@ -68,8 +70,12 @@ export const pruneStage: StageDefinition<PruneParams> = {
     ...rest,
   },
   check(p) {
-    if (p.method === 'magnitude') {
-      return p.sparsity === undefined ? [{ path: [], message: 'prune with method magnitude needs "sparsity"', hint: 'e.g. sparsity: 0.9' }] : [];
+    if (p.method !== 'nm') {
+      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : [];
+      if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
+        problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
+      }
+      return problems;
     }
     const problems = [];
     if (p.n >= p.m) problems.push({ path: ['n'], message: `n (${p.n}) must be smaller than m (${p.m})` });
@@ -85,6 +91,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const { model } = ctx.input;
+    if (p.method === 'structured') return pruneStructured(ctx.input, p);
     const selected = prunableSelection(model, p.include, p.exclude);
     if (selected.length === 0) throw new Error('the selected layers have no prunable weights (kernels of rank ≥ 2)');
     const masks = new Map(ctx.input.masks);
@@ -122,3 +129,26 @@ export const pruneStage: StageDefinition<PruneParams> = {
     return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
   },
 };
+
+/** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
+async function pruneStructured(input: ModelState, p: PruneParams): Promise<StageResult> {
+  const { model } = input;
+  const candidates = selectLayers(model, p.include, p.exclude).filter((l) => ['Dense', 'Conv2D'].includes(l.getClassName()));
+  const kept: KeptUnits = new Map();
+  for (const layer of candidates) {
+    const blocker = structuralBlocker(model, layer.name);
+    if (blocker) {
+      // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
+      if (p.include.length === 0) continue;
+      throw new Error(blocker);
+    }
+    const kernel = layer.getWeights()[0]!;
+    const units = kernel.shape[kernel.shape.length - 1]!;
+    kept.set(layer.name, topUnits(unitNorms(kernel.dataSync() as Float32Array, units), Math.round((1 - p.sparsity!) * units)));
+  }
+  if (kept.size === 0) throw new Error('no selected layer can lose units (Dense or Conv2D followed by another Dense or Conv2D)');
+  const { model: smaller, cut } = await removeUnits(model, kept);
+  const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
+  applyMasks(smaller, masks);
+  return { state: { model: smaller, masks, quantization: new Map() }, metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+}

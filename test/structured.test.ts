@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBuiltinModel } from '../src/model/builtin.js';
+import { pruneStage } from '../src/stages/prune/prune.js';
+import type { PruneParams } from '../src/stages/prune/prune.js';
+import type { ModelState } from '../src/stages/types.js';
+import { useTestBackend } from './helpers.js';
+
+const params = (over: Partial<PruneParams>): PruneParams => ({
+  method: 'structured', sparsity: 0.25, scope: 'layer', schedule: { kind: 'oneShot' }, include: [], exclude: [], n: 2, m: 4,
+  batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 }, lrSchedule: { kind: 'constant' }, ...over,
+});
+
+/** Zeroes whole units (kernel columns and biases) so that removing them cannot change outputs. */
+function silence(model: tf.LayersModel, layer: string, units: number[]): void {
+  const [kernel, bias] = model.getLayer(layer).getWeights();
+  const k = kernel!.dataSync().slice() as Float32Array;
+  const b = bias!.dataSync().slice() as Float32Array;
+  const outputs = kernel!.shape.at(-1)!;
+  for (let i = 0; i < k.length; i++) if (units.includes(i % outputs)) k[i] = 0;
+  for (const u of units) b[u] = 0;
+  model.getLayer(layer).setWeights([tf.tensor(k, kernel!.shape), tf.tensor(b, bias!.shape)]);
+}
+
+async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<string, Float32Array>()) {
+  const input: ModelState = { model, masks, quantization: new Map() };
+  return pruneStage.run({
+    name: 'p', params: p, seed: 1, recipe: {} as never, input, data: {} as never,
+    loadStageModel: async () => { throw new Error('unused'); }, loadModelPath: async () => { throw new Error('unused'); },
+    progress: () => {}, saveSnapshot: async () => {}, signal: new AbortController().signal,
+  });
+}
+
+const x = () => tf.randomUniform([5, 784], 0, 1, 'float32', 3);
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe('structured pruning', () => {
+  it('removes the weakest units of an MLP: same outputs when they were silent, fewer parameters', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [16, 8] }, [784], 10, 1);
+    silence(model, 'dense1', [1, 5, 6, 11]);
+    const before = (model.predict(x()) as tf.Tensor).dataSync();
+    const { state, metrics } = await prune(model, params({ include: ['dense1'] }));
+    expect(state.model.getLayer('dense1').getWeights()[0]!.shape).toEqual([784, 12]);
+    expect(state.model.getLayer('dense2').getWeights()[0]!.shape).toEqual([12, 8]);
+    expect(metrics.removedUnits).toBe(4);
+    const after = (state.model.predict(x()) as tf.Tensor).dataSync();
+    after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 6));
+  });
+
+  it('removes filters of LeNet-5 through pooling and flatten, leaving the output layer whole', async () => {
+    const model = buildBuiltinModel({ builtin: 'lenet5' }, [784], 10, 2);
+    silence(model, 'conv1', [0, 3]);
+    silence(model, 'conv2', [1, 2, 5, 9, 15]);
+    const before = (model.predict(x()) as tf.Tensor).dataSync();
+    const { state } = await prune(model, params({ sparsity: 1 / 3, include: ['conv1', 'conv2'] }));
+    expect(state.model.getLayer('conv1').getWeights()[0]!.shape).toEqual([5, 5, 1, 4]);
+    expect(state.model.getLayer('conv2').getWeights()[0]!.shape).toEqual([5, 5, 4, 11]);
+    expect(state.model.getLayer('fc1').getWeights()[0]!.shape).toEqual([5 * 5 * 11, 120]);
+    const after = (state.model.predict(x()) as tf.Tensor).dataSync();
+    after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 5));
+  });
+
+  it('without a selection, shrinks every hidden layer and never the output; cuts masks along', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [16, 8] }, [784], 10, 4);
+    const mask = new Float32Array(16 * 8).map((_, i) => (i % 3 === 0 ? 0 : 1));
+    const { state } = await prune(model, params({ sparsity: 0.5 }), new Map([['dense2/kernel', mask]]));
+    expect(state.model.layers.filter((l) => l.weights.length).map((l) => l.getWeights()[0]!.shape)).toEqual([[784, 8], [8, 4], [4, 10]]);
+    expect(state.masks.get('dense2/kernel')!.length).toBe(8 * 4);
+  });
+
+  it('refuses an explicitly selected output layer, naming why', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [8] }, [784], 10, 5);
+    await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow('output is the last weighted layer');
+  });
+});
