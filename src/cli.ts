@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CondenseError, EXIT, RecipeError, UsageError, formatProblem } from './errors.js';
+import { CondenseError, EXIT, RecipeError, formatProblem } from './errors.js';
+import { CONDENSE_VERSION } from './version.js';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_RECIPE = join(PACKAGE_ROOT, 'recipes', 'quickstart.yaml');
@@ -14,7 +14,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function buildProgram(): Command {
   const program = new Command('condense')
     .description('Staged compression of TensorFlow.js models from YAML recipes')
-    .version('0.1.0')
+    .version(CONDENSE_VERSION)
     .showHelpAfterError('(run condense --help for usage)')
     .exitOverride();
   program.command('run').description('run a recipe (default: the bundled quickstart)')

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { CONDENSE_VERSION } from '../version.js';
 import { quantizeValues } from '../compress/quantize.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { keyedWeights } from './weights.js';
@@ -9,7 +10,7 @@ import { keyedWeights } from './weights.js';
 /** Weight shards are cut at this size, like the TF.js converter (4 MiB). */
 export const SHARD_BYTES = 4 * 1024 * 1024;
 /** Written into model.json's `convertedBy`. */
-export const GENERATED_BY = 'condense 0.1.0';
+export const GENERATED_BY = `condense ${CONDENSE_VERSION}`;
 
 /** A model as files: `model.json` and its weight shards, by file name. */
 export type ModelFiles = Map<string, Uint8Array>;

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { GZIP_LEVEL, latencyMs, sizeStats } from '../model/evaluate.js';
@@ -14,11 +13,10 @@ import type { ModelState, Metrics } from '../stages/types.js';
 import { writeDirAtomic, writeFileAtomic } from '../store/atomic.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import { checkGates } from './gates.js';
+import { CONDENSE_VERSION } from '../version.js';
 import type { RunContext } from './run.js';
 import { decodeStageOutput } from './state-io.js';
 
-const require = createRequire(import.meta.url);
-const CONDENSE_VERSION = (require('../../package.json') as { version: string }).version;
 
 /** What a finished run produced. */
 export interface RunSummary {

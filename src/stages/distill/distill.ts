@@ -3,7 +3,7 @@ import { distillationLoss } from '../../compress/distill.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
-import type { DistillStage, ModelSpec, StageParams } from '../../recipe/types.js';
+import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { ModelState, StageDefinition, StageResult } from '../types.js';
 
