@@ -130,9 +130,8 @@ export type TrainStage = {
   optimizer: OptimizerSpec;
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
-   * @default {"kind":"constant"}
    */
-  lrSchedule: TrainLrSchedule;
+  lrSchedule?: TrainLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
@@ -210,9 +209,8 @@ export type FinetuneStage = {
   optimizer: OptimizerSpec;
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
-   * @default {"kind":"constant"}
    */
-  lrSchedule: TrainLrSchedule;
+  lrSchedule?: TrainLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
@@ -242,16 +240,10 @@ export type PruneStage = {
   method: 'magnitude' | 'nm' | 'structured';
   /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
   sparsity?: number;
-  /**
-   * Weights kept per group (nm; default 2).
-   * @default 2
-   */
-  n: number;
-  /**
-   * Group size along the reduction axis (nm; default 4).
-   * @default 4
-   */
-  m: number;
+  /** Weights kept per group (nm; default 2). */
+  n?: number;
+  /** Group size along the reduction axis (nm; default 4). */
+  m?: number;
   /**
    * One threshold across the selection (global) or per layer.
    * @default "global"
@@ -286,9 +278,8 @@ export type PruneStage = {
   optimizer: OptimizerSpec;
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
-   * @default {"kind":"constant"}
    */
-  lrSchedule: TrainLrSchedule;
+  lrSchedule?: TrainLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
@@ -356,9 +347,8 @@ export type DistillStage = {
   optimizer: OptimizerSpec;
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
-   * @default {"kind":"constant"}
    */
-  lrSchedule: TrainLrSchedule;
+  lrSchedule?: TrainLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).

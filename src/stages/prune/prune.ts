@@ -48,8 +48,9 @@ export const pruneStage: StageDefinition<PruneParams> = {
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the model smaller.' },
     sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
-    n: { type: 'integer', minimum: 1, maximum: 64, default: 2, description: 'Weights kept per group (nm; default 2).' },
-    m: { type: 'integer', minimum: 2, maximum: 64, default: 4, description: 'Group size along the reduction axis (nm; default 4).' },
+    // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
+    n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
+    m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
     scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer.' },
     schedule: {
       type: 'object',
@@ -77,11 +78,12 @@ export const pruneStage: StageDefinition<PruneParams> = {
       }
       return problems;
     }
-    const problems = [];
-    if (p.n >= p.m) problems.push({ path: ['n'], message: `n (${p.n}) must be smaller than m (${p.m})` });
-    const implied = 1 - p.n / p.m;
+    const problems: StageCheckProblem[] = [];
+    const { n, m } = nmOf(p);
+    if (n >= m) problems.push({ path: [p.n === undefined ? 'm' : 'n'], message: `n (${n}) must be smaller than m (${m})` });
+    const implied = 1 - n / m;
     if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
-      problems.push({ path: ['sparsity'], message: `method nm keeps ${p.n} of every ${p.m} weights: sparsity is ${implied}, not ${p.sparsity}`, hint: 'drop `sparsity`, or change n/m' });
+      problems.push({ path: ['sparsity'], message: `method nm keeps ${n} of every ${m} weights: sparsity is ${implied}, not ${p.sparsity}`, hint: 'drop `sparsity`, or change n/m' });
     }
     if (p.schedule.kind !== 'oneShot') {
       problems.push({ path: ['schedule', 'kind'], message: 'method nm prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
@@ -98,7 +100,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
     if (p.method === 'nm') {
       for (const w of selected) {
         const outputs = w.variable.shape[w.variable.shape.length - 1]!;
-        masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, p.n, p.m)));
+        const { n, m } = nmOf(p);
+        masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, n, m)));
       }
       applyMasks(model, masks);
       return { state: { model, masks, quantization: new Map() }, metrics: {} };
@@ -151,4 +154,9 @@ async function pruneStructured(input: ModelState, p: PruneParams): Promise<Stage
   const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
   applyMasks(smaller, masks);
   return { state: { model: smaller, masks, quantization: new Map() }, metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+}
+
+/** N:M of an nm stage, 2:4 unless given. */
+function nmOf(p: PruneParams): { n: number; m: number } {
+  return { n: p.n ?? 2, m: p.m ?? 4 };
 }

@@ -34,7 +34,7 @@ export const trainingProperties: Record<string, JsonSchema> = {
     },
     required: ['kind'],
     additionalProperties: false,
-    default: { kind: 'constant' },
+    // No default object: an absent schedule is constant, and stays out of the stage fingerprint.
   },
   earlyStopping: {
     type: 'object',
