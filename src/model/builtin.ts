@@ -7,13 +7,19 @@ import type { ModelSpec } from '../recipe/types.js';
 export const BUILTIN_MODELS = {
   mlp: 'dense layers with ReLU (default 784-300-100-10, LeNet-300-100)',
   lenet5: 'LeNet-5: two 5×5 conv + max-pool blocks, dense 120-84, softmax',
+  textmlp: 'text classifier of token ids: embedding (dim) → global average pooling → dense ReLU layers (hidden) → softmax',
 } as const;
 
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
- * exactly as the data loader gives them (flat pixels in [0, 1]); outputs are class probabilities.
+ * exactly as the data loader gives them (flat pixels in [0, 1], or token ids for textmlp);
+ * outputs are class probabilities.
+ * @param vocabSize textmlp: embedding rows (token ids 0 … vocabSize − 1): the text dataset's `vocabSize`.
  */
-export function buildBuiltinModel(spec: ModelSpec, inputShape: number[], numClasses: number, seed: number): tf.LayersModel {
+export function buildBuiltinModel(
+  spec: ModelSpec, inputShape: number[], numClasses: number, seed: number,
+  vocabSize?: number,
+): tf.LayersModel {
   let layer = 0;
   const init = () => tf.initializers.glorotUniform({ seed: deriveSeed(seed, `init:${layer++}`) });
   const dense = (units: number, name: string, activation: 'relu' | 'softmax') =>
@@ -35,6 +41,20 @@ export function buildBuiltinModel(spec: ModelSpec, inputShape: number[], numClas
     model.add(tf.layers.flatten({ name: 'flatten' }));
     model.add(dense(120, 'fc1', 'relu'));
     model.add(dense(84, 'fc2', 'relu'));
+  } else if (spec.builtin === 'textmlp') {
+    if (vocabSize === undefined || inputShape.length !== 1) {
+      throw new UsageError('textmlp needs a text dataset of token ids (e.g. dataset: spam-assassin)');
+    }
+    // Stock layers only, so the exported model loads with a plain tf.loadLayersModel. The
+    // embedding casts the float32 ids to int32 itself; padding (id 0) is averaged in like any
+    // token (no masking: GlobalAveragePooling1D would need mask support in every consumer).
+    const dim = spec.dim ?? 64;
+    model.add(tf.layers.embedding({
+      inputDim: vocabSize, outputDim: dim, inputLength: inputShape[0], inputShape, name: 'embedding',
+      embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: deriveSeed(seed, `init:${layer++}`) }),
+    }));
+    model.add(tf.layers.globalAveragePooling1d({ name: 'pool' }));
+    (spec.hidden ?? [64]).forEach((units, i) => model.add(dense(units, `dense${i + 1}`, 'relu')));
   } else {
     model.add(tf.layers.inputLayer({ inputShape, name: 'input' }));
     (spec.hidden ?? [300, 100]).forEach((units, i) => model.add(dense(units, `dense${i + 1}`, 'relu')));

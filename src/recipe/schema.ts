@@ -21,14 +21,19 @@ export const MODEL_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'The model to compress: a builtin architecture or a TF.js LayersModel on disk.',
   properties: {
-    builtin: { enum: ['mlp', 'lenet5'], description: 'Builtin architecture: mlp (dense layers) or lenet5 (conv net).' },
+    builtin: {
+      enum: ['mlp', 'lenet5', 'textmlp'],
+      description: 'Builtin architecture: mlp (dense layers), lenet5 (conv net) or textmlp (token ids: embedding → '
+        + 'global average pooling → dense layers; needs a text dataset such as spam-assassin, whose vocabSize sizes the embedding).',
+    },
     hidden: {
       type: 'array',
       items: { type: 'integer', minimum: 1, maximum: 65536 },
       minItems: 1,
       maxItems: 16,
-      description: 'Hidden layer sizes of mlp (default [300, 100]).',
+      description: 'Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]).',
     },
+    dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp (default 64).' },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
   },
   additionalProperties: false,

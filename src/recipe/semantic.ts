@@ -46,8 +46,10 @@ export function semanticProblems(recipe: Recipe, source: Locator, registry?: Sta
   const m = recipe.model;
   if ((m.builtin === undefined) === (m.path === undefined)) {
     add(['model'], 'model needs exactly one of "builtin" and "path"', 'model', 'e.g. builtin: mlp, or path: ./model/model.json');
-  } else if (m.hidden !== undefined && m.builtin !== 'mlp') {
-    add(['model', 'hidden'], '"hidden" applies only to builtin: mlp', 'model', undefined, true);
+  } else if (m.hidden !== undefined && m.builtin !== 'mlp' && m.builtin !== 'textmlp') {
+    add(['model', 'hidden'], '"hidden" applies only to builtin: mlp and textmlp', 'model', undefined, true);
+  } else if (m.dim !== undefined && m.builtin !== 'textmlp') {
+    add(['model', 'dim'], '"dim" applies only to builtin: textmlp', 'model', undefined, true);
   }
   for (const name of Object.keys(recipe.gates ?? {})) {
     if (!GATE_METRICS.includes(name)) {

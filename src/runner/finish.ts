@@ -52,6 +52,11 @@ export async function finishRun(ctx: RunContext, state: ModelState): Promise<Run
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileAtomic(join(out, 'scalars.jsonl'), scalarsToJsonl(scalars));
   writeFileAtomic(join(out, 'recipe.resolved.yaml'), recipeYaml);
+  // Text models take token ids: the vocabulary is what turns new text into them. It sits beside
+  // model/ so that model/ holds exactly the sizeBytes the report states.
+  if (ctx.data.vocabulary) {
+    writeFileAtomic(join(out, 'vocab.json'), JSON.stringify({ padding: 0, unknown: 1, maxLength: ctx.data.featureSize, tokens: ctx.data.vocabulary }) + '\n');
+  }
   writeRenderedReports(out, { report, scalars, recipeYaml });
   const lock = {
     name: recipe.name,

@@ -109,7 +109,7 @@ async function executeRun(
   mkdirSync(join(out, 'stages'), { recursive: true });
   sweepTemp(join(out, 'stages'));
   const initialModel = async (): Promise<ModelState> => ({
-    model: modelPath ? await loadModelFromPath(modelPath) : buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed),
+    model: modelPath ? await loadModelFromPath(modelPath) : buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize),
     masks: new Map(),
     quantization: new Map(),
   });

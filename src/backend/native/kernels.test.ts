@@ -166,6 +166,15 @@ describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
     expect(() => tf.gather(tf.ones([3, 2]), tf.tensor([0, 3], [2], 'int32'))).toThrow(/index value 3/);
   });
 
+  it('UnsortedSegmentSum (embedding gradients): repeated and out-of-range ids, like cpu', async () => {
+    const x = t([7, 3]);
+    const ids = () => tf.tensor1d([2, 0, 2, 5, 1, 2, 9], 'int32');
+    expect(tf.getKernel('UnsortedSegmentSum', 'native')!.kernelFunc).not.toBe(tf.getKernel('UnsortedSegmentSum', 'cpu')!.kernelFunc);
+    await expectSameAsCpu(() => tf.unsortedSegmentSum(x(), ids(), 6), { atol: 1e-6 });
+    // Through an embedding's gradient, as training reaches it.
+    await expectSameAsCpu(() => tf.grad((w: tf.Tensor) => tf.sum(tf.gather(w, tf.tensor([1, 1, 3], [3], 'int32'))))(t([5, 4])()), { atol: 1e-6 });
+  });
+
   it('Transpose: random permutations, float32 and int32', async () => {
     for (let rank = 2; rank <= 5; rank++) {
       const shape = Array.from({ length: rank }, () => ri(1, 5));

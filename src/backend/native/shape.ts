@@ -32,7 +32,34 @@ function transpose(args: KernelArgs): TensorInfo | TensorInfo[] {
   return (x && nativeTranspose(args, x, perm)) || cpuFallback('Transpose', args);
 }
 
-/** Kernel configs of GatherV2 (batchDims 0) and Transpose for float32/int32 tensors. */
+/**
+ * UnsortedSegmentSum (the gradient of gather, hence of embeddings) in one pass:
+ * out[ids[r], :] += x[r, :]. The cpu kernel this replaces is O(numSegments × size) in time and
+ * memory, which stalls embedding training with a real vocabulary.
+ */
+function unsortedSegmentSum(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, segmentIds } = args.inputs;
+  if (!x || !segmentIds) return cpuFallback('UnsortedSegmentSum', args);
+  const xVals = values4(args.backend, x);
+  const ids = args.backend.data.get(segmentIds.dataId).values as ArrayLike<number>;
+  if (!xVals) return cpuFallback('UnsortedSegmentSum', args);
+  const numSegments = Number(args.attrs?.numSegments);
+  const rows = sizeOf(segmentIds.shape);
+  const inner = sizeOf(x.shape.slice(segmentIds.shape.length));
+  const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+  const out = xVals instanceof Float32Array ? new Float32Array(sizeOf(outShape)) : new Int32Array(sizeOf(outShape));
+  for (let r = 0; r < rows; r++) {
+    const id = ids[r]!;
+    // Ids outside [0, numSegments) are dropped, as TensorFlow does.
+    if (!(id >= 0 && id < numSegments)) continue;
+    const src = r * inner;
+    const dst = id * inner;
+    for (let k = 0; k < inner; k++) out[dst + k] += xVals[src + k]!;
+  }
+  return output(args.backend, outShape, out, x.dtype as 'float32' | 'int32');
+}
+
+/** Kernel configs of GatherV2 (batchDims 0), Transpose and UnsortedSegmentSum for float32/int32 tensors. */
 export function shapeKernels(): KernelConfig[] {
-  return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose)];
+  return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose), nativeKernel('UnsortedSegmentSum', unsortedSegmentSum)];
 }

@@ -35,7 +35,7 @@ export const distillStage: StageDefinition<DistillParams> = {
       ? (await ctx.loadStageModel(p.teacher.slice(STAGE_PREFIX.length))).model
       : await ctx.loadModelPath(p.teacher);
     const student: ModelState = p.student
-      ? { model: buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed), masks: new Map(), quantization: new Map() }
+      ? { model: buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize), masks: new Map(), quantization: new Map() }
       : { ...ctx.input, quantization: new Map() };
     const history = await trainWith({ ...ctx, input: student }, {
       masks: student.masks,
