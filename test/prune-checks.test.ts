@@ -30,3 +30,12 @@ describe('prune: checks across fields, located', () => {
     expect(problems('  - type: prune\n    method: nm\n    schedule: { kind: polynomial }')).toEqual(['8:23: method nm prunes at once: use schedule kind oneShot [stage-check]']);
   });
 });
+
+describe('distill: the student spec is checked like the model', () => {
+  it('needs a builtin, and size fields only where they apply', () => {
+    const distill = (student: string) => `  - { name: base, type: train }\n  - { type: distill, teacher: "stage:base", student: ${student} }`;
+    expect(problems(distill('{ builtin: mlp, hidden: [8] }'))).toEqual([]);
+    expect(problems(distill('{ path: ./m.json }'))).toEqual(['7:54: a student needs "builtin" [model]']);
+    expect(problems(distill('{ builtin: lenet5, hidden: [8] }'))).toEqual(['7:73: "hidden" applies only to builtin: mlp and textmlp [model]']);
+  });
+});

@@ -1,7 +1,7 @@
 import type { RecipeProblem } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Locator } from './origins.js';
-import type { Recipe } from './types.js';
+import type { ModelSpec, Recipe } from './types.js';
 import type { StageRegistry } from '../stages/registry.js';
 
 /**
@@ -43,18 +43,35 @@ export function semanticProblems(recipe: Recipe, source: Locator, registry?: Sta
       }
     }
   });
-  const m = recipe.model;
-  if ((m.builtin === undefined) === (m.path === undefined)) {
-    add(['model'], 'model needs exactly one of "builtin" and "path"', 'model', 'e.g. builtin: mlp, or path: ./model/model.json');
-  } else if (m.hidden !== undefined && m.builtin !== 'mlp' && m.builtin !== 'textmlp') {
-    add(['model', 'hidden'], '"hidden" applies only to builtin: mlp and textmlp', 'model', undefined, true);
-  } else if (m.dim !== undefined && m.builtin !== 'textmlp') {
-    add(['model', 'dim'], '"dim" applies only to builtin: textmlp', 'model', undefined, true);
-  }
+  checkModelSpec(recipe.model, ['model'], add);
+  recipe.stages.forEach((stage, i) => {
+    // A distillation student is a model spec too (builtin only: the schema has no path for it).
+    if (stage.type === 'distill' && stage.student && typeof stage.student === 'object') {
+      checkModelSpec(stage.student as ModelSpec, ['stages', i, 'student'], add, false);
+    }
+  });
   for (const name of Object.keys(recipe.gates ?? {})) {
     if (!GATE_METRICS.includes(name)) {
       add(['gates', name], `gate on unknown metric "${name}"`, 'gate', didYouMean(name, GATE_METRICS) ?? `metrics: ${GATE_METRICS.join(', ')}`, true);
     }
   }
   return problems;
+}
+
+/** Exactly one of builtin/path (where a path is allowed), and size fields only where they apply. */
+function checkModelSpec(
+  m: ModelSpec,
+  at: Array<string | number>,
+  add: (path: Array<string | number>, message: string, keyword: string, hint?: string, key?: boolean) => void,
+  pathAllowed = true,
+): void {
+  if (pathAllowed && (m.builtin === undefined) === (m.path === undefined)) {
+    add(at, 'model needs exactly one of "builtin" and "path"', 'model', 'e.g. builtin: mlp, or path: ./model/model.json');
+  } else if (!pathAllowed && m.builtin === undefined) {
+    add(at, 'a student needs "builtin"', 'model', 'e.g. builtin: mlp');
+  } else if (m.hidden !== undefined && m.builtin !== 'mlp' && m.builtin !== 'textmlp') {
+    add([...at, 'hidden'], '"hidden" applies only to builtin: mlp and textmlp', 'model', undefined, true);
+  } else if (m.dim !== undefined && m.builtin !== 'textmlp') {
+    add([...at, 'dim'], '"dim" applies only to builtin: textmlp', 'model', undefined, true);
+  }
 }
