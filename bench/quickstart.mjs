@@ -28,12 +28,14 @@ for (let i = 0; i < runs; i++) {
   const m = report.final.metrics;
   const modelJson = statSync(join(out, 'model/model.json')).size;
   const float32Bytes = m.params * 4 + modelJson;
+  const kernels = report.final.layers.flatMap((l) => l.weights).filter((w) => w.shape.length >= 2);
+  const kernelZeros = 1 - kernels.reduce((n, w) => n + w.nonzeroParams, 0) / kernels.reduce((n, w) => n + w.params, 0);
   results.push({
     seconds, backend: report.backend, accuracy: m.accuracy, sparsity: m.sparsity, sizeBytes: m.sizeBytes,
-    float32Bytes, sizeRatio: m.sizeBytes / float32Bytes, gzipBytes: m.gzipBytes,
+    float32Bytes, sizeRatio: m.sizeBytes / float32Bytes, gzipBytes: m.gzipBytes, kernelZeros,
     stageSeconds: Object.fromEntries(report.stages.map((s) => [s.name, s.seconds])),
   });
-  console.log(`run ${i + 1}/${runs}: ${seconds.toFixed(1)} s, accuracy ${m.accuracy}, sparsity ${m.sparsity.toFixed(4)}, size ratio ${(m.sizeBytes / float32Bytes).toFixed(3)}`);
+  console.log(`run ${i + 1}/${runs}: ${seconds.toFixed(1)} s, accuracy ${m.accuracy}, sparsity ${m.sparsity.toFixed(4)}, size ratio ${(m.sizeBytes / float32Bytes).toFixed(3)}, kernel zeros ${kernelZeros.toFixed(4)}`);
   rmSync(out, { recursive: true, force: true });
 }
 const sorted = results.map((r) => r.seconds).sort((a, b) => a - b);
