@@ -5,23 +5,11 @@ import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/index.js';
 import { makeBatch } from '../src/model/batches.js';
-import { ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/tiny.yaml');
 const out = tempDir();
 let first: ReturnType<typeof runCli>;
-
-/** The exported model as the stock loader sees it: tf.io.fromMemory over the files on disk. */
-async function loadExported(dir: string) {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const group = json.weightsManifest[0];
-  const bytes = Buffer.concat(group.paths.map((p: string) => readFileSync(join(dir, p))));
-  const model = await tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: group.weights,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-  }));
-  return { json, model, specs: group.weights as Array<{ name: string; quantization?: { dtype: string } }> };
-}
 
 beforeAll(async () => {
   await useTestBackend();

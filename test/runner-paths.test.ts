@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const fashion = '/usr/share/datasets/fashion-mnist';
 const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -23,11 +22,8 @@ describe('recipes that read files: idx data, model.path, float16, export', () =>
     expect(json.weightsManifest[0].weights.every((w: { quantization?: { dtype: string } }) => w.quantization?.dtype === 'float16')).toBe(true);
     const finalJson = readFileSync(join(out, 'model/model.json'));
     expect(finalJson.equals(readFileSync(join(out, 'stages/05-export/export/model.json')))).toBe(true);
-    const bytes = readFileSync(join(out, 'model/group1-shard1of1.bin'));
-    const model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }));
+    const { model, specs } = await loadExported(join(out, 'model'));
+    expect(specs.every((w) => w.quantization?.dtype === 'float16')).toBe(true);
     expect(model.getLayer('dense1').getWeights()[0]!.dataSync().filter((v) => v === 0).length).toBeGreaterThan(0.75 * 784 * 256);
   });
 

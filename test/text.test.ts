@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/index.js';
 import { makeBatch } from '../src/model/batches.js';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'recipes/spam-distill.yaml');
 const small = [
@@ -14,17 +14,6 @@ const small = [
 ];
 const out = tempDir();
 let run: ReturnType<typeof runCli>;
-
-/** The exported model as the stock loader sees it: tf.io.fromMemory over the files on disk. */
-async function loadExported(dir: string) {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const group = json.weightsManifest[0];
-  const bytes = Buffer.concat(group.paths.map((p: string) => readFileSync(join(dir, p))));
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: group.weights,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-  }));
-}
 
 beforeAll(async () => {
   await useTestBackend();
@@ -52,7 +41,7 @@ describe('spam-distill preset (SpamAssassin, textmlp teacher → student)', () =
   });
 
   it('exports a stock-loadable model whose predictions give the reported accuracy', async () => {
-    const model = await loadExported(join(out, 'model'));
+    const { model } = await loadExported(join(out, 'model'));
     expect(model.layers.map((l) => l.name)).toEqual(['embedding', 'pool', 'dense1', 'output']);
     expect(model.getLayer('embedding').getWeights()[0]!.shape).toEqual([500, 32]);
     const resolved = (await import('yaml')).parse(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
