@@ -10,9 +10,10 @@
         "native/gemm.c",
         "native/elementwise.c",
         "native/conv.c",
-        "native/depthwise.c"
+        "native/depthwise.c",
+        "native/optim.c"
       ],
-      "cflags_c": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wall", "-Wno-unused-parameter"],
+      "cflags_c": ["-O3", "-std=gnu11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wno-unused-parameter"],
       "conditions": [
         ["condense_blas=='openblas'", {
           "defines": ["CONDENSE_OPENBLAS"],

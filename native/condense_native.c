@@ -312,6 +312,26 @@ static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* adam(w, m, v, g, wOut, mOut, vOut, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, eps, -lr]) */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  F32(0, w, lw); F32(1, m, lm); F32(2, v, lv); F32(3, g, lg);
+  F32(4, wOut, lwo); F32(5, mOut, lmo); F32(6, vOut, lvo);
+  uint32_t k = 0;
+  if (napi_get_array_length(env, argv[7], &k) != napi_ok || k != 8) FAIL("adam: need 8 scalars");
+  float s[8];
+  for (uint32_t i = 0; i < 8; i++) {
+    napi_value e;
+    CALL(napi_get_element(env, argv[7], i, &e));
+    s[i] = (float)get_num(env, e);
+  }
+  if (lm != lw || lv != lw || lg != lw || lwo != lw || lmo != lw || lvo != lw)
+    FAIL("adam: arrays differ in length");
+  const cn_adam_t p = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
+  cn_adam(w, m, v, g, (int64_t)lw, &p, wOut, mOut, vOut);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   cn_blas_init();
   napi_property_descriptor props[] = {
@@ -334,6 +354,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("depthwiseConv2dBackpropFilter", js_dw_bf),
       FN("pool", js_pool),
       FN("maxPoolGrad", js_max_pool_grad),
+      FN("adam", js_adam),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)

@@ -51,4 +51,11 @@ void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const floa
 /* Max/avg pooling (avg: isAvg=1, padding excluded from the count like TF.js). */
 void cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y);
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx);
+/* ---- optim.c: Adam, as TF.js's AdamOptimizer computes it (float32 scalars). */
+typedef struct {
+  float beta1, oneMinusBeta1, beta2, oneMinusBeta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon,
+      negLearningRate;
+} cn_adam_t;
+void cn_adam(const float *w, const float *m, const float *v, const float *g, int64_t n,
+             const cn_adam_t *p, float *wOut, float *mOut, float *vOut);
 #endif

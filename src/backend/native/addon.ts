@@ -41,6 +41,12 @@ export interface NativeAddon {
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;
   pool(x: Float32Array, y: Float32Array, p: ConvParams, isAvg: number): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: ConvParams): void;
+  /**
+   * One Adam step of a variable into new arrays. `scalars`: beta1, 1 - beta1, beta2, 1 - beta2,
+   * 1 - beta1^t, 1 - beta2^t, epsilon, -learningRate (each used as float32).
+   */
+  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array,
+    mOut: Float32Array, vOut: Float32Array, scalars: number[]): void;
 }
 
 /** Package root: this file lives in src/backend/native or dist/backend/native. */

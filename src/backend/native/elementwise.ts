@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs,
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs, uninitializedF32,
 } from './util.js';
 
 /** Binary op codes of the addon (enum order in native/kernels.h). */
@@ -27,7 +27,7 @@ export function nativeBinary(backend: MathBackendCPU, op: number, a: TensorInfo,
   const rank = outShape.length;
   if (rank > MAX_RANK) return undefined;
   const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const out = new Float32Array(sizeOf(outShape));
+  const out = uninitializedF32(sizeOf(outShape));
   addon().binary(op, f32(backend, a), pad(a.shape), f32(backend, b), pad(b.shape), out, outShape);
   return output(backend, outShape, out);
 }
@@ -44,7 +44,7 @@ function binaryKernel(name: keyof typeof BINARY_OPS): KernelConfig {
 export function nativeUnary(backend: MathBackendCPU, op: number, x: TensorInfo, p0 = 0,
   p1 = 0): TensorInfo | undefined {
   if (x.dtype !== 'float32') return undefined;
-  const out = new Float32Array(sizeOf(x.shape));
+  const out = uninitializedF32(sizeOf(x.shape));
   addon().unary(op, f32(backend, x), out, p0, p1);
   return output(backend, x.shape.slice(), out);
 }

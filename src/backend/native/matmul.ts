@@ -3,7 +3,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { nativeBinary, nativeUnary, BINARY_OPS, UNARY_OPS } from './elementwise.js';
 import {
-  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs,
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs, uninitializedF32,
 } from './util.js';
 
 /** Fused activations the addon applies in place, by TF.js name. */
@@ -28,8 +28,9 @@ export function nativeMatMul(backend: MathBackendCPU, a: TensorInfo, b: TensorIn
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
   const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = Math.max(batchA, batchB);
-  const out = new Float32Array(batch * M * N);
-  if (batch > 0 && M * N > 0) {
+  // BLAS with beta = 0 writes every element when K > 0 (and reads none)
+  const out = K > 0 ? uninitializedF32(batch * M * N) : new Float32Array(batch * M * N);
+  if (batch > 0 && M * N > 0 && K > 0) {
     addon().batchMatMul(f32(backend, a), f32(backend, b), out, batchA, batchB, batch, M, N, K,
       transposeA ? 1 : 0, transposeB ? 1 : 0);
   }

@@ -33,6 +33,19 @@ export function values4(backend: MathBackendCPU, t: TensorInfo): Float32Array | 
   return undefined;
 }
 
+/** Below this many elements a zero-filled array costs no more than an uninitialized one. */
+const UNINITIALIZED_MIN = 4096;
+
+/**
+ * A float32 array whose contents are garbage, for outputs a kernel writes in full: it skips the
+ * zero fill of `new Float32Array`, which costs as much as a cheap kernel itself on large tensors.
+ */
+export function uninitializedF32(n: number): Float32Array {
+  if (n < UNINITIALIZED_MIN) return new Float32Array(n);
+  const bytes = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
 /** Wraps a new float32 array as an output tensor of the backend. */
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array | Int32Array,
   dtype: 'float32' | 'int32' = 'float32'): TensorInfo {
