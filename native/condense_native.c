@@ -260,13 +260,13 @@ static napi_value js_conv(napi_env env, napi_callback_info info, int which) {
   if (which >= 3) ws = c.fh * c.fw * c.outC; /* depthwise filter [fh, fw, inC, mult] */
   if (which == 0) {
     if ((int64_t)l0 < xs || (int64_t)l1 < ws || (int64_t)l2 < ys) FAIL("conv2d: array too short");
-    cn_conv2d(&c, p0, p1, p2);
+    if (cn_conv2d(&c, p0, p1, p2) != 0) FAIL("conv2d: out of memory");
   } else if (which == 1) {
     if ((int64_t)l0 < ys || (int64_t)l1 < ws || (int64_t)l2 < xs) FAIL("conv2dBackpropInput: array too short");
-    cn_conv2d_backprop_input(&c, p0, p1, p2);
+    if (cn_conv2d_backprop_input(&c, p0, p1, p2) != 0) FAIL("conv2dBackpropInput: out of memory");
   } else if (which == 2) {
     if ((int64_t)l0 < xs || (int64_t)l1 < ys || (int64_t)l2 < ws) FAIL("conv2dBackpropFilter: array too short");
-    cn_conv2d_backprop_filter(&c, p0, p1, p2);
+    if (cn_conv2d_backprop_filter(&c, p0, p1, p2) != 0) FAIL("conv2dBackpropFilter: out of memory");
   } else if (which == 3) {
     if ((int64_t)l0 < xs || (int64_t)l1 < ws || (int64_t)l2 < ys) FAIL("depthwise: array too short");
     cn_depthwise(&c, p0, p1, p2);
@@ -295,7 +295,7 @@ static napi_value js_pool(napi_env env, napi_callback_info info) {
   CONV_SIZES(c);
   (void)ws;
   if ((int64_t)lx < xs || (int64_t)ly < ys) FAIL("pool: array too short");
-  cn_pool(&c, (int)get_int(env, argv[3]), x, y);
+  if (cn_pool(&c, (int)get_int(env, argv[3]), x, y) != 0) FAIL("pool: out of memory");
   return undefined(env);
 }
 

@@ -41,15 +41,16 @@ void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const 
 typedef struct {
   int64_t batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft;
 } cn_conv_t;
-void cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
-void cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
-void cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
+/* These write every output element and return 0, or -1 when a work buffer could not be allocated. */
+int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
+int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
+int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* ---- depthwise.c: filters [fh, fw, inC, mult], outC = inC * mult. */
 void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y);
 void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
 void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* Max/avg pooling (avg: isAvg=1, padding excluded from the count like TF.js). */
-void cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y);
+int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y); /* 0, or -1: out of memory */
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx);
 /* ---- optim.c: Adam, as TF.js's AdamOptimizer computes it (float32 scalars). */
 typedef struct {

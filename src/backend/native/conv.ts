@@ -3,7 +3,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { ConvParams } from './addon.js';
 import { applyBiasActivation } from './matmul.js';
 import {
-  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs,
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs, uninitializedF32,
 } from './util.js';
 
 type Shape4 = [number, number, number, number];
@@ -49,7 +49,8 @@ function conv2dForward(args: KernelArgs, kernel: 'Conv2D' | 'FusedConv2D'): Tens
   const info = x && filter && allFloat32(x, filter)
     ? convInfo(x.shape, filter.shape, a, a.dilations ?? 1) : undefined;
   if (!x || !filter || !info) return cpuFallback(kernel, args);
-  const y = new Float32Array(sizeOf(info.outShape));
+  // the GEMM (beta 0) writes every element unless the reduction is empty
+  const y = info.inChannels > 0 ? uninitializedF32(sizeOf(info.outShape)) : new Float32Array(sizeOf(info.outShape));
   if (y.length > 0) addon().conv2d(f32(args.backend, x), f32(args.backend, filter), y, convParams(info));
   const out = output(args.backend, info.outShape.slice(), y);
   if (kernel === 'Conv2D') return out;
@@ -63,7 +64,7 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const info = dy && filter && allFloat32(dy, filter) && a.inputShape
     ? convInfo(a.inputShape, filter.shape, a, 1) : undefined;
   if (!dy || !filter || !info) return cpuFallback('Conv2DBackpropInput', args);
-  const dx = new Float32Array(sizeOf(info.inShape));
+  const dx = info.outChannels > 0 ? uninitializedF32(sizeOf(info.inShape)) : new Float32Array(sizeOf(info.inShape));
   if (dx.length > 0) addon().conv2dBackpropInput(f32(args.backend, dy), f32(args.backend, filter), dx, convParams(info));
   return output(args.backend, info.inShape.slice(), dx);
 }
@@ -74,7 +75,7 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   const info = x && dy && allFloat32(x, dy) && a.filterShape
     ? convInfo(x.shape, a.filterShape, a, 1) : undefined;
   if (!x || !dy || !info) return cpuFallback('Conv2DBackpropFilter', args);
-  const dw = new Float32Array(sizeOf(info.filterShape));
+  const dw = info.batchSize * info.outHeight * info.outWidth > 0 ? uninitializedF32(sizeOf(info.filterShape)) : new Float32Array(sizeOf(info.filterShape));
   if (dw.length > 0) addon().conv2dBackpropFilter(f32(args.backend, x), f32(args.backend, dy), dw, convParams(info));
   return output(args.backend, info.filterShape.slice(), dw);
 }
@@ -89,7 +90,7 @@ function pool(args: KernelArgs, kind: 'MaxPool' | 'AvgPool'): TensorInfo | Tenso
   const { x } = args.inputs;
   const info = x && x.dtype === 'float32' ? poolInfo(x.shape, attrsOf(args)) : undefined;
   if (!x || !info) return cpuFallback(kind, args);
-  const y = new Float32Array(sizeOf(info.outShape));
+  const y = uninitializedF32(sizeOf(info.outShape));
   if (y.length > 0) addon().pool(f32(args.backend, x), y, convParams(info), kind === 'AvgPool' ? 1 : 0);
   return output(args.backend, info.outShape.slice(), y);
 }
@@ -98,7 +99,7 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { dy, input } = args.inputs;
   const info = dy && input && allFloat32(dy, input) ? poolInfo(input.shape, attrsOf(args)) : undefined;
   if (!dy || !input || !info) return cpuFallback('MaxPoolGrad', args);
-  const dx = new Float32Array(sizeOf(input.shape));
+  const dx = uninitializedF32(sizeOf(input.shape)); // zeroed by the kernel itself
   if (dx.length > 0) addon().maxPoolGrad(f32(args.backend, input), f32(args.backend, dy), dx, convParams(info));
   return output(args.backend, input.shape.slice(), dx);
 }
