@@ -93,14 +93,19 @@ async function stepMs(backend, name, steps) {
   return median(blocks);
 }
 
-/** Median ms of the MLP step's eight matrix products, called directly on the addon's BLAS. */
-function mlpBlasFloorMs(steps) {
+/**
+ * Median ms of the MLP step's eight matrix products, called directly on the addon's BLAS with
+ * `threads` threads; also returns the products' outputs (to compare thread counts).
+ */
+function mlpBlasFloorMs(steps, threads) {
   const addon = loadAddon();
+  const inEffect = addon.setBlasThreads(threads);
   const r = rng(2);
   const arr = (n) => Float32Array.from({ length: n }, () => r() - 0.5);
   const B = BATCH;
   const [x, w1, w2, w3] = [arr(B * 784), arr(784 * 300), arr(300 * 100), arr(100 * 10)];
-  const [h1, h2, out, d3, d2, d1, g1, g2, g3] = [B * 300, B * 100, B * 10, B * 10, B * 100, B * 300, 784 * 300, 300 * 100, 100 * 10].map((n) => new Float32Array(n));
+  const d3 = arr(B * 10); // the loss gradient, so that every product below has non-zero operands
+  const [h1, h2, out, d2, d1, g1, g2, g3] = [B * 300, B * 100, B * 10, B * 100, B * 300, 784 * 300, 300 * 100, 100 * 10].map((n) => new Float32Array(n));
   // (transA, transB, M, N, K, A, lda, B, ldb, C, ldc) of C = op(A) op(B)
   const products = [
     [0, 0, B, 300, 784, x, 784, w1, 300, h1, 300], // forward
@@ -122,8 +127,9 @@ function mlpBlasFloorMs(steps) {
     for (let s = 0; s < steps; s++) all();
     blocks.push((performance.now() - t0) / steps);
   }
+  addon.setBlasThreads(1);
   const flops = products.reduce((n, p) => n + 2 * p[2] * p[3] * p[4], 0);
-  return { ms: median(blocks), mflop: flops / 1e6 };
+  return { ms: median(blocks), mflop: flops / 1e6, threads: inEffect, outputs: products.map((p) => Float32Array.from(p[9])) };
 }
 
 const results = {
@@ -137,8 +143,14 @@ for (const name of Object.keys(MODELS)) {
   const wasm = await stepMs('wasm', name, name === 'lenet5' ? Math.max(2, STEPS / 4) : STEPS);
   const entry = { nativeStepMs: round(native), wasmStepMs: round(wasm), reached: round(wasm / native) };
   if (name === 'mlp') {
-    const floor = mlpBlasFloorMs(STEPS);
+    const floor = mlpBlasFloorMs(STEPS, 1);
     Object.assign(entry, { matmulMflopPerStep: round(floor.mflop, 1), blasFloorMs: round(floor.ms), blasGflops: round(floor.mflop / floor.ms, 1), ceiling: round(wasm / floor.ms) });
+    // Both cores: faster, but are the results the same as on one thread?
+    const two = mlpBlasFloorMs(STEPS, 2);
+    if (two.threads === 2) {
+      const same = floor.outputs.every((o, i) => Buffer.from(o.buffer).equals(Buffer.from(two.outputs[i].buffer)));
+      Object.assign(entry, { blasFloorMs2Threads: round(two.ms), ceiling2Threads: round(wasm / two.ms), twoThreadResultsBitIdentical: same });
+    }
   }
   results.models[name] = entry;
   console.log(`${name}: ${JSON.stringify(entry)}`);

@@ -312,6 +312,14 @@ static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* setBlasThreads(n) -> the thread count in effect (benchmarks; the backend runs on one) */
+static napi_value js_set_blas_threads(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  napi_value r;
+  CALL(napi_create_int32(env, cn_blas_set_threads((int)get_int(env, argv[0])), &r));
+  return r;
+}
+
 /* adam(w, m, v, g, wOut, mOut, vOut, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, eps, -lr]) */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   ARGS(8);
@@ -355,6 +363,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("pool", js_pool),
       FN("maxPoolGrad", js_max_pool_grad),
       FN("adam", js_adam),
+      FN("setBlasThreads", js_set_blas_threads),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)

@@ -9,7 +9,10 @@
 extern void openblas_set_num_threads(int);
 extern char *openblas_get_config(void);
 
+/* One thread by default: OpenBLAS's results change in the last bits with the thread count, and
+ * a recipe's numbers must not depend on the machine's cores. */
 void cn_blas_init(void) { openblas_set_num_threads(1); }
+int cn_blas_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); return n < 1 ? 1 : n; }
 
 const char *cn_blas_name(void) {
   static char name[96];
@@ -37,6 +40,7 @@ void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alp
 #else /* portable */
 
 void cn_blas_init(void) {}
+int cn_blas_set_threads(int n) { (void)n; return 1; } /* the portable GEMM is single-threaded */
 const char *cn_blas_name(void) { return "portable gemm"; }
 
 #define MC 64

@@ -13,6 +13,8 @@ void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alp
               float *C, int64_t ldc);
 const char *cn_blas_name(void);
 void cn_blas_init(void);
+/* Sets BLAS's thread count (benchmarks only); returns the count in effect. */
+int cn_blas_set_threads(int n);
 
 /* ---- elementwise.c */
 enum { CN_ADD, CN_SUB, CN_MUL, CN_DIV, CN_MAX, CN_MIN, CN_SQDIFF, CN_BINARY_COUNT };

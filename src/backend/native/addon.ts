@@ -47,6 +47,12 @@ export interface NativeAddon {
    */
   adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array,
     mOut: Float32Array, vOut: Float32Array, scalars: number[]): void;
+  /**
+   * Sets BLAS's thread count and returns the count in effect (1 for the portable GEMM). For
+   * benchmarks only: the backend runs on one thread, because OpenBLAS's results change in the
+   * last bits with the thread count.
+   */
+  setBlasThreads(n: number): number;
 }
 
 /** Package root: this file lives in src/backend/native or dist/backend/native. */
