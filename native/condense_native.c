@@ -233,6 +233,60 @@ static napi_value js_transpose(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* tile(x, out, shape, reps) for 4-byte elements */
+static napi_value js_tile(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  ANY4(0, x, lx); ANY4(1, out, lo);
+  int64_t shape[CN_MAX_RANK], reps[CN_MAX_RANK], outShape[CN_MAX_RANK];
+  int r = get_ints(env, argv[2], shape, CN_MAX_RANK), rr = get_ints(env, argv[3], reps, CN_MAX_RANK);
+  if (r < 0 || r != rr) FAIL("tile: bad shape/reps");
+  for (int i = 0; i < r; i++) {
+    if (shape[i] < 0 || reps[i] < 0) FAIL("tile: negative size");
+    outShape[i] = shape[i] * reps[i];
+  }
+  if ((int64_t)lx < prod(shape, r) || (int64_t)lo < prod(outShape, r)) FAIL("tile: array too short");
+  cn_tile(x, out, shape, reps, r);
+  return undefined(env);
+}
+
+/* optional Float32Array argument: NULL with length 0 for null/undefined */
+static int optional_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t == napi_null || t == napi_undefined) { *data = NULL; *len = 0; return 1; }
+  *data = (float *)typed4(env, v, len, napi_float32_array);
+  return *data != NULL;
+}
+
+/* batchNorm(x, mean, variance, offset | null, scale | null, epsilon, out) */
+static napi_value js_batch_norm(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  F32(0, x, lx); F32(1, mean, lm); F32(2, var, lv); F32(6, out, lo);
+  float *offset = NULL, *scale = NULL;
+  size_t lof = 0, ls = 0;
+  if (!optional_f32(env, argv[3], &offset, &lof) || !optional_f32(env, argv[4], &scale, &ls))
+    FAIL("batchNorm: offset and scale must be Float32Arrays or null");
+  if (lm == 0 || lv == 0 || (offset && lof == 0) || (scale && ls == 0) || lo < lx)
+    FAIL("batchNorm: bad lengths");
+  cn_batch_norm(x, (int64_t)lx, mean, (int64_t)lm, var, (int64_t)lv, offset, (int64_t)lof, scale,
+                (int64_t)ls, get_num(env, argv[5]), out);
+  return undefined(env);
+}
+
+/* segmentSum(x, ids, inner, numSegments, out) */
+static napi_value js_segment_sum(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  F32(0, x, lx); F32(4, out, lo);
+  size_t li = 0;
+  int32_t *ids = (int32_t *)typed4(env, argv[1], &li, napi_int32_array);
+  if (!ids) FAIL("segmentSum: ids must be an Int32Array");
+  int64_t inner = get_int(env, argv[2]), segments = get_int(env, argv[3]);
+  if (inner < 0 || segments < 0 || (int64_t)lx < (int64_t)li * inner || (int64_t)lo < segments * inner)
+    FAIL("segmentSum: array too short");
+  cn_segment_sum(x, ids, (int64_t)li, inner, segments, out);
+  return undefined(env);
+}
+
 /* conv params: [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft] */
 static int get_conv(napi_env env, napi_value v, cn_conv_t *c) {
   int64_t p[15];
@@ -354,6 +408,9 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("softmax", js_softmax),
       FN("gather", js_gather),
       FN("transpose", js_transpose),
+      FN("tile", js_tile),
+      FN("batchNorm", js_batch_norm),
+      FN("segmentSum", js_segment_sum),
       FN("conv2d", js_conv2d),
       FN("conv2dBackpropInput", js_conv2d_bi),
       FN("conv2dBackpropFilter", js_conv2d_bf),

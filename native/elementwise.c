@@ -120,6 +120,7 @@ void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1
     case CN_NEG: UNARY_LOOP(-x); return;
     case CN_ABS: UNARY_LOOP(fabsf(x)); return;
     case CN_SQRT: UNARY_LOOP(sqrtf(x)); return;
+    case CN_RSQRT: UNARY_LOOP((float)(1.0 / sqrt((double)x))); return; /* in double, like TF.js */
     case CN_RECIPROCAL: UNARY_LOOP(1.0f / x); return;
     case CN_RELU: UNARY_LOOP(x < 0.0f ? 0.0f : x); return; /* NaN < 0 is false: NaN kept */
     case CN_RELU6: UNARY_LOOP(x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x)); return;
@@ -258,5 +259,77 @@ void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const 
       off -= s[k] * d[k];
       idx[k] = 0;
     }
+  }
+}
+
+/* Builds the tiled block of dims [k, rank) at `out` from the input block at `x`. */
+static void tile_rec(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *reps,
+                     const int64_t *inInner, const int64_t *outInner, int k, int rank) {
+  const int64_t d = shape[k], r = reps[k];
+  if (k == rank - 1) {
+    if (d == 1) { const uint32_t v = x[0]; for (int64_t j = 0; j < r; j++) out[j] = v; }
+    else for (int64_t j = 0; j < r; j++) memcpy(out + j * d, x, sizeof(uint32_t) * (size_t)d);
+    return;
+  }
+  for (int64_t i = 0; i < d; i++)
+    tile_rec(x + i * inInner[k], out + i * outInner[k], shape, reps, inInner, outInner, k + 1, rank);
+  const int64_t block = d * outInner[k];
+  for (int64_t j = 1; j < r; j++) memcpy(out + j * block, out, sizeof(uint32_t) * (size_t)block);
+}
+
+void cn_tile(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *reps, int rank) {
+  int64_t inInner[CN_MAX_RANK], outInner[CN_MAX_RANK], in = 1, o = 1;
+  for (int k = rank - 1; k >= 0; k--) {
+    inInner[k] = in;
+    outInner[k] = o;
+    in *= shape[k];
+    o *= shape[k] * reps[k];
+  }
+  if (o == 0) return;
+  if (rank == 0) { out[0] = x[0]; return; }
+  tile_rec(x, out, shape, reps, inInner, outInner, 0, rank);
+}
+
+/* In double, in the order TF.js's cpu kernel evaluates it, so the float32 results are identical. */
+static void batch_norm_rows(const float *restrict x, int64_t n, int64_t L, const float *restrict mean,
+                            const float *restrict var, const float *restrict offset,
+                            const float *restrict scale, double eps, float *restrict out) {
+  for (int64_t r = 0; r < n; r += L) {
+    const float *restrict xr = x + r;
+    float *restrict o = out + r;
+    for (int64_t j = 0; j < L; j++)
+      o[j] = (float)((double)offset[j] + ((double)xr[j] - (double)mean[j]) * (double)scale[j] /
+                                             sqrt((double)var[j] + eps));
+  }
+}
+
+void cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, const float *var,
+                   int64_t lv, const float *offset, int64_t lo, const float *scale, int64_t ls,
+                   double eps, float *out) {
+  /* the common cases: every parameter per element, or per channel (the innermost L values) */
+  if (offset && scale && lm == lv && lo == lm && ls == lm && n % lm == 0) {
+    batch_norm_rows(x, n, lm, mean, var, offset, scale, eps, out);
+    return;
+  }
+  int64_t mi = 0, vi = 0, oi = 0, si = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const double o = offset ? (double)offset[oi] : 0.0, s = scale ? (double)scale[si] : 1.0;
+    out[i] = (float)(o + ((double)x[i] - (double)mean[mi]) * s / sqrt((double)var[vi] + eps));
+    if (++mi >= lm) mi = 0;
+    if (++vi >= lv) vi = 0;
+    if (++oi >= lo) oi = 0;
+    if (++si >= ls) si = 0;
+  }
+}
+
+void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
+                    int64_t numSegments, float *out) {
+  memset(out, 0, sizeof(float) * (size_t)(numSegments * inner));
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t id = ids[r];
+    if (id < 0 || id >= numSegments) continue; /* dropped, as TensorFlow does */
+    const float *restrict src = x + r * inner;
+    float *restrict dst = out + id * inner;
+    for (int64_t k = 0; k < inner; k++) dst[k] += src[k];
   }
 }

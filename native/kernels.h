@@ -39,6 +39,17 @@ int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t 
 void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *perm,
                   int rank);
 
+/* out = x tiled reps[k] times along each dim k (4-byte elements). */
+void cn_tile(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *reps, int rank);
+/* TF.js's FusedBatchNorm: each parameter is read cyclically (index i mod its length); offset
+ * and scale may be NULL (0 and 1). */
+void cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, const float *var,
+                   int64_t lv, const float *offset, int64_t lo, const float *scale, int64_t ls,
+                   double eps, float *out);
+/* out[ids[r], :] += x[r, :] over rows r; ids outside [0, numSegments) are skipped. */
+void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
+                    int64_t numSegments, float *out);
+
 /* ---- conv.c: NHWC, filters [fh, fw, cin, cout]. */
 typedef struct {
   int64_t batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft;

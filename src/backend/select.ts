@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
+import { registerFastGradients } from './gradients.js';
 
 /** Backend names a recipe or `--backend` may ask for. `auto` picks the fastest one that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -32,6 +33,7 @@ export async function loadBackend(name: ConcreteBackend): Promise<BackendInfo> {
   // TF.js prints a "install tfjs-node" banner on first use of the cpu backend; PROD silences it
   // and skips debug-only checks.
   tf.env().set('PROD', true);
+  registerFastGradients();
   switch (name) {
     case 'tensorflow': {
       await import('@tensorflow/tfjs-node' as string);

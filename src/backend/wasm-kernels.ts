@@ -1,6 +1,7 @@
 /**
  * Registers, for the 'wasm' backend, the training kernels that @tensorflow/tfjs-backend-wasm 4.22
- * lacks (convolution filter/input gradients, UnsortedSegmentSum) and a faster BatchMatMul. Each
+ * lacks (convolution filter/input gradients, UnsortedSegmentSum) and faster BatchMatMul, Tile and
+ * GatherV2. Each
  * kernel lives in its own module under ./wasm/.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,8 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-back
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-backprop-input.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 import { makeBatchMatMul } from './wasm/batch-matmul.js';
-import { tileGradConfig } from './wasm/tile-grad.js';
+import { makeGatherV2, makeTile } from './wasm/copy-kernels.js';
+import { registerFastGradients } from './gradients.js';
 
 /** The kernels condense adds to the wasm backend (only registered where the backend has none). */
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -27,16 +29,16 @@ function registered(kernelName: string): tf.KernelConfig | undefined {
   }
 }
 
-/** Marks the BatchMatMul kernel function condense installed, so a second call leaves it alone. */
-const FAST_MATMUL = Symbol.for('condense.wasm.fastBatchMatMul');
+/** Marks the kernel functions condense wrapped, so a second call leaves them alone. */
+const WRAPPED = Symbol.for('condense.wasm.wrappedStock');
 
-/** Replaces the stock wasm BatchMatMul with {@link makeBatchMatMul}'s wrapper around it. */
-function installFastBatchMatMul(): void {
-  const stock = registered(tf.BatchMatMul);
-  if (stock === undefined || (stock.kernelFunc as unknown as Record<symbol, boolean>)[FAST_MATMUL]) return;
-  const kernelFunc = makeBatchMatMul(stock.kernelFunc) as unknown as tf.KernelFunc;
-  (kernelFunc as unknown as Record<symbol, boolean>)[FAST_MATMUL] = true;
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+/** Replaces a stock wasm kernel with `wrap(stock)`, which falls back to the stock one itself. */
+function wrapStockKernel(kernelName: string, wrap: (stock: tf.KernelFunc) => tf.KernelFunc): void {
+  const stock = registered(kernelName);
+  if (stock === undefined || (stock.kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED]) return;
+  const kernelFunc = wrap(stock.kernelFunc);
+  (kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED] = true;
+  tf.unregisterKernel(kernelName, 'wasm');
   // Keep the stock setupFunc: it binds the C function the wrapped kernel calls.
   tf.registerKernel({ ...stock, kernelFunc });
 }
@@ -47,13 +49,15 @@ function installFastBatchMatMul(): void {
  * own, or one registered by an earlier call) is left alone.
  *
  * Also, for speed: wraps the stock wasm BatchMatMul so transposed and broadcast products reach
- * XNNPACK's GEMM, and replaces tfjs-core's looped Tile gradient (global to all backends: gradients
- * are not per backend) with a single reshape-and-sum.
+ * XNNPACK's GEMM, replaces Tile and GatherV2 by block copies, and registers condense's gradients (see gradients.ts; loadBackend does that for
+ * every backend).
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
     if (registered(config.kernelName) === undefined) tf.registerKernel(config);
   }
-  installFastBatchMatMul();
-  if (tf.getGradient(tf.Tile) !== tileGradConfig) tf.registerGradient(tileGradConfig);
+  wrapStockKernel(tf.BatchMatMul, (stock) => makeBatchMatMul(stock) as unknown as tf.KernelFunc);
+  wrapStockKernel(tf.Tile, makeTile);
+  wrapStockKernel(tf.GatherV2, makeGatherV2);
+  registerFastGradients();
 }

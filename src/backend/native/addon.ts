@@ -32,6 +32,13 @@ export interface NativeAddon {
     outer: number, axisDim: number, inner: number): number;
   transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[],
     perm: number[]): void;
+  /** `out` = `x` (shape `shape`) repeated `reps[k]` times along each dim k. */
+  tile(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[], reps: number[]): void;
+  /** TF.js's FusedBatchNorm; every parameter is read cyclically (element i uses index i mod its length). */
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
+    scale: Float32Array | null, varianceEpsilon: number, out: Float32Array): void;
+  /** out[ids[r], :] += x[r, :] (out is zeroed first); ids outside [0, numSegments) are skipped. */
+  segmentSum(x: Float32Array, ids: Int32Array, inner: number, numSegments: number, out: Float32Array): void;
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;

@@ -68,11 +68,31 @@ function unaryKernel(name: UnaryName): KernelConfig {
   });
 }
 
-/** Kernel configs of the native elementwise ops (binary with broadcasting, and unary). */
+/** FusedBatchNorm (also behind tf.layers.layerNormalization): the cpu kernel is a JS loop. */
+function batchNorm(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, mean, variance, offset, scale } = args.inputs;
+  const rank = mean?.shape.length;
+  // Anything unusual goes to the cpu kernel, which raises TF.js's own errors.
+  if (!x || !mean || !variance || !allFloat32(x, mean, variance) || variance.shape.length !== rank
+    || (offset && (offset.dtype !== 'float32' || offset.shape.length !== rank))
+    || (scale && (scale.dtype !== 'float32' || scale.shape.length !== rank))
+    || sizeOf(mean.shape) === 0 || sizeOf(variance.shape) === 0
+    || (offset && sizeOf(offset.shape) === 0) || (scale && sizeOf(scale.shape) === 0)) {
+    return cpuFallback('FusedBatchNorm', args);
+  }
+  const epsilon = args.attrs?.varianceEpsilon == null ? 0.001 : Number(args.attrs.varianceEpsilon);
+  const b = args.backend;
+  const out = uninitializedF32(sizeOf(x.shape));
+  addon().batchNorm(f32(b, x), f32(b, mean), f32(b, variance), offset ? f32(b, offset) : null,
+    scale ? f32(b, scale) : null, epsilon, out);
+  return output(b, x.shape.slice(), out);
+}
+
+/** Kernel configs of the native elementwise ops (binary with broadcasting, unary, batch norm). */
 export function elementwiseKernels(): KernelConfig[] {
   const binaries = (Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]).map(binaryKernel);
   const unaries = (Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[])
     .filter((n): n is UnaryName => n !== 'Linear')
     .map(unaryKernel);
-  return [...binaries, ...unaries];
+  return [...binaries, ...unaries, nativeKernel('FusedBatchNorm', batchNorm)];
 }

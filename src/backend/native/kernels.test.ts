@@ -144,6 +144,15 @@ describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
     await expectSameAsCpu(() => tf.sum(big(), 0), { addonFn: 'reduce', atol: 1e-5 });
   });
 
+  it('reductions over axes separated only by size-1 dims (the Tile gradient\'s shape)', async () => {
+    const x = t([3, 1, 4, 1, 5]);
+    for (const op of [tf.sum, tf.max, tf.min, tf.mean]) {
+      await expectSameAsCpu(() => op(x(), [0, 2]), { addonFn: 'reduce' });
+      await expectSameAsCpu(() => op(x(), [1, 3], true), {});
+      await expectSameAsCpu(() => op(x(), [0, 4]), { addonFn: 'transpose' });
+    }
+  });
+
   it('Softmax', async () => {
     for (const shape of [[5, 10], [3, 4, 7], [1, 1], [64, 10]]) {
       const x = t(shape, -10, 10);
@@ -170,9 +179,34 @@ describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
     const x = t([7, 3]);
     const ids = () => tf.tensor1d([2, 0, 2, 5, 1, 2, 9], 'int32');
     expect(tf.getKernel('UnsortedSegmentSum', 'native')!.kernelFunc).not.toBe(tf.getKernel('UnsortedSegmentSum', 'cpu')!.kernelFunc);
-    await expectSameAsCpu(() => tf.unsortedSegmentSum(x(), ids(), 6), { atol: 1e-6 });
+    // cpu sums each segment in float64; the native kernel adds in float32
+    await expectSameAsCpu(() => tf.unsortedSegmentSum(x(), ids(), 6), { addonFn: 'segmentSum', atol: 1e-6 });
     // Through an embedding's gradient, as training reaches it.
     await expectSameAsCpu(() => tf.grad((w: tf.Tensor) => tf.sum(tf.gather(w, tf.tensor([1, 1, 3], [3], 'int32'))))(t([5, 4])()), { atol: 1e-6 });
+  });
+
+  it('Tile: any rank, reps of 0 and 1, float32 and int32, bit-exact', async () => {
+    const cases: [number[], number[]][] = [[[3], [4]], [[1, 1, 5], [3, 4, 1]], [[4, 3, 1], [1, 1, 6]], [[2, 3], [2, 0]],
+      [[2, 1, 3, 2], [2, 3, 1, 2]], [[1, 2, 1, 2, 3], [2, 1, 3, 1, 2]], [[3, 2], [1, 1]]];
+    for (const [shape, reps] of cases) {
+      const x = t(shape);
+      await expectSameAsCpu(() => tf.tile(x(), reps), { atol: 0, rtol: 0 });
+      const called = reps.every((r) => r > 0) ? { addonFn: 'tile' as const } : {};
+      await expectSameAsCpu(() => tf.tile(x().toInt(), reps), { ...called, atol: 0, rtol: 0 });
+    }
+  });
+
+  it('FusedBatchNorm: broadcast parameters, without offset or scale, bit-exact; layer norm and its gradient', async () => {
+    const x = t([3, 4, 5]);
+    const full = t([3, 4, 5], 0.1, 2);
+    const perChannel = t([5], 0.1, 2);
+    for (const [mean, variance, offset, scale] of [[full, full, full, full], [perChannel, perChannel, perChannel, perChannel],
+      [perChannel, perChannel, undefined, perChannel], [full, full, full, undefined]] as const) {
+      await expectSameAsCpu(() => tf.batchNorm(x(), mean(), variance(), offset?.(), scale?.(), 1e-3), { addonFn: 'batchNorm', atol: 0, rtol: 0 });
+    }
+    const norm = tf.layers.layerNormalization({});
+    const input = t([4, 6, 8]);
+    await expectSameAsCpu(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(norm.apply(v) as tf.Tensor, v)))(input()), { addonFn: 'batchNorm', atol: 1e-5 });
   });
 
   it('Transpose: random permutations, float32 and int32', async () => {

@@ -29,19 +29,24 @@ function reduceKernel(name: ReduceName): KernelConfig {
     const [outShape] = tf.backend_util.computeOutAndReduceShapes(shape, axes);
     const finalShape = attrs.keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     const out = new Float32Array(sizeOf(outShape));
-    const contiguous = axes.every((ax, i) => i === 0 || ax === axes[i - 1]! + 1);
-    if (axes.length === 0) {
+    // Size-1 dims change neither the layout nor the result: without them, axes that only look
+    // apart (e.g. [0, 2] of [128, 1, 128, 1, 128], from the Tile gradient) reduce in one pass.
+    const kept = shape.flatMap((d, i) => (d === 1 ? [] : [i]));
+    const dims = kept.map((i) => shape[i]!);
+    const reduced = kept.flatMap((i, j) => (axes.includes(i) ? [j] : []));
+    const contiguous = reduced.every((ax, i) => i === 0 || ax === reduced[i - 1]! + 1);
+    if (reduced.length === 0) {
       out.set(f32(args.backend, x));
     } else if (contiguous) {
-      const lo = axes[0]!;
-      const hi = axes[axes.length - 1]!;
-      addon().reduce(op, f32(args.backend, x), out, sizeOf(shape.slice(0, lo)),
-        sizeOf(shape.slice(lo, hi + 1)), sizeOf(shape.slice(hi + 1)));
+      const lo = reduced[0]!;
+      const hi = reduced[reduced.length - 1]!;
+      addon().reduce(op, f32(args.backend, x), out, sizeOf(dims.slice(0, lo)),
+        sizeOf(dims.slice(lo, hi + 1)), sizeOf(dims.slice(hi + 1)));
     } else {
-      const perm = tf.backend_util.getAxesPermutation(axes, shape.length)!;
-      const t = nativeTranspose(args, x, perm);
+      const perm = tf.backend_util.getAxesPermutation(reduced, dims.length)!;
+      const t = nativeTranspose(args, { ...x, shape: dims }, perm);
       if (!t) return cpuFallback(name, args);
-      const red = sizeOf(axes.map((a) => shape[a]!));
+      const red = sizeOf(reduced.map((a) => dims[a]!));
       addon().reduce(op, f32(args.backend, t), out, out.length, red, 1);
       args.backend.disposeIntermediateTensorInfo(t);
     }

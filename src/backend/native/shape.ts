@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { nativeTranspose } from './reduce.js';
-import { addon, cpuFallback, nativeKernel, output, sizeOf, values4, type KernelArgs } from './util.js';
+import { addon, cpuFallback, nativeKernel, output, sizeOf, uninitializedF32, values4, type KernelArgs } from './util.js';
 
 function gatherV2(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x, indices } = args.inputs;
@@ -47,6 +47,11 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo | TensorInfo[] {
   const rows = sizeOf(segmentIds.shape);
   const inner = sizeOf(x.shape.slice(segmentIds.shape.length));
   const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+  if (xVals instanceof Float32Array && ids instanceof Int32Array && ids.length === rows) {
+    const out = uninitializedF32(sizeOf(outShape)); // zeroed by the kernel
+    addon().segmentSum(xVals, ids, inner, numSegments, out);
+    return output(args.backend, outShape, out);
+  }
   const out = xVals instanceof Float32Array ? new Float32Array(sizeOf(outShape)) : new Int32Array(sizeOf(outShape));
   for (let r = 0; r < rows; r++) {
     const id = ids[r]!;
@@ -59,7 +64,23 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo | TensorInfo[] {
   return output(args.backend, outShape, out, x.dtype as 'float32' | 'int32');
 }
 
-/** Kernel configs of GatherV2 (batchDims 0), Transpose and UnsortedSegmentSum for float32/int32 tensors. */
+/** Tile of a float32 or int32 tensor: the cpu kernel computes every output index in JS. */
+function tile(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs;
+  const reps = (args.attrs?.reps ?? []) as number[];
+  const vals = x ? values4(args.backend, x) : undefined;
+  if (!x || !vals || reps.length !== x.shape.length || x.shape.length > 8 || reps.some((r) => !(r >= 0))) {
+    return cpuFallback('Tile', args);
+  }
+  const outShape = x.shape.map((d, i) => d * reps[i]!);
+  const size = sizeOf(outShape);
+  const out = vals instanceof Float32Array ? uninitializedF32(size) : new Int32Array(size);
+  if (size > 0) addon().tile(vals, out, x.shape, reps);
+  return output(args.backend, outShape, out, x.dtype as 'float32' | 'int32');
+}
+
+/** Kernel configs of GatherV2 (batchDims 0), Transpose, Tile and UnsortedSegmentSum for float32/int32 tensors. */
 export function shapeKernels(): KernelConfig[] {
-  return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose), nativeKernel('UnsortedSegmentSum', unsortedSegmentSum)];
+  return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose), nativeKernel('Tile', tile),
+    nativeKernel('UnsortedSegmentSum', unsortedSegmentSum)];
 }

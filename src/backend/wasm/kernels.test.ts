@@ -4,8 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Prng } from '../../util/prng.js';
 import { registerWasmTrainingKernels } from '../wasm-kernels.js';
 
-const stockTileGrad = tf.getGradient(tf.Tile);
-
 type Inputs = Record<string, { shape: number[]; values: Float32Array | Int32Array; dtype: 'float32' | 'int32' }>;
 
 beforeAll(async () => {
@@ -195,34 +193,36 @@ describe('BatchMatMul (fast wrapper) on wasm', () => {
   });
 });
 
-describe('Tile gradient (vectorised)', () => {
+describe('Tile and GatherV2 (block copies) on wasm', () => {
+  const prng = new Prng(7);
+  const ints = (n: number, hi: number) => Int32Array.from({ length: n }, () => prng.int(hi));
+
+  it('replace the stock kernels', () => {
+    const marked = (name: string) => (tf.getKernel(name, 'wasm')!.kernelFunc as unknown as Record<symbol, boolean>)[Symbol.for('condense.wasm.wrappedStock')];
+    expect(marked(tf.Tile)).toBe(true);
+    expect(marked(tf.GatherV2)).toBe(true);
+  });
+
   it.each([
-    [[3], [4]],
-    [[2, 3], [1, 5]],
-    [[1, 1, 4], [6, 5, 1]],
-    [[2, 3, 1, 2], [2, 1, 3, 2]],
-    [[2, 1, 2, 1, 2], [1, 3, 1, 2, 1]],
-  ])('x %j reps %j matches tfjs-core (computed on cpu)', async (xShape, reps) => {
-    await tf.setBackend('cpu');
-    const prng = new Prng(6);
-    const outShape = xShape.map((d, i) => d * reps[i]!);
-    const dy = randomInput(prng, outShape);
-    const x = randomInput(prng, xShape);
-    const mine = tf.getGradient(tf.Tile);
-    expect(mine).not.toBe(stockTileGrad);
-    const grad = (config: tf.GradConfig) => tf.tidy(() => {
-      const g = config.gradFunc(tf.tensor(dy.values, dy.shape), [tf.tensor(x.values, x.shape)], { reps });
-      return g.x!().dataSync().slice();
-    });
-    const got = grad(mine);
-    if (xShape.length <= 4) {
-      const want = grad(stockTileGrad);
-      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
-    } else {
-      // tfjs-core has no rank-5 Tile gradient; check against a direct sum over the repetitions.
-      const total = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0);
-      expect(total(got)).toBeCloseTo(total(dy.values), 3);
-    }
+    [[3], [4]], [[1, 1, 5], [3, 4, 1]], [[4, 3, 1], [1, 1, 6]], [[2, 3], [2, 0]], [[2, 1, 3, 2], [2, 3, 1, 2]],
+    [[1, 2, 1, 2, 3], [2, 1, 3, 1, 2]], [[3, 2], [1, 1]],
+  ])('Tile x %j reps %j, float32 and int32', async (shape, reps) => {
+    const x = randomInput(prng, shape);
+    await agree('Tile', { x }, { reps });
+    await agree('Tile', { x: { shape, values: ints(x.values.length, 100), dtype: 'int32' } }, { reps });
+  });
+
+  it.each([
+    [[6, 4], [5], 0], [[6, 4], [2, 3], 0], [[3, 7, 2], [4], 1], [[5, 3], [6], 1], [[8], [3], 0],
+  ])('GatherV2 x %j indices %j axis %i, float32 and int32', async (shape, idShape, axis) => {
+    const x = randomInput(prng, shape);
+    const indices = { shape: idShape, values: ints(idShape.reduce((a, b) => a * b, 1), shape[axis]!), dtype: 'int32' as const };
+    await agree('GatherV2', { x, indices }, { axis, batchDims: 0 });
+    await agree('GatherV2', { x: { shape, values: ints(x.values.length, 50), dtype: 'int32' }, indices }, { axis, batchDims: 0 });
+  });
+
+  it('GatherV2 refuses an index out of range', async () => {
     await tf.setBackend('wasm');
+    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor([0, 3], [2], 'int32'))).toThrow(/index value 3/);
   });
 });

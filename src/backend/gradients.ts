@@ -1,4 +1,6 @@
 /**
+ * Gradients condense replaces in tfjs-core, for every backend.
+ *
  * A vectorised gradient for Tile. tfjs-core's own Tile gradient adds up one slice of dy per
  * repetition in a JS loop (rank ≤ 4 only), which makes the backward pass of
  * tf.layers.layerNormalization (it tiles gamma and beta to the full [batch, length, dim] shape) cost
@@ -36,3 +38,12 @@ export const tileGradConfig: tf.GradConfig = {
     };
   },
 };
+
+/**
+ * Registers condense's gradients in place of tfjs-core's (idempotent). {@link loadBackend} calls
+ * it for every backend: with tfjs-core's Tile gradient, one training step of a model with layer
+ * normalization ran ~33,000 Slice kernels on the native and cpu backends.
+ */
+export function registerFastGradients(): void {
+  if (tf.getGradient(tf.Tile) !== tileGradConfig) tf.registerGradient(tileGradConfig);
+}

@@ -1,0 +1,94 @@
+/**
+ * Tile and GatherV2 for the wasm backend as block copies on the wasm heap (TypedArray set, fill,
+ * copyWithin). The stock wasm kernels compute every output element's source index one element
+ * at a time: tf.layers.layerNormalization's two Tiles of a [128, 128, 128] activation took ~440 ms
+ * and an embedding lookup of 16,384 tokens ~115 ms, per training step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WasmKernelArgs } from './tensor-util.js';
+
+type Values = Float32Array | Int32Array;
+
+/** Writes `x` (shape `shape`) repeated `reps[k]` times along each dim k into `out`. */
+export function tileInto(x: Values, out: Values, shape: readonly number[], reps: readonly number[]): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = x[0]!;
+    return;
+  }
+  const inInner: number[] = new Array<number>(rank);
+  const outInner: number[] = new Array<number>(rank);
+  let inSize = 1;
+  let outSize = 1;
+  for (let k = rank - 1; k >= 0; k--) {
+    inInner[k] = inSize;
+    outInner[k] = outSize;
+    inSize *= shape[k]!;
+    outSize *= shape[k]! * reps[k]!;
+  }
+  if (outSize === 0) return;
+  const build = (k: number, xOff: number, oOff: number): void => {
+    const d = shape[k]!;
+    const r = reps[k]!;
+    if (k === rank - 1) {
+      if (d === 1) out.fill(x[xOff]!, oOff, oOff + r);
+      else for (let j = 0; j < r; j++) out.set(x.subarray(xOff, xOff + d), oOff + j * d);
+      return;
+    }
+    for (let i = 0; i < d; i++) build(k + 1, xOff + i * inInner[k]!, oOff + i * outInner[k]!);
+    const block = d * outInner[k]!;
+    for (let j = 1; j < r; j++) out.copyWithin(oOff + j * block, oOff, oOff + block);
+  };
+  build(0, 0, 0);
+}
+
+function isCopyable(dtype: tf.DataType): dtype is 'float32' | 'int32' {
+  return dtype === 'float32' || dtype === 'int32';
+}
+
+/** Tile of a float32/int32 tensor; `stock` (the wasm backend's own kernel) handles other dtypes. */
+export function makeTile(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { backend } = args as unknown as WasmKernelArgs;
+    const x = args.inputs.x as tf.TensorInfo;
+    const reps = (args.attrs as unknown as tf.TileAttrs).reps;
+    if (!isCopyable(x.dtype) || reps.length !== x.shape.length) return stock(args);
+    const out = backend.makeOutput(x.shape.map((d, i) => d * reps[i]!), x.dtype);
+    // views after makeOutput: allocating may grow (and so detach) the wasm memory
+    tileInto(backend.typedArrayFromHeap(x) as Values, backend.typedArrayFromHeap(out) as Values, x.shape, reps);
+    return out;
+  };
+}
+
+/** GatherV2 with batchDims 0 of a float32/int32 tensor by int32 indices; `stock` handles the rest. */
+export function makeGatherV2(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { backend } = args as unknown as WasmKernelArgs;
+    const x = args.inputs.x as tf.TensorInfo;
+    const indices = args.inputs.indices as tf.TensorInfo;
+    const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
+    if (!isCopyable(x.dtype) || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return stock(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const axisDim = x.shape[ax]!;
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, ax));
+    const inner = tf.util.sizeFromShape(x.shape.slice(ax + 1));
+    const ids = backend.typedArrayFromHeap(indices) as Int32Array;
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i]! >= 0 && ids[i]! < axisDim)) {
+        throw new Error(`GatherV2: the index value ${ids[i]} is not in [0, ${axisDim - 1}]`);
+      }
+    }
+    const out = backend.makeOutput([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
+    const xVals = backend.typedArrayFromHeap(x) as Values;
+    const outVals = backend.typedArrayFromHeap(out) as Values;
+    const idx = backend.typedArrayFromHeap(indices) as Int32Array;
+    const n = idx.length;
+    for (let o = 0; o < outer; o++) {
+      const src = o * axisDim * inner;
+      const dst = o * n * inner;
+      if (inner === 1) for (let i = 0; i < n; i++) outVals[dst + i] = xVals[src + idx[i]!]!;
+      else for (let i = 0; i < n; i++) outVals.set(xVals.subarray(src + idx[i]! * inner, src + (idx[i]! + 1) * inner), dst + i * inner);
+    }
+    return out;
+  };
+}
