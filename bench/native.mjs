@@ -3,12 +3,14 @@
 //   - MLP 784-300-100-10 (relu, relu, softmax), Adam, batch 128: time for one epoch of 4096 examples
 //   - LeNet-5 (conv 6@5x5 same relu, maxpool 2, conv 16@5x5 relu, maxpool 2, dense 120-84-10), Adam,
 //     batch 128: time per example, extrapolated to a 4096-example epoch where fewer were run
+//   - the embedding model of the spam-distill teacher (2,000-token vocabulary, 128 tokens, embedding
+//     128, layer norm, average pooling, dense 128 relu, softmax 2), Adam, batch 128
 //   - matmul GFLOP/s at TF.js level (tf.matMul + dataSync) and, for native, the direct BLAS call
 // and profiles the kernels of an MLP and a LeNet-5 epoch (top kernels by time).
 // Data is random (seeded): timings do not depend on the values.
 //
 // Usage: npm run build && node bench/native.mjs [--quick] [--backends native,wasm,cpu] [--no-profile]
-// Writes bench/results/native.json and bench/profiles/{native,cpu}-{mlp,lenet}.json + summary.md.
+// Writes bench/results/native.json and bench/profiles/{native,cpu}-{mlp,lenet,embedding}.json + summary.md.
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
+import { makeOptimizer } from '../dist/model/fit.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -28,6 +31,9 @@ const BATCH = 128;
 // examples actually run per backend (the rest is extrapolated, and labelled so)
 const MLP_N = { native: 4096, wasm: 4096, cpu: quick ? 512 : 1024 };
 const LENET_N = { native: quick ? 1024 : 4096, wasm: quick ? 256 : 512, cpu: quick ? 128 : 256 };
+const EMBED_N = { native: quick ? 1024 : 4096, wasm: quick ? 1024 : 4096, cpu: quick ? 256 : 512 };
+const VOCAB = 2000;
+const TOKENS = 128;
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -40,10 +46,15 @@ function rng(seed) {
 }
 const randArray = (r, n, s = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * s);
 
-function data(n, shape, seed) {
+function data(n, shape, seed, vocab) {
   const r = rng(seed);
-  const x = tf.tensor(randArray(r, n * shape.reduce((a, b) => a * b, 1)), [n, ...shape]);
-  const y = tf.oneHot(tf.tensor(Array.from({ length: n }, () => Math.floor(r() * 10)), [n], 'int32'), 10);
+  const size = n * shape.reduce((a, b) => a * b, 1);
+  // token ids as float32, the way condense's text datasets feed them (the embedding casts them)
+  const x = vocab
+    ? tf.tensor(Float32Array.from({ length: size }, () => Math.floor(r() * vocab)), [n, ...shape])
+    : tf.tensor(randArray(r, size), [n, ...shape]);
+  const classes = vocab ? 2 : 10;
+  const y = tf.oneHot(tf.tensor(Array.from({ length: n }, () => Math.floor(r() * classes)), [n], 'int32'), classes);
   return { x, y };
 }
 
@@ -68,13 +79,25 @@ function lenet() {
   ] });
 }
 
+function embedding() {
+  return tf.sequential({ layers: [
+    tf.layers.embedding({ inputDim: VOCAB, outputDim: 128, inputLength: TOKENS, inputShape: [TOKENS] }),
+    tf.layers.layerNormalization({}),
+    tf.layers.globalAveragePooling1d({}),
+    tf.layers.dense({ units: 128, activation: 'relu' }),
+    tf.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+}
+
 /** Trains `n` examples (one epoch) after a one-batch warm-up; returns seconds and seconds/example. */
 async function timeEpoch(makeModel, inputShape, n) {
   const model = makeModel();
   const r = rng(1);
-  model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, 0.1), w.shape)));
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const { x, y } = data(n, inputShape, 2);
+  if (makeModel !== embedding) model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, 0.1), w.shape)));
+  // the optimizer condense's train stages use (Adam, fused on native)
+  model.compile({ optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+  const vocab = makeModel === embedding ? VOCAB : undefined;
+  const { x, y } = data(n, inputShape, 2, vocab);
   await model.fit(x.slice(0, BATCH), y.slice(0, BATCH), { epochs: 1, batchSize: BATCH, verbose: 0 });
   const t0 = performance.now();
   const h = await model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 });
@@ -175,7 +198,7 @@ for (const name of backends) {
     console.log(`${name}: ${entry.error}`);
     continue;
   }
-  for (const [key, make, shape, n] of [['mlp', mlp, [784], MLP_N[name]], ['lenet5', lenet, [28, 28, 1], LENET_N[name]]]) {
+  for (const [key, make, shape, n] of [['mlp', mlp, [784], MLP_N[name]], ['lenet5', lenet, [28, 28, 1], LENET_N[name]], ['embedding', embedding, [TOKENS], EMBED_N[name]]]) {
     try {
       const r = await timeEpoch(make, shape, n);
       entry[key] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
@@ -196,6 +219,7 @@ for (const name of backends) {
     const small = name === 'cpu' ? 256 : 1024;
     profiles[`${name}-mlp`] = { examples: small, ...(await profileKernels(name, () => timeEpoch(mlp, [784], small))) };
     profiles[`${name}-lenet`] = { examples: small / (name === 'cpu' ? 1 : 2), ...(await profileKernels(name, () => timeEpoch(lenet, [28, 28, 1], small / (name === 'cpu' ? 1 : 2)))) };
+    profiles[`${name}-embedding`] = { examples: small, ...(await profileKernels(name, () => timeEpoch(embedding, [TOKENS], small))) };
   }
 }
 
