@@ -249,6 +249,21 @@ static napi_value js_tile(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* slice(x, out, shape, begin, size) for 4-byte elements */
+static napi_value js_slice(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  ANY4(0, x, lx); ANY4(1, out, lo);
+  int64_t shape[CN_MAX_RANK], begin[CN_MAX_RANK], size[CN_MAX_RANK];
+  int r = get_ints(env, argv[2], shape, CN_MAX_RANK), rb = get_ints(env, argv[3], begin, CN_MAX_RANK),
+      rs = get_ints(env, argv[4], size, CN_MAX_RANK);
+  if (r < 0 || r != rb || r != rs) FAIL("slice: bad shape/begin/size");
+  for (int i = 0; i < r; i++)
+    if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > shape[i]) FAIL("slice: out of bounds");
+  if ((int64_t)lx < prod(shape, r) || (int64_t)lo < prod(size, r)) FAIL("slice: array too short");
+  cn_slice(x, out, shape, begin, size, r);
+  return undefined(env);
+}
+
 /* optional Float32Array argument: NULL with length 0 for null/undefined */
 static int optional_f32(napi_env env, napi_value v, float **data, size_t *len) {
   napi_valuetype t;
@@ -409,6 +424,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("gather", js_gather),
       FN("transpose", js_transpose),
       FN("tile", js_tile),
+      FN("slice", js_slice),
       FN("batchNorm", js_batch_norm),
       FN("segmentSum", js_segment_sum),
       FN("conv2d", js_conv2d),

@@ -333,3 +333,31 @@ void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t in
     for (int64_t k = 0; k < inner; k++) dst[k] += src[k];
   }
 }
+
+void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *begin,
+              const int64_t *size, int rank) {
+  int64_t total = 1;
+  for (int i = 0; i < rank; i++) total *= size[i];
+  if (total == 0) return;
+  if (rank == 0) { out[0] = x[0]; return; }
+  /* the innermost dims that are taken whole join the contiguous run */
+  int64_t run = size[rank - 1], stride[CN_MAX_RANK];
+  int inner = rank - 1;
+  while (inner > 0 && size[inner] == shape[inner]) { inner--; run *= size[inner]; }
+  int64_t acc = 1;
+  for (int i = rank - 1; i >= 0; i--) { stride[i] = acc; acc *= shape[i]; }
+  /* dims [0, inner) are iterated; dim `inner` contributes begin[inner] to the start of each run */
+  int64_t idx[CN_MAX_RANK] = {0};
+  int64_t off = 0;
+  for (int i = 0; i <= inner; i++) off += begin[i] * stride[i];
+  for (int64_t o = 0; o < total; o += run) {
+    memcpy(out + o, x + off, sizeof(uint32_t) * (size_t)run);
+    for (int k = inner - 1; k >= 0; k--) {
+      idx[k]++;
+      off += stride[k];
+      if (idx[k] < size[k]) break;
+      off -= stride[k] * size[k];
+      idx[k] = 0;
+    }
+  }
+}

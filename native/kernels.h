@@ -50,6 +50,10 @@ void cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, con
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);
 
+/* out = x[begin : begin + size] along every dim (4-byte elements). */
+void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *begin,
+              const int64_t *size, int rank);
+
 /* ---- conv.c: NHWC, filters [fh, fw, cin, cout]. */
 typedef struct {
   int64_t batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft;

@@ -8,6 +8,9 @@ export const BUILTIN_MODELS = {
   mlp: 'dense layers with ReLU (default 784-300-100-10, LeNet-300-100)',
   lenet5: 'LeNet-5: two 5×5 conv + max-pool blocks, dense 120-84, softmax',
   textmlp: 'text classifier of token ids: embedding (dim) → global average pooling → dense ReLU layers (hidden) → softmax',
+  bert: 'BERT-style encoder of token ids: embedding + convolutional position mixing, `layers` blocks of '
+    + '`heads`-head self-attention and a ReLU feed-forward (4 × dim), each with a residual and layer norm → '
+    + 'average pooling → softmax',
 } as const;
 
 /**
@@ -24,6 +27,7 @@ export function buildBuiltinModel(
   const init = () => tf.initializers.glorotUniform({ seed: deriveSeed(seed, `init:${layer++}`) });
   const dense = (units: number, name: string, activation: 'relu' | 'softmax') =>
     tf.layers.dense({ units, activation, name, kernelInitializer: init(), biasInitializer: 'zeros' });
+  if (spec.builtin === 'bert') return buildBert(spec, inputShape, numClasses, seed, vocabSize);
   const model = tf.sequential();
   if (spec.builtin === 'lenet5') {
     const featureSize = inputShape.reduce((a, b) => a * b, 1);
@@ -61,4 +65,62 @@ export function buildBuiltinModel(
   }
   model.add(dense(numClasses, 'output', 'softmax'));
   return model;
+}
+
+/**
+ * A small BERT-style encoder from stock layers only (Embedding, Conv1D, Dense, Dot, Softmax, Add,
+ * Concatenate, LayerNormalization, GlobalAveragePooling1D), so the exported model loads with a
+ * plain tf.loadLayersModel. Two departures from BERT, both for that reason: positions enter
+ * through a width-3 convolution over the embeddings (as in ConvBERT/wav2vec 2.0) instead of a
+ * learned position table, and the classifier averages the tokens instead of reading a [CLS]
+ * token. The feed-forward uses ReLU (BERT: GELU). Padding is attended to like any token.
+ */
+function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, seed: number,
+  vocabSize: number | undefined): tf.LayersModel {
+  if (vocabSize === undefined || inputShape.length !== 1) {
+    throw new UsageError('bert needs a text dataset of token ids (e.g. dataset: spam-assassin)');
+  }
+  const dim = spec.dim ?? 64;
+  const heads = spec.heads ?? 2;
+  const blocks = spec.layers ?? 2;
+  if (dim % heads !== 0) throw new UsageError(`bert: dim (${dim}) must be a multiple of heads (${heads})`);
+  const headDim = dim / heads;
+  let n = 0;
+  const next = () => deriveSeed(seed, `init:${n++}`);
+  const glorot = () => tf.initializers.glorotUniform({ seed: next() });
+  const dense = (units: number, name: string, activation: 'relu' | 'linear' | 'softmax' = 'linear') =>
+    tf.layers.dense({ units, activation, name, kernelInitializer: glorot(), biasInitializer: 'zeros' });
+  const norm = (name: string) => tf.layers.layerNormalization({ name });
+  const tokens = tf.input({ shape: inputShape, name: 'tokens' });
+  const embedded = tf.layers.embedding({
+    inputDim: vocabSize, outputDim: dim, name: 'embedding',
+    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: next() }),
+  }).apply(tokens) as tf.SymbolicTensor;
+  const positions = tf.layers.conv1d({ filters: dim, kernelSize: 3, padding: 'same', name: 'position_conv', kernelInitializer: glorot() })
+    .apply(embedded) as tf.SymbolicTensor;
+  let x = norm('embedding_norm').apply(tf.layers.add({ name: 'embedding_add' }).apply([embedded, positions])) as tf.SymbolicTensor;
+  for (let b = 1; b <= blocks; b++) {
+    const contexts: tf.SymbolicTensor[] = [];
+    for (let h = 1; h <= heads; h++) {
+      const at = `block${b}_head${h}`;
+      // 1/headDim in the query's initial variance: the 1/sqrt(headDim) scaling of dot-product attention
+      const query = tf.layers.dense({ units: headDim, name: `${at}_query`, biasInitializer: 'zeros',
+        kernelInitializer: tf.initializers.varianceScaling({ scale: 1 / headDim, mode: 'fanAvg', distribution: 'uniform', seed: next() }) })
+        .apply(x) as tf.SymbolicTensor;
+      const key = dense(headDim, `${at}_key`).apply(x) as tf.SymbolicTensor;
+      const value = dense(headDim, `${at}_value`).apply(x) as tf.SymbolicTensor;
+      const scores = tf.layers.dot({ axes: [2, 2], name: `${at}_scores` }).apply([query, key]) as tf.SymbolicTensor;
+      const weights = tf.layers.softmax({ axis: -1, name: `${at}_attention` }).apply(scores) as tf.SymbolicTensor;
+      contexts.push(tf.layers.dot({ axes: [2, 1], name: `${at}_context` }).apply([weights, value]) as tf.SymbolicTensor);
+    }
+    const joined = contexts.length === 1 ? contexts[0]! : tf.layers.concatenate({ axis: -1, name: `block${b}_heads` }).apply(contexts) as tf.SymbolicTensor;
+    const attended = dense(dim, `block${b}_attention_output`).apply(joined) as tf.SymbolicTensor;
+    x = norm(`block${b}_attention_norm`).apply(tf.layers.add({ name: `block${b}_attention_add` }).apply([x, attended])) as tf.SymbolicTensor;
+    const inner = dense(4 * dim, `block${b}_ffn_inner`, 'relu').apply(x) as tf.SymbolicTensor;
+    const outer = dense(dim, `block${b}_ffn_output`).apply(inner) as tf.SymbolicTensor;
+    x = norm(`block${b}_ffn_norm`).apply(tf.layers.add({ name: `block${b}_ffn_add` }).apply([x, outer])) as tf.SymbolicTensor;
+  }
+  const pooled = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+  const probs = dense(numClasses, 'output', 'softmax').apply(pooled) as tf.SymbolicTensor;
+  return tf.model({ inputs: tokens, outputs: probs, name: 'bert' });
 }

@@ -122,15 +122,20 @@ export type SpamAssassinDataSpec = {
 /** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
 export type ModelSpec = {
   /**
-   * Builtin architecture: mlp (dense layers), lenet5 (conv net) or textmlp (token ids: embedding →
-   * global average pooling → dense layers; needs a text dataset such as spam-assassin, whose
-   * vocabSize sizes the embedding).
+   * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
+   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
+   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
+   * embedding.
    */
-  builtin?: 'mlp' | 'lenet5' | 'textmlp';
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
   /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
   hidden?: number[];
-  /** Embedding width of textmlp (default 64). */
+  /** Embedding width of textmlp and model width of bert (default 64). */
   dim?: number;
+  /** Encoder blocks of bert (default 2). */
+  layers?: number;
+  /** Attention heads of bert (default 2); dim must be a multiple of it. */
+  heads?: number;
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
 };

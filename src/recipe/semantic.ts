@@ -71,7 +71,13 @@ function checkModelSpec(
     add(at, 'a student needs "builtin"', 'model', 'e.g. builtin: mlp');
   } else if (m.hidden !== undefined && m.builtin !== 'mlp' && m.builtin !== 'textmlp') {
     add([...at, 'hidden'], '"hidden" applies only to builtin: mlp and textmlp', 'model', undefined, true);
-  } else if (m.dim !== undefined && m.builtin !== 'textmlp') {
-    add([...at, 'dim'], '"dim" applies only to builtin: textmlp', 'model', undefined, true);
+  } else if (m.dim !== undefined && m.builtin !== 'textmlp' && m.builtin !== 'bert') {
+    add([...at, 'dim'], '"dim" applies only to builtin: textmlp and bert', 'model', undefined, true);
+  } else if (m.layers !== undefined && m.builtin !== 'bert') {
+    add([...at, 'layers'], '"layers" applies only to builtin: bert', 'model', undefined, true);
+  } else if (m.heads !== undefined && m.builtin !== 'bert') {
+    add([...at, 'heads'], '"heads" applies only to builtin: bert', 'model', undefined, true);
+  } else if (m.builtin === 'bert' && (m.dim ?? 64) % (m.heads ?? 2) !== 0) {
+    add([...at, m.dim !== undefined ? 'dim' : 'heads'], `bert: dim (${m.dim ?? 64}) must be a multiple of heads (${m.heads ?? 2})`, 'model');
   }
 }

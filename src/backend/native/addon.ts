@@ -34,6 +34,8 @@ export interface NativeAddon {
     perm: number[]): void;
   /** `out` = `x` (shape `shape`) repeated `reps[k]` times along each dim k. */
   tile(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[], reps: number[]): void;
+  /** `out` = `x`[begin : begin + size] along every dim. */
+  slice(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[], begin: number[], size: number[]): void;
   /** TF.js's FusedBatchNorm; every parameter is read cyclically (element i uses index i mod its length). */
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
     scale: Float32Array | null, varianceEpsilon: number, out: Float32Array): void;

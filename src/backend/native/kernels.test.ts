@@ -209,6 +209,20 @@ describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
     await expectSameAsCpu(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(norm.apply(v) as tf.Tensor, v)))(input()), { addonFn: 'batchNorm', atol: 1e-5 });
   });
 
+  it('Slice and SplitV (the gradient of concatenate): strided, contiguous, int32, bit-exact', async () => {
+    const x = t([3, 4, 5, 6]);
+    for (const [begin, size] of [[[0, 1, 2, 0], [3, 2, 3, 6]], [[1, 0, 0, 2], [2, 4, 5, 3]], [[0, 0, 0, 0], [1, 4, 5, 6]], [[2, 3, 4, 5], [1, 1, 1, 1]], [[0, 1, 0, 0], [3, -1, 2, 4]]] as const) {
+      await expectSameAsCpu(() => tf.slice(x(), begin as unknown as number[], size as unknown as number[]), { atol: 0, rtol: 0 });
+      await expectSameAsCpu(() => tf.slice(x().toInt(), begin as unknown as number[], size as unknown as number[]), { atol: 0, rtol: 0 });
+    }
+    await expectSameAsCpu(() => tf.slice(x(), [0, 1, 2, 0], [3, 2, 3, 6]), { addonFn: 'slice', atol: 0, rtol: 0 });
+    await expectSameAsCpu(() => tf.split(x(), [2, 1, 3], -1), { addonFn: 'slice', atol: 0, rtol: 0 });
+    await expectSameAsCpu(() => tf.split(x(), 2, 1), { atol: 0, rtol: 0 });
+    const a = t([2, 3, 4]);
+    const b = t([2, 3, 2]);
+    await expectSameAsCpu(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.concat([p, q], -1))))([a(), b()]), { addonFn: 'slice' });
+  });
+
   it('Transpose: random permutations, float32 and int32', async () => {
     for (let rank = 2; rank <= 5; rank++) {
       const shape = Array.from({ length: rank }, () => ri(1, 5));

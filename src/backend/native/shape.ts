@@ -79,8 +79,50 @@ function tile(args: KernelArgs): TensorInfo | TensorInfo[] {
   return output(args.backend, outShape, out, x.dtype as 'float32' | 'int32');
 }
 
-/** Kernel configs of GatherV2 (batchDims 0), Transpose, Tile and UnsortedSegmentSum for float32/int32 tensors. */
+/**
+ * A strided slice of a float32/int32 tensor in C. Contiguous slices (and other dtypes) go to the
+ * cpu kernel, which returns a view without copying; its strided path runs per element in JS.
+ */
+function nativeSlice(args: KernelArgs, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  const vals = values4(args.backend, x);
+  if (!vals || x.shape.length > 8 || tf.slice_util.isSliceContinous(x.shape, b, s)) {
+    return cpuFallback('Slice', { ...args, inputs: { x }, attrs: { begin, size } }) as TensorInfo;
+  }
+  tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
+  const n = sizeOf(s);
+  const out = vals instanceof Float32Array ? uninitializedF32(n) : new Int32Array(n);
+  if (n > 0) addon().slice(vals, out, x.shape, b, s);
+  return output(args.backend, s, out, x.dtype as 'float32' | 'int32');
+}
+
+function slice(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs;
+  if (!x) return cpuFallback('Slice', args);
+  const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] };
+  return nativeSlice(args, x, begin, size);
+}
+
+/** SplitV (the gradient of concatenate) as native slices; the cpu kernel slices in JS per element. */
+function splitV(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs;
+  if (!x) return cpuFallback('SplitV', args);
+  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = x.shape.slice();
+    size[ax] = s;
+    const part = nativeSlice(args, x, begin.slice(), size);
+    begin[ax] += s;
+    return part;
+  });
+}
+
+/** Kernel configs of GatherV2 (batchDims 0), Transpose, Tile, Slice, SplitV and UnsortedSegmentSum for float32/int32 tensors. */
 export function shapeKernels(): KernelConfig[] {
   return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose), nativeKernel('Tile', tile),
+    nativeKernel('Slice', slice), nativeKernel('SplitV', splitV),
     nativeKernel('UnsortedSegmentSum', unsortedSegmentSum)];
 }
