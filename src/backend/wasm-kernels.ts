@@ -1,8 +1,7 @@
 /**
  * Registers, for the 'wasm' backend, the training kernels that @tensorflow/tfjs-backend-wasm 4.22
- * lacks (convolution filter/input gradients, UnsortedSegmentSum) and faster BatchMatMul, Tile and
- * GatherV2. Each
- * kernel lives in its own module under ./wasm/.
+ * lacks (convolution filter/input gradients, UnsortedSegmentSum) and faster BatchMatMul, Tile,
+ * GatherV2 and Slice. Each kernel lives in its own module under ./wasm/.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './wasm/conv2d-backprop-filter.js';
@@ -10,7 +9,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-back
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-backprop-input.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 import { makeBatchMatMul } from './wasm/batch-matmul.js';
-import { makeGatherV2, makeTile } from './wasm/copy-kernels.js';
+import { makeGatherV2, makeSlice, makeTile } from './wasm/copy-kernels.js';
 import { registerFastGradients } from './gradients.js';
 
 /** The kernels condense adds to the wasm backend (only registered where the backend has none). */
@@ -49,8 +48,8 @@ function wrapStockKernel(kernelName: string, wrap: (stock: tf.KernelFunc) => tf.
  * own, or one registered by an earlier call) is left alone.
  *
  * Also, for speed: wraps the stock wasm BatchMatMul so transposed and broadcast products reach
- * XNNPACK's GEMM, replaces Tile and GatherV2 by block copies, and registers condense's gradients (see gradients.ts; loadBackend does that for
- * every backend).
+ * XNNPACK's GEMM, replaces Tile, GatherV2 and Slice by block copies, and registers condense's
+ * gradients (see gradients.ts; loadBackend does that for every backend).
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
@@ -59,5 +58,6 @@ export function registerWasmTrainingKernels(): void {
   wrapStockKernel(tf.BatchMatMul, (stock) => makeBatchMatMul(stock) as unknown as tf.KernelFunc);
   wrapStockKernel(tf.Tile, makeTile);
   wrapStockKernel(tf.GatherV2, makeGatherV2);
+  wrapStockKernel(tf.Slice, makeSlice);
   registerFastGradients();
 }

@@ -193,7 +193,7 @@ describe('BatchMatMul (fast wrapper) on wasm', () => {
   });
 });
 
-describe('Tile and GatherV2 (block copies) on wasm', () => {
+describe('Tile, GatherV2 and Slice (block copies) on wasm', () => {
   const prng = new Prng(7);
   const ints = (n: number, hi: number) => Int32Array.from({ length: n }, () => prng.int(hi));
 
@@ -201,6 +201,16 @@ describe('Tile and GatherV2 (block copies) on wasm', () => {
     const marked = (name: string) => (tf.getKernel(name, 'wasm')!.kernelFunc as unknown as Record<symbol, boolean>)[Symbol.for('condense.wasm.wrappedStock')];
     expect(marked(tf.Tile)).toBe(true);
     expect(marked(tf.GatherV2)).toBe(true);
+    expect(marked(tf.Slice)).toBe(true);
+  });
+
+  it.each([
+    [[3, 4, 5, 6], [0, 1, 2, 0], [3, 2, 3, 6]], [[3, 4, 5, 6], [1, 0, 0, 2], [2, 4, 5, 3]], [[3, 4, 5], [1, 0, 0], [1, 4, 5]],
+    [[3, 4, 5], [2, 3, 4], [1, 1, 1]], [[6], [2], [3]], [[2, 3], [0, 1], [2, 0]],
+  ])('Slice x %j begin %j size %j, float32 and int32', async (shape, begin, size) => {
+    const x = randomInput(prng, shape);
+    await agree('Slice', { x }, { begin, size });
+    await agree('Slice', { x: { shape, values: ints(x.values.length, 100), dtype: 'int32' } }, { begin, size });
   });
 
   it.each([
