@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // How far can native get beyond wasm on a training step? Measures, in one run, for the quickstart's
-// MLP (784-300-100-10, relu, softmax, Adam, batch 128) and the LeNet-5 of bench/native.mjs:
+// MLP (784-300-100-10, relu, softmax, Adam, batch 128), the LeNet-5 of bench/native.mjs, and the
+// bert-distill teacher (builtin bert: dim 64, 2 blocks, 2 heads, 128 tokens, batch 32):
 //   - the training step (gradients + Adam update, as condense's fit loop runs it) on native and wasm
 //   - for the MLP, the floor: the step's eight matrix products alone, called directly on OpenBLAS
 //     with no TF.js around them (one thread, as the native backend runs it)
@@ -19,6 +20,7 @@ import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
 import { makeOptimizer } from '../dist/model/fit.js';
 import { crossEntropy } from '../dist/compress/distill.js';
+import { buildBuiltinModel } from '../dist/model/builtin.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -48,6 +50,12 @@ const MODELS = {
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ] }),
   },
+  bert: {
+    inputShape: [128],
+    batch: 32,
+    vocab: 2000,
+    make: () => buildBuiltinModel({ builtin: 'bert', dim: 64, layers: 2, heads: 2 }, [128], 2, 1, 2000),
+  },
   lenet5: {
     inputShape: [28, 28, 1],
     make: () => tf.sequential({ layers: [
@@ -66,17 +74,21 @@ const MODELS = {
 /** Median ms per training step (gradients + optimizer update + reading the loss) on `backend`. */
 async function stepMs(backend, name, steps) {
   await loadBackend(backend);
-  const { make, inputShape } = MODELS[name];
+  const { make, inputShape, vocab } = MODELS[name];
+  const batch = MODELS[name].batch ?? BATCH;
   const model = make();
   const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
   const variables = model.trainableWeights.map((w) => w.read());
   const r = rng(1);
   // MNIST-like: values in [0, 1], about 80% zeros (timings do not depend on the values)
-  const x = Float32Array.from({ length: BATCH * inputShape.reduce((a, b) => a * b, 1) }, () => (r() < 0.8 ? 0 : r()));
-  const labels = Array.from({ length: BATCH }, () => Math.floor(r() * 10));
+  // (token ids for bert)
+  const size = batch * inputShape.reduce((a, b) => a * b, 1);
+  const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
+  const classes = vocab ? 2 : 10;
+  const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
   const step = async () => {
-    const xs = tf.tensor(x, [BATCH, ...inputShape]);
-    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+    const xs = tf.tensor(x, [batch, ...inputShape]);
+    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
     const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
     await loss.data();
     tf.dispose([loss, xs, ys]);
@@ -135,12 +147,13 @@ function mlpBlasFloorMs(steps, threads) {
 const results = {
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
   loadAverageAtStart: os.loadavg().map((x) => round(x)), tfjs: tf.version.tfjs, batchSize: BATCH,
-  method: `median of ${REPEATS} blocks of ${STEPS} steps (LeNet-5 on wasm: blocks of ${Math.max(2, STEPS / 4)})`,
+  method: `median of ${REPEATS} blocks of ${STEPS} steps (LeNet-5 on wasm: blocks of ${Math.max(2, STEPS / 4)}; bert: ${Math.max(2, STEPS / 10)})`,
   models: {},
 };
 for (const name of Object.keys(MODELS)) {
-  const native = await stepMs('native', name, STEPS);
-  const wasm = await stepMs('wasm', name, name === 'lenet5' ? Math.max(2, STEPS / 4) : STEPS);
+  const steps = name === 'bert' ? Math.max(2, STEPS / 10) : STEPS;
+  const native = await stepMs('native', name, steps);
+  const wasm = await stepMs('wasm', name, name === 'lenet5' ? Math.max(2, STEPS / 4) : steps);
   const entry = { nativeStepMs: round(native), wasmStepMs: round(wasm), reached: round(wasm / native) };
   if (name === 'mlp') {
     const floor = mlpBlasFloorMs(STEPS, 1);
