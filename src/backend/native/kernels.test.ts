@@ -223,6 +223,17 @@ describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
     await expectSameAsCpu(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.concat([p, q], -1))))([a(), b()]), { addonFn: 'slice' });
   });
 
+  it('Concat: any axis, several inputs, empty parts, int32, bit-exact', async () => {
+    const a = t([2, 3, 4]);
+    const b = t([2, 3, 1]);
+    const c = t([2, 3, 2]);
+    for (const axis of [-1, 2]) await expectSameAsCpu(() => tf.concat([a(), b(), c()], axis), { atol: 0, rtol: 0 });
+    await expectSameAsCpu(() => tf.concat([a(), a(), a()], 0), { atol: 0, rtol: 0 });
+    await expectSameAsCpu(() => tf.concat([a(), t([2, 0, 4])(), a()], 1), { atol: 0, rtol: 0 });
+    await expectSameAsCpu(() => tf.concat([a().toInt(), c().toInt()], 2), { atol: 0, rtol: 0 });
+    expect(tf.getKernel('Concat', 'native')!.kernelFunc).not.toBe(tf.getKernel('Concat', 'cpu')!.kernelFunc);
+  });
+
   it('Transpose: random permutations, float32 and int32', async () => {
     for (let rank = 2; rank <= 5; rank++) {
       const shape = Array.from({ length: rank }, () => ri(1, 5));

@@ -120,9 +120,37 @@ function splitV(args: KernelArgs): TensorInfo | TensorInfo[] {
   });
 }
 
-/** Kernel configs of GatherV2 (batchDims 0), Transpose, Tile, Slice, SplitV and UnsortedSegmentSum for float32/int32 tensors. */
+/**
+ * Concat of float32/int32 tensors as one row copy per input and outer index (the cpu kernel
+ * copies element by element). Other dtypes, and inputs that disagree, go to the cpu kernel.
+ */
+function concat(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const inputs = Object.values(args.inputs).filter((t): t is TensorInfo => t !== undefined);
+  const first = inputs[0];
+  if (!first || (first.dtype !== 'float32' && first.dtype !== 'int32') || inputs.some((t) => t.dtype !== first.dtype)) {
+    return cpuFallback('Concat', args);
+  }
+  const axis = tf.util.parseAxisParam(args.attrs?.axis as number, first.shape)[0]!;
+  tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
+  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  const total = sizeOf(outShape);
+  const out = first.dtype === 'float32' ? (total > 0 ? uninitializedF32(total) : new Float32Array(0)) : new Int32Array(total);
+  const outer = sizeOf(outShape.slice(0, axis));
+  const rowOut = sizeOf(outShape.slice(axis));
+  let at = 0;
+  for (const t of inputs) {
+    const vals = values4(args.backend, t);
+    if (!vals) return cpuFallback('Concat', args);
+    const row = sizeOf(t.shape.slice(axis));
+    if (row > 0) for (let o = 0; o < outer; o++) out.set(vals.subarray(o * row, (o + 1) * row), o * rowOut + at);
+    at += row;
+  }
+  return output(args.backend, outShape, out, first.dtype);
+}
+
+/** Kernel configs of GatherV2 (batchDims 0), Transpose, Tile, Slice, SplitV, Concat and UnsortedSegmentSum for float32/int32 tensors. */
 export function shapeKernels(): KernelConfig[] {
   return [nativeKernel('GatherV2', gatherV2), nativeKernel('Transpose', transpose), nativeKernel('Tile', tile),
-    nativeKernel('Slice', slice), nativeKernel('SplitV', splitV),
+    nativeKernel('Slice', slice), nativeKernel('SplitV', splitV), nativeKernel('Concat', concat),
     nativeKernel('UnsortedSegmentSum', unsortedSegmentSum)];
 }
