@@ -9,6 +9,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-back
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-backprop-input.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 import { makeBatchMatMul } from './wasm/batch-matmul.js';
+import { makeConv2DBackpropInput } from './wasm/conv2d-backprop-input.js';
 import { makeGatherV2, makeSlice, makeTile } from './wasm/copy-kernels.js';
 import { registerFastGradients } from './gradients.js';
 
@@ -48,7 +49,8 @@ function wrapStockKernel(kernelName: string, wrap: (stock: tf.KernelFunc) => tf.
  * own, or one registered by an earlier call) is left alone.
  *
  * Also, for speed: wraps the stock wasm BatchMatMul so transposed and broadcast products reach
- * XNNPACK's GEMM, replaces Tile, GatherV2 and Slice by block copies, and registers condense's
+ * XNNPACK's GEMM, runs stride-1 input gradients of convolutions as XNNPACK convolutions, replaces
+ * Tile, GatherV2 and Slice by block copies, and registers condense's
  * gradients (see gradients.ts; loadBackend does that for every backend).
  */
 export function registerWasmTrainingKernels(): void {
@@ -59,5 +61,6 @@ export function registerWasmTrainingKernels(): void {
   wrapStockKernel(tf.Tile, makeTile);
   wrapStockKernel(tf.GatherV2, makeGatherV2);
   wrapStockKernel(tf.Slice, makeSlice);
+  wrapStockKernel(tf.Conv2DBackpropInput, makeConv2DBackpropInput);
   registerFastGradients();
 }

@@ -113,6 +113,47 @@ const depthwiseCases = convCases.flatMap(([n, h, w, c, m, k, pad, s]) =>
   s === 1 ? [[n, h, w, c, m, k, pad, s, 1], [n, h, w, c, m, k, pad, s, 2]] : [[n, h, w, c, m, k, pad, s, 1]],
 ) as Array<[number, number, number, number, number, number, 'same' | 'valid', number, number]>;
 
+describe('Conv2DBackpropInput on wasm (stride 1 as an XNNPACK convolution, else the stock kernel)', () => {
+  const prng = new Prng(8);
+  it.each(convCases)('n=%i %ix%i cin=%i cout=%i k=%i %s s=%i', async (n, h, w, cin, cout, k, pad, s) => {
+    const oh = outSize(h, k, s, 1, pad);
+    const ow = outSize(w, k, s, 1, pad);
+    const inputs = { dy: randomInput(prng, [n, oh, ow, cout]), filter: randomInput(prng, [k, k, cin, cout]) };
+    await agree('Conv2DBackpropInput', inputs, { strides: [s, s], pad, dataFormat: 'NHWC', inputShape: [n, h, w, cin] });
+  });
+
+  it('runs a stride-1 gradient as a wasm Conv2D and a strided one on the stock kernel', async () => {
+    await tf.setBackend('wasm');
+    const conv = tf.getKernel(tf.Conv2D, 'wasm')!;
+    let calls = 0;
+    tf.unregisterKernel(tf.Conv2D, 'wasm');
+    tf.registerKernel({ ...conv, kernelFunc: (a) => { calls++; return conv.kernelFunc(a); } });
+    try {
+      const grad = (s: number) => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, s, 'same').sum())(tf.ones([1, 6, 6, 2])).dataSync());
+      grad(1);
+      expect(calls).toBe(2); // the forward pass and the input gradient
+      grad(2);
+      expect(calls).toBe(3); // the forward pass only
+    } finally {
+      tf.unregisterKernel(tf.Conv2D, 'wasm');
+      tf.registerKernel(conv);
+    }
+  });
+
+  it('handles explicit and asymmetric padding, even kernels and LeNet-5\'s shapes', async () => {
+    const cases: Array<[number[], number[], number[], unknown]> = [
+      // inputShape, filterShape, dyShape, pad
+      [[2, 8, 8, 3], [3, 3, 3, 4], [2, 9, 7, 4], [[0, 0], [2, 1], [1, 0], [0, 0]]],
+      [[1, 7, 6, 2], [2, 4, 2, 3], [1, 7, 6, 3], 'same'],
+      [[4, 14, 14, 6], [5, 5, 6, 16], [4, 10, 10, 16], 'valid'],
+    ];
+    for (const [inputShape, filterShape, dyShape, pad] of cases) {
+      const inputs = { dy: randomInput(prng, dyShape), filter: randomInput(prng, filterShape) };
+      await agree('Conv2DBackpropInput', inputs, { strides: 1, pad: pad as tf.NamedAttrMap[string], dataFormat: 'NHWC', inputShape });
+    }
+  });
+});
+
 describe('DepthwiseConv2dNativeBackpropInput on wasm', () => {
   const prng = new Prng(2);
   it.each(depthwiseCases)('n=%i %ix%i c=%i mult=%i k=%i %s s=%i d=%i', async (n, h, w, c, m, k, pad, s, d) => {
