@@ -10,7 +10,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-backp
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 import { makeBatchMatMul } from './wasm/batch-matmul.js';
 import { makeConv2DBackpropInput } from './wasm/conv2d-backprop-input.js';
-import { makeGatherV2, makeSlice, makeTile } from './wasm/copy-kernels.js';
+import { makeGatherV2, makeSlice, makeSum, makeTile, makeTranspose } from './wasm/copy-kernels.js';
 import { registerFastGradients } from './gradients.js';
 
 /** The kernels condense adds to the wasm backend (only registered where the backend has none). */
@@ -50,7 +50,8 @@ function wrapStockKernel(kernelName: string, wrap: (stock: tf.KernelFunc) => tf.
  *
  * Also, for speed: wraps the stock wasm BatchMatMul so transposed and broadcast products reach
  * XNNPACK's GEMM, runs stride-1 input gradients of convolutions as XNNPACK convolutions, replaces
- * Tile, GatherV2 and Slice by block copies, and registers condense's
+ * Tile, GatherV2, Slice and Transpose by block copies, sums over leading axes in one pass, and
+ * registers condense's
  * gradients (see gradients.ts; loadBackend does that for every backend).
  */
 export function registerWasmTrainingKernels(): void {
@@ -61,6 +62,8 @@ export function registerWasmTrainingKernels(): void {
   wrapStockKernel(tf.Tile, makeTile);
   wrapStockKernel(tf.GatherV2, makeGatherV2);
   wrapStockKernel(tf.Slice, makeSlice);
+  wrapStockKernel(tf.Transpose, makeTranspose);
+  wrapStockKernel(tf.Sum, makeSum);
   wrapStockKernel(tf.Conv2DBackpropInput, makeConv2DBackpropInput);
   registerFastGradients();
 }

@@ -119,7 +119,8 @@ export function sliceInto(x: Values, out: Values, shape: readonly number[], begi
   let off = 0;
   for (let i = 0; i <= inner; i++) off += begin[i]! * stride[i]!;
   for (let o = 0; o < total; o += run) {
-    out.set(x.subarray(off, off + run), o);
+    if (run >= 64) out.set(x.subarray(off, off + run), o);
+    else for (let j = 0; j < run; j++) out[o + j] = x[off + j]!;
     for (let k = inner - 1; k >= 0; k--) {
       idx[k]!++;
       off += stride[k]!;
@@ -141,6 +142,99 @@ export function makeSlice(stock: tf.KernelFunc): tf.KernelFunc {
     tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
     const out = backend.makeOutput(s, x.dtype);
     sliceInto(backend.typedArrayFromHeap(x) as Values, backend.typedArrayFromHeap(out) as Values, x.shape, b, s);
+    return out;
+  };
+}
+
+/** Writes x (shape `shape`) permuted by `perm` into `out`: the output in order, a strided read per run. */
+export function transposeInto(x: Values, out: Values, shape: readonly number[], perm: readonly number[]): void {
+  const rank = shape.length;
+  const inStride: number[] = new Array<number>(rank);
+  for (let i = rank - 1, acc = 1; i >= 0; i--) {
+    inStride[i] = acc;
+    acc *= shape[i]!;
+  }
+  // output dims (size, input stride), dropping size-1 dims and merging dims that stay adjacent
+  const dims: number[] = [];
+  const strides: number[] = [];
+  let total = 1;
+  for (const p of perm) {
+    const n = shape[p]!;
+    const st = inStride[p]!;
+    total *= n;
+    if (n === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides[last] === st * n) {
+      dims[last] = dims[last]! * n;
+      strides[last] = st;
+    } else {
+      dims.push(n);
+      strides.push(st);
+    }
+  }
+  if (total === 0) return;
+  if (dims.length === 0 || (dims.length === 1 && strides[0] === 1)) {
+    out.set(x.subarray(0, total));
+    return;
+  }
+  const r = dims.length;
+  const n = dims[r - 1]!;
+  const st = strides[r - 1]!;
+  const idx = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let o = 0; o < total; o += n) {
+    // set() costs a call per run: worth it only for long runs
+    if (st === 1 && n >= 64) out.set(x.subarray(off, off + n), o);
+    else for (let j = 0, s = off; j < n; j++, s += st) out[o + j] = x[s]!;
+    for (let k = r - 2; k >= 0; k--) {
+      idx[k]!++;
+      off += strides[k]!;
+      if (idx[k]! < dims[k]!) break;
+      off -= strides[k]! * dims[k]!;
+      idx[k] = 0;
+    }
+  }
+}
+
+/** Transpose of a float32/int32 tensor; `stock` handles other dtypes. */
+export function makeTranspose(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { backend } = args as unknown as WasmKernelArgs;
+    const x = args.inputs.x as tf.TensorInfo;
+    const { perm } = args.attrs as unknown as tf.TransposeAttrs;
+    if (!isCopyable(x.dtype) || perm.length !== x.shape.length) return stock(args);
+    const out = backend.makeOutput(perm.map((p) => x.shape[p]!), x.dtype);
+    transposeInto(backend.typedArrayFromHeap(x) as Values, backend.typedArrayFromHeap(out) as Values, x.shape, perm);
+    return out;
+  };
+}
+
+/**
+ * Sum over leading axes (after dropping size-1 dims) of a float32 tensor, e.g. a bias gradient
+ * over [batch, units]: column sums in float64, one pass in memory order. The stock kernel
+ * transposes such inputs first. Every other case goes to `stock`.
+ */
+export function makeSum(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { backend } = args as unknown as WasmKernelArgs;
+    const x = args.inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    if (x.dtype !== 'float32' || x.shape.length === 0) return stock(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const kept = x.shape.flatMap((d, i) => (d === 1 ? [] : [i]));
+    const reduced = kept.filter((i) => axes.includes(i));
+    const lead = kept.findIndex((i) => !axes.includes(i));
+    // reduced dims must be exactly the leading non-trivial dims, with at least one dim kept
+    if (reduced.length === 0 || lead !== reduced.length) return stock(args);
+    const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+    const finalShape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+    const cols = tf.util.sizeFromShape(outShape);
+    const rows = tf.util.sizeFromShape(x.shape) / cols;
+    const out = backend.makeOutput(finalShape, 'float32');
+    const vals = backend.typedArrayFromHeap(x) as Float32Array;
+    const acc = new Float64Array(cols);
+    for (let r = 0, o = 0; r < rows; r++, o += cols) for (let j = 0; j < cols; j++) acc[j]! += vals[o + j]!;
+    (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
     return out;
   };
 }

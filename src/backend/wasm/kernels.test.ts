@@ -243,6 +243,23 @@ describe('Tile, GatherV2 and Slice (block copies) on wasm', () => {
     expect(marked(tf.Tile)).toBe(true);
     expect(marked(tf.GatherV2)).toBe(true);
     expect(marked(tf.Slice)).toBe(true);
+    expect(marked(tf.Transpose)).toBe(true);
+    expect(marked(tf.Sum)).toBe(true);
+  });
+
+  it.each([
+    [[4, 5], [1, 0]], [[1, 40, 6], [0, 2, 1]], [[2, 3, 4, 5], [3, 1, 0, 2]], [[2, 3, 4], [0, 1, 2]], [[3, 1, 4], [2, 1, 0]], [[2, 0, 3], [2, 0, 1]],
+  ])('Transpose x %j perm %j, float32 and int32', async (shape, perm) => {
+    const x = randomInput(prng, shape);
+    await agree('Transpose', { x }, { perm });
+    await agree('Transpose', { x: { shape, values: ints(x.values.length, 100), dtype: 'int32' } }, { perm });
+  });
+
+  it.each([
+    [[30, 8], [0], false], [[1, 30, 8], [0, 1], true], [[5, 6, 7], [0, 1], false], [[5, 1, 6, 7], [0, 2], false],
+    [[5, 6, 7], [1], false], [[5, 6], [1], true], [[5, 6, 7], [0, 2], false], [[4, 3], [0, 1], false],
+  ])('Sum x %j axes %j keepDims %s (leading axes in one pass, the rest stock)', async (shape, axis, keepDims) => {
+    await agree('Sum', { x: randomInput(prng, shape) }, { axis, keepDims });
   });
 
   it.each([
