@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeBackendStatus } from '../src/backend/native/index.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/resume.yaml');
@@ -130,6 +131,21 @@ describe('resume on the cpu backend too', () => {
     const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', 'cpu', '--resume', ...fast]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(statuses(resumed.stdout)).toEqual(['baseline:cached', 'prune:cached', 'finetune:resumed', 'quantize:ran', 'final:ran']);
+    expect(finalOf(out).weights.equals(finalOf(straight).weights)).toBe(true);
+  });
+});
+
+describe.skipIf(!nativeBackendStatus().available)('resume on the native backend (auto picks it; Adam is fused there)', () => {
+  it('a SIGKILL mid-epoch of a training stage, then --resume, ends bit-identical to an uninterrupted native run', async () => {
+    const fast = ['--set', 'data.limit=400', '--set', 'stages.prune.schedule.epochs=1'];
+    const straight = tempDir();
+    expect(runCli(['run', recipe, '--out', straight, '--backend', 'native', ...fast]).code).toBe(0);
+    const out = tempDir();
+    const killed = await runAndKill(out, (e) => e.event === 'progress' && e.name === 'baseline' && e.epoch === 2 && (e.step as number) >= 3, 'SIGKILL', 'native', fast);
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', 'native', '--resume', ...fast]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(statuses(resumed.stdout)).toEqual(['baseline:resumed', 'prune:ran', 'finetune:ran', 'quantize:ran', 'final:ran']);
     expect(finalOf(out).weights.equals(finalOf(straight).weights)).toBe(true);
   });
 });
