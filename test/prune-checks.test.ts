@@ -6,9 +6,9 @@ import { loadRecipe } from '../src/recipe/load.js';
 import { builtinStages } from '../src/stages/builtin.js';
 import { tempDir } from './helpers.js';
 
-function problems(stage: string): string[] {
+function problems(stage: string, model = '{ builtin: mlp }'): string[] {
   const file = join(tempDir(), 'r.yaml');
-  writeFileSync(file, `version: 1\nname: r\ndata: { dataset: mnist }\nmodel: { builtin: mlp }\nstages:\n${stage}\n`);
+  writeFileSync(file, `version: 1\nname: r\ndata: { dataset: mnist }\nmodel: ${model}\nstages:\n${stage}\n`);
   try {
     loadRecipe(file, { registry: builtinStages() });
     return [];
@@ -28,6 +28,21 @@ describe('prune: checks across fields, located', () => {
     expect(problems('  - { type: prune, method: nm, n: 4, m: 4 }')).toEqual(['6:35: n (4) must be smaller than m (4) [stage-check]']);
     expect(problems('  - { type: prune, method: nm, sparsity: 0.9 }')).toEqual(['6:42: method nm keeps 2 of every 4 weights: sparsity is 0.5, not 0.9 [stage-check]']);
     expect(problems('  - type: prune\n    method: nm\n    schedule: { kind: polynomial }')).toEqual(['8:23: method nm prunes at once: use schedule kind oneShot [stage-check]']);
+  });
+});
+
+describe('structured pruning needs a Sequential model', () => {
+  const structured = '  - { type: prune, method: structured, sparsity: 0.5 }';
+  it('is refused on builtin bert, located at the method, before anything runs', () => {
+    expect(problems(structured, '{ builtin: bert }')).toEqual([
+      '6:28: structured pruning rebuilds Sequential models; builtin bert is a functional model (attention branches) [stage-check]',
+    ]);
+    expect(problems(structured, '{ builtin: textmlp }')).toEqual([]);
+  });
+
+  it('is allowed on a Sequential student distilled from a bert teacher', () => {
+    const stages = `  - { name: base, type: train }\n  - { type: distill, teacher: "stage:base", student: { builtin: textmlp } }\n${structured}`;
+    expect(problems(stages, '{ builtin: bert }')).toEqual([]);
   });
 });
 

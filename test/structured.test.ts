@@ -76,3 +76,10 @@ describe('structured pruning', () => {
     await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow('output is the last weighted layer');
   });
 });
+
+describe('structured pruning of a functional model', () => {
+  it('is refused with the reason, not a confusing "no layer can lose units"', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
+    await expect(prune(model, params({}))).rejects.toThrow(/rebuilds Sequential models; this one is a functional model/);
+  });
+});

@@ -44,10 +44,17 @@ export function semanticProblems(recipe: Recipe, source: Locator, registry?: Sta
     }
   });
   checkModelSpec(recipe.model, ['model'], add);
+  // The builtin each stage works on: the recipe's model until a distill stage brings a student.
+  let current = recipe.model.builtin;
   recipe.stages.forEach((stage, i) => {
     // A distillation student is a model spec too (builtin only: the schema has no path for it).
     if (stage.type === 'distill' && stage.student && typeof stage.student === 'object') {
       checkModelSpec(stage.student as ModelSpec, ['stages', i, 'student'], add, false);
+      current = (stage.student as ModelSpec).builtin;
+    }
+    if (stage.type === 'prune' && stage.method === 'structured' && current === 'bert') {
+      add(['stages', i, 'method'], 'structured pruning rebuilds Sequential models; builtin bert is a functional model (attention branches)', 'stage-check',
+        'use method: magnitude or nm on bert, or prune the student after a distill stage');
     }
   });
   for (const name of Object.keys(recipe.gates ?? {})) {

@@ -136,6 +136,9 @@ export const pruneStage: StageDefinition<PruneParams> = {
 /** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
 async function pruneStructured(input: ModelState, p: PruneParams): Promise<StageResult> {
   const { model } = input;
+  if (model.getClassName() !== 'Sequential') {
+    throw new Error('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt): use method magnitude or nm');
+  }
   const candidates = selectLayers(model, p.include, p.exclude).filter((l) => ['Dense', 'Conv2D'].includes(l.getClassName()));
   const kept: KeptUnits = new Map();
   for (const layer of candidates) {
