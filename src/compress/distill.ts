@@ -33,3 +33,12 @@ export function distillationLoss(
 export function crossEntropy(oneHotLabels: tf.Tensor, probs: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(oneHotLabels, tf.log(tf.clipByValue(probs, EPSILON, 1))), -1))) as tf.Scalar);
 }
+
+/**
+ * Hidden-state loss: the weighted sum over pairs of the mean squared difference between a
+ * student's (projected) hidden output and the teacher's.
+ */
+export function hiddenStateLoss(student: tf.Tensor[], teacher: tf.Tensor[], weights: number[]): tf.Scalar {
+  return tf.tidy(() => student.reduce((sum: tf.Tensor, s, i) =>
+    tf.add(sum, tf.mul(weights[i] ?? 1, tf.mean(tf.squaredDifference(s, teacher[i]!)))), tf.scalar(0)) as tf.Scalar);
+}

@@ -22,8 +22,11 @@ export interface FitOptions {
   batchSize: number;
   optimizer: OptimizerSpec;
   seed: number;
-  /** Loss of a batch; default: cross-entropy of the model's probabilities. */
-  loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor) => tf.Scalar;
+  /**
+   * Loss of a batch; default: cross-entropy of the model's probabilities. A model with several
+   * outputs gives its first as `probs` (accuracy is counted on it) and the rest as `extras`.
+   */
+  loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor, extras: tf.Tensor[]) => tf.Scalar;
   /** Called before each batch with the global step and the total steps (gradual pruning). */
   beforeStep?: (step: number, totalSteps: number) => void;
   /** Called after each optimizer step (re-applying fixed masks). */
@@ -148,9 +151,10 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
     const batch = makeBatch(data.train, data.inputShape, data.numClasses, order, start, end);
     let probs: tf.Tensor | undefined;
     const lossTensor = optimizer.minimize(() => {
-      const p = model.apply(batch.xs, { training: true }) as tf.Tensor;
-      probs = tf.keep(p);
-      return options.loss ? options.loss(batch.xs, batch.ys, p) : crossEntropy(batch.ys, p);
+      const out = model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[];
+      const [p, ...extras] = Array.isArray(out) ? out : [out];
+      probs = tf.keep(p!);
+      return options.loss ? options.loss(batch.xs, batch.ys, p!, extras) : crossEntropy(batch.ys, p!);
     }, true, variables)!;
     const loss = (await lossTensor.data())[0]!;
     correct += countCorrect(probs!, batch.labels);

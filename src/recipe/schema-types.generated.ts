@@ -374,6 +374,23 @@ export type DistillStage = {
    */
   alpha: number;
   /**
+   * Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between
+   * a student layer's output and a teacher layer's output. Their shapes must agree except the last
+   * dimension; when widths differ, a learned linear projection (trained with the student, not
+   * exported) maps the student's.
+   */
+  hidden?: {
+    /** A layer name of the teacher. */
+    teacher: string;
+    /** A layer name of the student. */
+    student: string;
+    /**
+     * Weight of this pair's loss (default 1).
+     * @default 1
+     */
+    weight: number;
+  }[];
+  /**
    * Passes over the training split (default 1).
    * @default 1
    */

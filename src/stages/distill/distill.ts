@@ -1,6 +1,9 @@
-import type * as tf from '@tensorflow/tfjs';
-import { distillationLoss } from '../../compress/distill.js';
+import * as tf from '@tensorflow/tfjs';
+import { distillationLoss, hiddenStateLoss } from '../../compress/distill.js';
+import { UsageError } from '../../errors.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
+import { deriveSeed } from '../../util/prng.js';
+import { didYouMean } from '../../util/suggest.js';
 import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
@@ -10,7 +13,7 @@ import type { ModelState, StageDefinition, StageResult } from '../types.js';
 /**
  * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>` or a
  * model.json path), `student` (absent: the current model is the student, its masks kept),
- * `temperature`, `alpha` and the training fields.
+ * `temperature`, `alpha`, `hidden` (layer pairs whose outputs are matched) and the training fields.
  */
 export type DistillParams = StageParams<DistillStage>;
 
@@ -25,6 +28,24 @@ export const distillStage: StageDefinition<DistillParams> = {
     student: { ...MODEL_SCHEMA, description: 'Builtin student model; default: the current model.' },
     temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softmax temperature T (default 4).' },
     alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'Weight of the soft-target loss (default 0.9).' },
+    hidden: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      description: 'Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between '
+        + 'a student layer\'s output and a teacher layer\'s output. Their shapes must agree except the last '
+        + 'dimension; when widths differ, a learned linear projection (trained with the student, not exported) maps the student\'s.',
+      items: {
+        type: 'object',
+        properties: {
+          teacher: { type: 'string', minLength: 1, description: 'A layer name of the teacher.' },
+          student: { type: 'string', minLength: 1, description: 'A layer name of the student.' },
+          weight: { type: 'number', minimum: 0, maximum: 1000, default: 1, description: 'Weight of this pair\'s loss (default 1).' },
+        },
+        required: ['teacher', 'student'],
+        additionalProperties: false,
+      },
+    },
     ...trainingProperties,
   },
   required: ['teacher'],
@@ -37,17 +58,61 @@ export const distillStage: StageDefinition<DistillParams> = {
     const student: ModelState = p.student
       ? { model: buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize), masks: new Map(), quantization: new Map() }
       : { ...ctx.input, quantization: new Map() };
+    const pairs = p.hidden ?? [];
+    const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);
     const history = await trainWith({ ...ctx, input: student }, {
       masks: student.masks,
-      loss: (xs, ys, probs) => {
-        const teacherProbs = teacher.predict(xs) as tf.Tensor;
-        const loss = distillationLoss(teacherProbs, probs, ys, p.temperature, p.alpha);
-        teacherProbs.dispose();
+      loss: (xs, ys, probs, studentHidden) => {
+        const [teacherProbs, ...teacherHidden] = [taps.teacher.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
+        let loss = distillationLoss(teacherProbs!, probs, ys, p.temperature, p.alpha);
+        if (pairs.length > 0) {
+          const matched = hiddenStateLoss(studentHidden, teacherHidden, pairs.map((h) => h.weight ?? 1));
+          loss = tf.tidy(() => tf.add(loss, matched)) as tf.Scalar;
+        }
+        tf.dispose([teacherProbs!, ...teacherHidden]);
         return loss;
       },
       afterStep: () => applyMasks(student.model, student.masks),
-    });
+    }, taps.student);
     teacher.dispose();
     return { state: student, metrics: trainingMetrics(history), history };
   },
 };
+
+/**
+ * The models a distillation trains and queries. Without hidden pairs: the student and the teacher
+ * themselves. With them: the same layers with extra outputs: the teacher's named layers, and the
+ * student's (through a learned linear projection, without bias, where widths differ). The
+ * projections are layers of the training model only, so epoch checkpoints keep them but the
+ * exported student does not.
+ */
+function hiddenTaps(teacher: tf.LayersModel, student: tf.LayersModel, pairs: NonNullable<DistillParams['hidden']>, seed: number): { teacher: tf.LayersModel; student: tf.LayersModel } {
+  if (pairs.length === 0) return { teacher, student };
+  const layer = (model: tf.LayersModel, role: string, name: string) => {
+    const names = model.layers.map((l) => l.name);
+    if (!names.includes(name)) {
+      const hint = didYouMean(name, names) ?? `its layers: ${names.join(', ')}`;
+      throw new UsageError(`distill.hidden: the ${role} has no layer "${name}" (${hint})`);
+    }
+    return model.getLayer(name).output as tf.SymbolicTensor;
+  };
+  const teacherOutputs = pairs.map((h) => layer(teacher, 'teacher', h.teacher));
+  const studentOutputs = pairs.map((h, i) => {
+    const out = layer(student, 'student', h.student);
+    const want = teacherOutputs[i]!.shape;
+    if (out.shape.length !== want.length || out.shape.slice(1, -1).some((d, k) => d !== want[k + 1])) {
+      const shape = (dims: readonly (number | null)[]) => `[${dims.map((d) => d ?? 'batch').join(', ')}]`;
+      throw new UsageError(`distill.hidden: student layer "${h.student}" outputs ${shape(out.shape)} and teacher layer "${h.teacher}" `
+        + `${shape(want)}; they must agree in every dimension but the last`);
+    }
+    if (out.shape.at(-1) === want.at(-1)) return out;
+    return tf.layers.dense({
+      units: want.at(-1)!, useBias: false, name: `hidden_projection_${i + 1}`,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `hidden-projection:${i}`) }),
+    }).apply(out) as tf.SymbolicTensor;
+  });
+  return {
+    teacher: tf.model({ inputs: teacher.inputs, outputs: [teacher.outputs[0]!, ...teacherOutputs] }),
+    student: tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...studentOutputs] }),
+  };
+}
