@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 // Benchmarks the native backend against wasm and cpu (one run, side by side):
-//   - MLP 784-300-100-10 (relu, relu, softmax), Adam, batch 128: time for one epoch of 4096 examples
-//   - LeNet-5 (conv 6@5x5 same relu, maxpool 2, conv 16@5x5 relu, maxpool 2, dense 120-84-10), Adam,
-//     batch 128: time per example, extrapolated to a 4096-example epoch where fewer were run
-//   - the embedding model of the spam-distill teacher (2,000-token vocabulary, 128 tokens, embedding
-//     128, layer norm, average pooling, dense 128 relu, softmax 2), Adam, batch 128
+//   - one epoch of 4096 examples of the mlp, lenet5 and embedding models of bench/models.mjs
+//     (Adam, batch 128); where a backend runs fewer examples, the time is extrapolated and labelled
 //   - matmul GFLOP/s at TF.js level (tf.matMul + dataSync) and, for native, the direct BLAS call
-// and profiles the kernels of an MLP and a LeNet-5 epoch (top kernels by time).
+// and profiles the kernels of an epoch of each (top kernels by time).
 // Data is random (seeded): timings do not depend on the values.
 //
 // Usage: npm run build && node bench/native.mjs [--quick] [--backends native,wasm,cpu] [--no-profile]
@@ -20,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
 import { makeOptimizer } from '../dist/model/fit.js';
+import { BENCH_MODELS, rng, timeKernels } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -34,72 +32,29 @@ const LENET_N = { native: quick ? 1024 : 4096, wasm: quick ? 256 : 512, cpu: qui
 // cpu: not run. Its stock UnsortedSegmentSum (the embedding's gradient) is O(vocabulary × tokens)
 // in time and memory: one step of this model passed 10 GB. condense's backends replace it.
 const EMBED_N = { native: quick ? 1024 : 4096, wasm: quick ? 1024 : 4096, cpu: 0 };
-const VOCAB = 2000;
-const TOKENS = 128;
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randArray = (r, n, s = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * s);
 
-function data(n, shape, seed, vocab) {
+function data(n, shape, seed, vocab, classes) {
   const r = rng(seed);
   const size = n * shape.reduce((a, b) => a * b, 1);
   // token ids as float32, the way condense's text datasets feed them (the embedding casts them)
   const x = vocab
     ? tf.tensor(Float32Array.from({ length: size }, () => Math.floor(r() * vocab)), [n, ...shape])
     : tf.tensor(randArray(r, size), [n, ...shape]);
-  const classes = vocab ? 2 : 10;
   const y = tf.oneHot(tf.tensor(Array.from({ length: n }, () => Math.floor(r() * classes)), [n], 'int32'), classes);
   return { x, y };
 }
 
-function mlp() {
-  return tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu' }),
-    tf.layers.dense({ units: 100, activation: 'relu' }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
-
-function lenet() {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 120, activation: 'relu' }),
-    tf.layers.dense({ units: 84, activation: 'relu' }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
-
-function embedding() {
-  return tf.sequential({ layers: [
-    tf.layers.embedding({ inputDim: VOCAB, outputDim: 128, inputLength: TOKENS, inputShape: [TOKENS] }),
-    tf.layers.layerNormalization({}),
-    tf.layers.globalAveragePooling1d({}),
-    tf.layers.dense({ units: 128, activation: 'relu' }),
-    tf.layers.dense({ units: 2, activation: 'softmax' }),
-  ] });
-}
-
 /** Trains `n` examples (one epoch) after a one-batch warm-up; returns seconds and seconds/example. */
-async function timeEpoch(makeModel, inputShape, n) {
-  const model = makeModel();
+async function timeEpoch(key, n) {
+  const { make, inputShape, vocab, classes } = BENCH_MODELS[key];
+  const model = make();
   const r = rng(1);
-  if (makeModel !== embedding) model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, 0.1), w.shape)));
+  if (!vocab) model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, 0.1), w.shape)));
   // the optimizer condense's train stages use (Adam, fused on native)
   model.compile({ optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
-  const vocab = makeModel === embedding ? VOCAB : undefined;
-  const { x, y } = data(n, inputShape, 2, vocab);
+  const { x, y } = data(n, inputShape, 2, vocab, classes);
   await model.fit(x.slice(0, BATCH), y.slice(0, BATCH), { epochs: 1, batchSize: BATCH, verbose: 0 });
   const t0 = performance.now();
   const h = await model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 });
@@ -148,28 +103,12 @@ function directSgemm(n) {
 
 /** Wraps every kernel of `backend` with a timer while `fn` runs; returns kernels sorted by time. */
 async function profileKernels(backend, fn) {
-  const configs = tf.getKernelsForBackend(backend);
-  const stats = new Map();
-  for (const cfg of configs) {
-    tf.unregisterKernel(cfg.kernelName, backend);
-    tf.registerKernel({ ...cfg, kernelFunc: (a) => {
-      const t0 = performance.now();
-      const out = cfg.kernelFunc(a);
-      const s = stats.get(cfg.kernelName) ?? { calls: 0, ms: 0 };
-      s.calls++;
-      s.ms += performance.now() - t0;
-      stats.set(cfg.kernelName, s);
-      return out;
-    } });
-  }
+  const { stats, restore } = timeKernels(backend);
   const t0 = performance.now();
   try {
     await fn();
   } finally {
-    for (const cfg of configs) {
-      tf.unregisterKernel(cfg.kernelName, backend);
-      tf.registerKernel(cfg);
-    }
+    restore();
   }
   const wallMs = performance.now() - t0;
   const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
@@ -200,14 +139,14 @@ for (const name of backends) {
     console.log(`${name}: ${entry.error}`);
     continue;
   }
-  for (const [key, make, shape, n] of [['mlp', mlp, [784], MLP_N[name]], ['lenet5', lenet, [28, 28, 1], LENET_N[name]], ['embedding', embedding, [TOKENS], EMBED_N[name]]]) {
+  for (const [key, n] of [['mlp', MLP_N[name]], ['lenet5', LENET_N[name]], ['embedding', EMBED_N[name]]]) {
     if (n === 0) {
       entry[key] = { skipped: 'the cpu backend\'s UnsortedSegmentSum is O(vocabulary × tokens): one step passed 10 GB' };
       console.log(`${name} ${key}: skipped (${entry[key].skipped})`);
       continue;
     }
     try {
-      const r = await timeEpoch(make, shape, n);
+      const r = await timeEpoch(key, n);
       entry[key] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
       console.log(`${name} ${key}: ${r.examples} examples in ${r.seconds.toFixed(2)} s -> ${r.msPerExample.toFixed(3)} ms/example, ` +
         `4096-example epoch ${r.epoch4096Seconds.toFixed(2)} s${r.extrapolated ? ' (extrapolated)' : ''}`);
@@ -224,9 +163,9 @@ for (const name of backends) {
   console.log(`${name} matmul GFLOP/s: ${JSON.stringify(entry.matmulGflops)}`);
   if (doProfile && (name === 'native' || name === 'cpu')) {
     const small = name === 'cpu' ? 256 : 1024;
-    profiles[`${name}-mlp`] = { examples: small, ...(await profileKernels(name, () => timeEpoch(mlp, [784], small))) };
-    profiles[`${name}-lenet`] = { examples: small / (name === 'cpu' ? 1 : 2), ...(await profileKernels(name, () => timeEpoch(lenet, [28, 28, 1], small / (name === 'cpu' ? 1 : 2)))) };
-    if (EMBED_N[name] > 0) profiles[`${name}-embedding`] = { examples: small, ...(await profileKernels(name, () => timeEpoch(embedding, [TOKENS], small))) };
+    profiles[`${name}-mlp`] = { examples: small, ...(await profileKernels(name, () => timeEpoch('mlp', small))) };
+    profiles[`${name}-lenet`] = { examples: small / (name === 'cpu' ? 1 : 2), ...(await profileKernels(name, () => timeEpoch('lenet5', small / (name === 'cpu' ? 1 : 2)))) };
+    if (EMBED_N[name] > 0) profiles[`${name}-embedding`] = { examples: small, ...(await profileKernels(name, () => timeEpoch('embedding', small))) };
   }
 }
 

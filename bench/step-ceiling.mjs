@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// How far can native get beyond wasm on a training step? Measures, in one run, for the quickstart's
-// MLP (784-300-100-10, relu, softmax, Adam, batch 128), the LeNet-5 of bench/native.mjs, and the
-// bert-distill teacher (builtin bert: dim 64, 2 blocks, 2 heads, 128 tokens, batch 32):
+// How far can native get beyond wasm on a training step? Measures, in one run, for the mlp (the
+// quickstart's), lenet5 and bert (the bert-distill teacher) models of bench/models.mjs:
 //   - the training step (gradients + Adam update, as condense's fit loop runs it) on native and wasm
 //   - for the MLP, the floor: the step's eight matrix products alone, called directly on OpenBLAS
 //     with no TF.js around them (one thread, as the native backend runs it)
@@ -20,7 +19,7 @@ import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
 import { makeOptimizer } from '../dist/model/fit.js';
 import { crossEntropy } from '../dist/compress/distill.js';
-import { buildBuiltinModel } from '../dist/model/builtin.js';
+import { BENCH_MODELS, rng } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -31,51 +30,10 @@ const BATCH = 128;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x, d = 2) => +x.toFixed(d);
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const MODELS = {
-  mlp: {
-    inputShape: [784],
-    make: () => tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu' }),
-      tf.layers.dense({ units: 100, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ] }),
-  },
-  bert: {
-    inputShape: [128],
-    batch: 32,
-    vocab: 2000,
-    make: () => buildBuiltinModel({ builtin: 'bert', dim: 64, layers: 2, heads: 2 }, [128], 2, 1, 2000),
-  },
-  lenet5: {
-    inputShape: [28, 28, 1],
-    make: () => tf.sequential({ layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 120, activation: 'relu' }),
-      tf.layers.dense({ units: 84, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ] }),
-  },
-};
-
 /** Median ms per training step (gradients + optimizer update + reading the loss) on `backend`. */
 async function stepMs(backend, name, steps) {
   await loadBackend(backend);
-  const { make, inputShape, vocab } = MODELS[name];
-  const batch = MODELS[name].batch ?? BATCH;
+  const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
   const model = make();
   const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
   const variables = model.trainableWeights.map((w) => w.read());
@@ -84,7 +42,6 @@ async function stepMs(backend, name, steps) {
   // (token ids for bert)
   const size = batch * inputShape.reduce((a, b) => a * b, 1);
   const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
-  const classes = vocab ? 2 : 10;
   const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
   const step = async () => {
     const xs = tf.tensor(x, [batch, ...inputShape]);
@@ -150,7 +107,7 @@ const results = {
   method: `median of ${REPEATS} blocks of ${STEPS} steps (LeNet-5 on wasm: blocks of ${Math.max(2, STEPS / 4)}; bert: ${Math.max(2, STEPS / 10)})`,
   models: {},
 };
-for (const name of Object.keys(MODELS)) {
+for (const name of ['mlp', 'bert', 'lenet5']) {
   const steps = name === 'bert' ? Math.max(2, STEPS / 10) : STEPS;
   const native = await stepMs('native', name, steps);
   const wasm = await stepMs('wasm', name, name === 'lenet5' ? Math.max(2, STEPS / 4) : steps);

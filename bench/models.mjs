@@ -1,0 +1,91 @@
+// What the training benchmarks share: the models they time, a seeded PRNG, and per-kernel timers.
+// Used by native.mjs, step-ceiling.mjs and profile-step.mjs (wasm.mjs keeps its own, older set).
+import * as tf from '@tensorflow/tfjs';
+import { buildBuiltinModel } from '../dist/model/builtin.js';
+
+/** Deterministic PRNG (mulberry32): a function returning floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The benchmark models, trained with Adam: `make()` builds one, `inputShape` excludes the batch,
+ * `vocab` marks token-id inputs.
+ * - mlp: 784-300-100-10 (relu, relu, softmax), the quickstart's LeNet-300-100; batch 128
+ * - lenet5: conv 6@5x5 same relu, maxpool 2, conv 16@5x5 relu, maxpool 2, dense 120-84-10; batch 128
+ * - embedding: the spam-distill teacher's shape plus layer norm (2,000-token vocabulary, 128
+ *   tokens, embedding 128, layer norm, average pooling, dense 128 relu, softmax 2); batch 128
+ * - bert: the bert-distill teacher (builtin bert: dim 64, 2 blocks, 2 heads, 128 tokens); batch 32
+ */
+export const BENCH_MODELS = {
+  mlp: {
+    inputShape: [784], classes: 10, batch: 128,
+    make: () => tf.sequential({ layers: [
+      tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu' }),
+      tf.layers.dense({ units: 100, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ] }),
+  },
+  lenet5: {
+    inputShape: [28, 28, 1], classes: 10, batch: 128,
+    make: () => tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 84, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ] }),
+  },
+  embedding: {
+    inputShape: [128], classes: 2, batch: 128, vocab: 2000,
+    make: () => tf.sequential({ layers: [
+      tf.layers.embedding({ inputDim: 2000, outputDim: 128, inputLength: 128, inputShape: [128] }),
+      tf.layers.layerNormalization({}),
+      tf.layers.globalAveragePooling1d({}),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ] }),
+  },
+  bert: {
+    inputShape: [128], classes: 2, batch: 32, vocab: 2000,
+    make: () => buildBuiltinModel({ builtin: 'bert', dim: 64, layers: 2, heads: 2 }, [128], 2, 1, 2000),
+  },
+};
+
+/**
+ * Wraps every kernel of `backend` with a timer until `restore()` is called. `stats` maps
+ * `keyOf(kernelName, args)` (default: the kernel name) to {calls, ms}.
+ */
+export function timeKernels(backend, keyOf = (name) => name) {
+  const configs = tf.getKernelsForBackend(backend);
+  const stats = new Map();
+  for (const cfg of configs) {
+    tf.unregisterKernel(cfg.kernelName, backend);
+    tf.registerKernel({ ...cfg, kernelFunc: (a) => {
+      const t0 = performance.now();
+      const out = cfg.kernelFunc(a);
+      const key = keyOf(cfg.kernelName, a);
+      const s = stats.get(key) ?? { calls: 0, ms: 0 };
+      s.calls++;
+      s.ms += performance.now() - t0;
+      stats.set(key, s);
+      return out;
+    } });
+  }
+  const restore = () => {
+    for (const cfg of configs) {
+      tf.unregisterKernel(cfg.kernelName, backend);
+      tf.registerKernel(cfg);
+    }
+  };
+  return { stats, restore };
+}
