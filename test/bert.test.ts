@@ -2,10 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/data/index.js';
-import { makeBatch } from '../src/model/batches.js';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { heldOutAccuracy, loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'recipes/bert-distill.yaml');
 const small = [
@@ -59,11 +57,7 @@ describe('bert-distill preset (BERT-style teacher → embedding-MLP student)', (
   it('checkpoints the teacher as a model the stock loader reads, attention included', async () => {
     const { model } = await loadExported(join(out, 'stages', '01-teacher', 'model'));
     expect(model.getLayer('block1_head1_attention').getClassName()).toBe('Softmax');
-    const resolved = (await import('yaml')).parse(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
-    const data = loadDataset(resolved.data, resolved.seed, ROOT);
-    const batch = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, data.test.count);
-    const predicted = (model.predict(batch.xs) as tf.Tensor).argMax(-1).dataSync();
-    const accuracy = predicted.filter((p, i) => p === batch.labels[i]).length / data.test.count;
+    const accuracy = heldOutAccuracy(model, out);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(accuracy).toBeCloseTo(report.stages[0].metrics.accuracy, 6);
   });

@@ -3,9 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/data/index.js';
-import { makeBatch } from '../src/model/batches.js';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { heldOutBatch, loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/distill-hidden.yaml');
 const BACKEND = 'wasm';
@@ -15,9 +13,7 @@ const statuses = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.p
 async function pooledGap(out: string): Promise<number> {
   const teacher = (await loadExported(join(out, 'stages/01-teacher/model'))).model;
   const student = (await loadExported(join(out, 'model'))).model;
-  const resolved = (await import('yaml')).parse(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
-  const data = loadDataset(resolved.data, resolved.seed, ROOT);
-  const batch = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, data.test.count);
+  const batch = heldOutBatch(out);
   const tap = (m: tf.LayersModel, name: string) => tf.model({ inputs: m.inputs, outputs: m.getLayer(name).output as tf.SymbolicTensor });
   return tf.tidy(() => tf.mean(tf.squaredDifference(tap(teacher, 'pool').predict(batch.xs) as tf.Tensor, tap(student, 'pool').predict(batch.xs) as tf.Tensor)).dataSync()[0]!);
 }

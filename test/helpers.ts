@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../src/backend/select.js';
 import type { BackendInfo } from '../src/backend/select.js';
+import { parse as parseYaml } from 'yaml';
+import { loadDataset } from '../src/data/index.js';
 import { loadMnistDigits } from '../src/data/mnist.js';
+import { makeBatch, type Batch } from '../src/model/batches.js';
 import { seededSplit } from '../src/data/split.js';
 import type { Dataset } from '../src/data/types.js';
 
@@ -53,4 +56,19 @@ export async function loadExported(dir: string) {
     weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
   }));
   return { json, model, specs: group.weights as Array<{ name: string; quantization?: { dtype: string } }> };
+}
+
+/** The held-out split run `out` used, rebuilt from its recipe.resolved.yaml, as one batch. */
+export function heldOutBatch(out: string): Batch {
+  const resolved = parseYaml(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
+  const data = loadDataset(resolved.data, resolved.seed, ROOT);
+  return makeBatch(data.test, data.inputShape, data.numClasses, null, 0, data.test.count);
+}
+
+/** Accuracy of `model`'s own predictions (argmax) on the held-out split of run `out`. */
+export function heldOutAccuracy(model: tf.LayersModel, out: string): number {
+  const batch = heldOutBatch(out);
+  const predicted = tf.tidy(() => (model.predict(batch.xs) as tf.Tensor).argMax(-1).dataSync());
+  tf.dispose([batch.xs, batch.ys]);
+  return predicted.filter((p, i) => p === batch.labels[i]).length / batch.labels.length;
 }

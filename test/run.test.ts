@@ -1,11 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/data/index.js';
-import { makeBatch } from '../src/model/batches.js';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { heldOutAccuracy, loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/tiny.yaml');
 const out = tempDir();
@@ -56,11 +53,7 @@ describe('condense run (end to end, tiny recipe)', () => {
     expect(specs.every((s) => s.quantization?.dtype === 'uint8')).toBe(true);
     const kernel = model.getLayer('dense1').getWeights()[0]!.dataSync();
     expect(kernel.filter((v) => v === 0).length / kernel.length).toBeGreaterThanOrEqual(0.79);
-    const resolved = (await import('yaml')).parse(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
-    const data = loadDataset(resolved.data, resolved.seed, ROOT);
-    const batch = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, data.test.count);
-    const predicted = (model.predict(batch.xs) as tf.Tensor).argMax(-1).dataSync();
-    const accuracy = predicted.filter((p, i) => p === batch.labels[i]).length / data.test.count;
+    const accuracy = heldOutAccuracy(model, out);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(accuracy).toBe(report.final.metrics.accuracy);
     expect(accuracy).toBeGreaterThan(0.6);

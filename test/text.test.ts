@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/index.js';
 import { makeBatch } from '../src/model/batches.js';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { heldOutAccuracy, loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const recipe = join(ROOT, 'recipes/spam-distill.yaml');
 const small = [
@@ -44,11 +44,7 @@ describe('spam-distill preset (SpamAssassin, textmlp teacher → student)', () =
     const { model } = await loadExported(join(out, 'model'));
     expect(model.layers.map((l) => l.name)).toEqual(['embedding', 'pool', 'dense1', 'output']);
     expect(model.getLayer('embedding').getWeights()[0]!.shape).toEqual([500, 32]);
-    const resolved = (await import('yaml')).parse(readFileSync(join(out, 'recipe.resolved.yaml'), 'utf8'));
-    const data = loadDataset(resolved.data, resolved.seed, ROOT);
-    const batch = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, data.test.count);
-    const predicted = (model.predict(batch.xs) as tf.Tensor).argMax(-1).dataSync();
-    const accuracy = predicted.filter((p, i) => p === batch.labels[i]).length / data.test.count;
+    const accuracy = heldOutAccuracy(model, out);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(accuracy).toBe(report.final.metrics.accuracy);
   });
