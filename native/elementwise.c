@@ -227,26 +227,24 @@ int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t 
   return 0;
 }
 
-void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *perm,
-                  int rank) {
-  int64_t istr[CN_MAX_RANK], d[CN_MAX_RANK], s[CN_MAX_RANK];
-  int64_t acc = 1, total = 1;
-  for (int i = rank - 1; i >= 0; i--) { istr[i] = acc; acc *= shape[i]; }
-  /* output dim k has size shape[perm[k]] and input stride istr[perm[k]]; merge where possible */
+/* Copies the strided view of x (start offset `off`; per output dim a size and an input stride)
+ * into out in row-major order. Size-1 dims are dropped and dims that stay adjacent in x merged,
+ * so the innermost run is as long as possible (memcpy when contiguous). */
+static void copy_strided(const uint32_t *x, uint32_t *out, int64_t off, const int64_t *dims,
+                         const int64_t *strides, int rank) {
+  int64_t d[CN_MAX_RANK], s[CN_MAX_RANK], total = 1;
   int r = 0;
   for (int k = 0; k < rank; k++) {
-    const int64_t n = shape[perm[k]], st = istr[perm[k]];
+    const int64_t n = dims[k], st = strides[k];
     total *= n;
     if (n == 1) continue;
     if (r > 0 && s[r - 1] == st * n) { d[r - 1] *= n; s[r - 1] = st; }
     else { d[r] = n; s[r] = st; r++; }
   }
   if (total == 0) return;
-  if (r == 0) { out[0] = x[0]; return; }
-  if (r == 1 && s[0] == 1) { memcpy(out, x, sizeof(uint32_t) * (size_t)total); return; }
+  if (r == 0) { out[0] = x[off]; return; }
   const int64_t n = d[r - 1], st = s[r - 1];
   int64_t idx[CN_MAX_RANK] = {0};
-  int64_t off = 0;
   for (int64_t o = 0; o < total; o += n) {
     const uint32_t *src = x + off;
     uint32_t *dst = out + o;
@@ -260,6 +258,20 @@ void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const 
       idx[k] = 0;
     }
   }
+}
+
+static void row_major_strides(const int64_t *shape, int rank, int64_t *strides) {
+  int64_t acc = 1;
+  for (int i = rank - 1; i >= 0; i--) { strides[i] = acc; acc *= shape[i]; }
+}
+
+void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *perm,
+                  int rank) {
+  int64_t istr[CN_MAX_RANK], dims[CN_MAX_RANK], strides[CN_MAX_RANK];
+  row_major_strides(shape, rank, istr);
+  /* output dim k has size shape[perm[k]] and input stride istr[perm[k]] */
+  for (int k = 0; k < rank; k++) { dims[k] = shape[perm[k]]; strides[k] = istr[perm[k]]; }
+  copy_strided(x, out, 0, dims, strides, rank);
 }
 
 /* Builds the tiled block of dims [k, rank) at `out` from the input block at `x`. */
@@ -336,28 +348,8 @@ void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t in
 
 void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *begin,
               const int64_t *size, int rank) {
-  int64_t total = 1;
-  for (int i = 0; i < rank; i++) total *= size[i];
-  if (total == 0) return;
-  if (rank == 0) { out[0] = x[0]; return; }
-  /* the innermost dims that are taken whole join the contiguous run */
-  int64_t run = size[rank - 1], stride[CN_MAX_RANK];
-  int inner = rank - 1;
-  while (inner > 0 && size[inner] == shape[inner]) { inner--; run *= size[inner]; }
-  int64_t acc = 1;
-  for (int i = rank - 1; i >= 0; i--) { stride[i] = acc; acc *= shape[i]; }
-  /* dims [0, inner) are iterated; dim `inner` contributes begin[inner] to the start of each run */
-  int64_t idx[CN_MAX_RANK] = {0};
-  int64_t off = 0;
-  for (int i = 0; i <= inner; i++) off += begin[i] * stride[i];
-  for (int64_t o = 0; o < total; o += run) {
-    memcpy(out + o, x + off, sizeof(uint32_t) * (size_t)run);
-    for (int k = inner - 1; k >= 0; k--) {
-      idx[k]++;
-      off += stride[k];
-      if (idx[k] < size[k]) break;
-      off -= stride[k] * size[k];
-      idx[k] = 0;
-    }
-  }
+  int64_t istr[CN_MAX_RANK], off = 0;
+  row_major_strides(shape, rank, istr);
+  for (int i = 0; i < rank; i++) off += begin[i] * istr[i];
+  copy_strided(x, out, off, size, istr, rank);
 }

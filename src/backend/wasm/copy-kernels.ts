@@ -94,41 +94,65 @@ export function makeGatherV2(stock: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** Writes x[begin : begin + size] (x of shape `shape`) into `out`, one contiguous run at a time. */
-export function sliceInto(x: Values, out: Values, shape: readonly number[], begin: readonly number[], size: readonly number[]): void {
-  const rank = shape.length;
-  const total = size.reduce((a, b) => a * b, 1);
+/**
+ * Copies the strided view of `x` (start `offset`; per output dim a size and an input stride) into
+ * `out` in row-major order. Size-1 dims are dropped and dims that stay adjacent in `x` merged, so
+ * the innermost run is as long as possible.
+ */
+function copyStrided(x: Values, out: Values, offset: number, sizes: readonly number[], strides: readonly number[]): void {
+  const dims: number[] = [];
+  const steps: number[] = [];
+  let total = 1;
+  sizes.forEach((n, k) => {
+    const st = strides[k]!;
+    total *= n;
+    if (n === 1) return;
+    const last = dims.length - 1;
+    if (last >= 0 && steps[last] === st * n) {
+      dims[last] = dims[last]! * n;
+      steps[last] = st;
+    } else {
+      dims.push(n);
+      steps.push(st);
+    }
+  });
   if (total === 0) return;
-  if (rank === 0) {
-    out[0] = x[0]!;
+  if (dims.length === 0) {
+    out[0] = x[offset]!;
     return;
   }
-  // the innermost dims taken whole join the contiguous run
-  let inner = rank - 1;
-  let run = size[inner]!;
-  while (inner > 0 && size[inner] === shape[inner]) {
-    inner--;
-    run *= size[inner]!;
-  }
-  const stride: number[] = new Array<number>(rank);
-  for (let i = rank - 1, acc = 1; i >= 0; i--) {
-    stride[i] = acc;
-    acc *= shape[i]!;
-  }
-  const idx = new Array<number>(rank).fill(0);
-  let off = 0;
-  for (let i = 0; i <= inner; i++) off += begin[i]! * stride[i]!;
-  for (let o = 0; o < total; o += run) {
-    if (run >= 64) out.set(x.subarray(off, off + run), o);
-    else for (let j = 0; j < run; j++) out[o + j] = x[off + j]!;
-    for (let k = inner - 1; k >= 0; k--) {
+  const r = dims.length;
+  const n = dims[r - 1]!;
+  const st = steps[r - 1]!;
+  const idx = new Array<number>(r).fill(0);
+  let off = offset;
+  for (let o = 0; o < total; o += n) {
+    // set() costs a call per run: worth it only for long runs
+    if (st === 1 && n >= 64) out.set(x.subarray(off, off + n), o);
+    else for (let j = 0, s = off; j < n; j++, s += st) out[o + j] = x[s]!;
+    for (let k = r - 2; k >= 0; k--) {
       idx[k]!++;
-      off += stride[k]!;
-      if (idx[k]! < size[k]!) break;
-      off -= stride[k]! * size[k]!;
+      off += steps[k]!;
+      if (idx[k]! < dims[k]!) break;
+      off -= steps[k]! * dims[k]!;
       idx[k] = 0;
     }
   }
+}
+
+function rowMajorStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Writes x[begin : begin + size] (x of shape `shape`) into `out`. */
+export function sliceInto(x: Values, out: Values, shape: readonly number[], begin: readonly number[], size: readonly number[]): void {
+  const strides = rowMajorStrides(shape);
+  copyStrided(x, out, begin.reduce((o, b, i) => o + b * strides[i]!, 0), size, strides);
 }
 
 /** Slice of a float32/int32 tensor; `stock` handles other dtypes. */
@@ -146,54 +170,10 @@ export function makeSlice(stock: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** Writes x (shape `shape`) permuted by `perm` into `out`: the output in order, a strided read per run. */
+/** Writes x (shape `shape`) permuted by `perm` into `out`. */
 export function transposeInto(x: Values, out: Values, shape: readonly number[], perm: readonly number[]): void {
-  const rank = shape.length;
-  const inStride: number[] = new Array<number>(rank);
-  for (let i = rank - 1, acc = 1; i >= 0; i--) {
-    inStride[i] = acc;
-    acc *= shape[i]!;
-  }
-  // output dims (size, input stride), dropping size-1 dims and merging dims that stay adjacent
-  const dims: number[] = [];
-  const strides: number[] = [];
-  let total = 1;
-  for (const p of perm) {
-    const n = shape[p]!;
-    const st = inStride[p]!;
-    total *= n;
-    if (n === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && strides[last] === st * n) {
-      dims[last] = dims[last]! * n;
-      strides[last] = st;
-    } else {
-      dims.push(n);
-      strides.push(st);
-    }
-  }
-  if (total === 0) return;
-  if (dims.length === 0 || (dims.length === 1 && strides[0] === 1)) {
-    out.set(x.subarray(0, total));
-    return;
-  }
-  const r = dims.length;
-  const n = dims[r - 1]!;
-  const st = strides[r - 1]!;
-  const idx = new Array<number>(r).fill(0);
-  let off = 0;
-  for (let o = 0; o < total; o += n) {
-    // set() costs a call per run: worth it only for long runs
-    if (st === 1 && n >= 64) out.set(x.subarray(off, off + n), o);
-    else for (let j = 0, s = off; j < n; j++, s += st) out[o + j] = x[s]!;
-    for (let k = r - 2; k >= 0; k--) {
-      idx[k]!++;
-      off += strides[k]!;
-      if (idx[k]! < dims[k]!) break;
-      off -= strides[k]! * dims[k]!;
-      idx[k] = 0;
-    }
-  }
+  const strides = rowMajorStrides(shape);
+  copyStrided(x, out, 0, perm.map((p) => shape[p]!), perm.map((p) => strides[p]!));
 }
 
 /** Transpose of a float32/int32 tensor; `stock` handles other dtypes. */
