@@ -4,7 +4,7 @@
 import { selectBackend } from '../dist/backend/select.js';
 import { loadDataset } from '../dist/data/index.js';
 import { buildBuiltinModel } from '../dist/model/builtin.js';
-import { accuracyAndLoss } from '../dist/model/evaluate.js';
+import { accuracyAndLoss } from '../dist/model/inspect.js';
 import { loadRecipe } from '../dist/recipe/load.js';
 import { builtinStages } from '../dist/stages/builtin.js';
 import { deriveSeed } from '../dist/util/prng.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { accuracyAndLoss, parameterStats } from '../src/model/evaluate.js';
+import { accuracyAndLoss, parameterStats } from '../src/model/inspect.js';
 import { loadModelFromFiles, modelFiles } from '../src/model/io.js';
 import { keyedWeights, prunableWeights, readWeight, SelectorError, selectLayers } from '../src/model/weights.js';
 import { distillStage } from '../src/stages/distill/distill.js';
@@ -29,6 +29,7 @@ function context<P>(params: P, input: ModelState, extra: Partial<StageContext<P>
   return {
     name: 'test', params, seed: 3, recipe: {} as never, input, data,
     loadStageModel: async () => { throw new Error('no stages'); },
+    freshState: (model) => ({ model, masks: new Map(), quantization: new Map() }),
     loadModelPath: async () => { throw new Error('no paths'); },
     progress: (p) => events.push(p),
     saveSnapshot: async () => {},

@@ -26,7 +26,7 @@ async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<stri
   const input: ModelState = { model, masks, quantization: new Map() };
   return pruneStage.run({
     name: 'p', params: p, seed: 1, recipe: {} as never, input, data: {} as never,
-    loadStageModel: async () => { throw new Error('unused'); }, loadModelPath: async () => { throw new Error('unused'); },
+    loadStageModel: async () => { throw new Error('unused'); }, freshState: () => { throw new Error('unused'); }, loadModelPath: async () => { throw new Error('unused'); },
     progress: () => {}, saveSnapshot: async () => {}, signal: new AbortController().signal,
   });
 }

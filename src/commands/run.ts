@@ -1,7 +1,7 @@
 import { InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
 import { createRenderer } from '../runner/progress.js';
-import { describeGate } from '../runner/gates.js';
+import { describeGate } from '../report/gates.js';
 import { builtinStages } from '../stages/builtin.js';
 import type { BackendRequest } from '../backend/select.js';
 import { loadWithBuiltins, outputMode } from './shared.js';

@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
+import { selectorMatchesView } from './selectors.js';
 
-/** A layer's weight with its stable key `layer/weight` (e.g. `dense1/kernel`). */
+/** A layer's weight with its stable key, its full path (e.g. `dense1/kernel`, `encoder/dense1/kernel`). */
 export interface KeyedWeight {
   key: string;
   layer: tf.layers.Layer;
   variable: tf.LayerVariable;
 }
 
-/** The stable key of a weight: its layer's name and the weight's own short name. */
+/**
+ * The stable, unique key of a weight: its full path. A layer's own weights are named
+ * `layer/weight` already; the weights of a nested model (a model used as a layer) are named after
+ * their inner layer, so the outer layer's name goes in front: `encoder/dense1/kernel`. The key
+ * does not use `variable.name`, which TF.js suffixes (`_1`) each time a model is loaded.
+ */
 export function weightKey(layer: tf.layers.Layer, variable: tf.LayerVariable): string {
-  const short = variable.originalName.split('/').pop() ?? variable.originalName;
-  return `${layer.name}/${short}`;
+  const own = variable.originalName;
+  return own.startsWith(`${layer.name}/`) ? own : `${layer.name}/${own}`;
 }
 
 /** Every weight of the model, in layer order. */
@@ -44,11 +50,9 @@ export function applyMasks(model: tf.LayersModel, masks: Map<string, Float32Arra
   }
 }
 
-/** Keeps layer selection rules in one place: exact name, `re:<regex>`, `type:<ClassName>`. */
+/** Whether a selector (see {@link selectorMatchesView}) picks a layer of a built model. */
 export function selectorMatches(selector: string, layer: tf.layers.Layer): boolean {
-  if (selector.startsWith('re:')) return new RegExp(selector.slice(3)).test(layer.name);
-  if (selector.startsWith('type:')) return layer.getClassName() === selector.slice(5);
-  return layer.name === selector;
+  return selectorMatchesView(selector, { name: layer.name, className: layer.getClassName() });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, visit }
 import type { Node } from 'yaml';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
-import { FORBIDDEN_KEYS, MAX_DEPTH } from './source.js';
+import { FORBIDDEN_KEYS, MAX_DEPTH } from './limits.js';
 
 // The checks source.ts runs on a parsed YAML document before trusting it.
 

@@ -1,4 +1,4 @@
-import type { GateResult } from '../runner/events.js';
+import type { GateResult } from '../types/records.js';
 
 /** The metrics the answer and the stage tables show, in order. */
 export const COLUMNS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];

@@ -1,8 +1,8 @@
-import { describeGate } from '../runner/gates.js';
+import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
 import { COLUMNS, baselineLabel, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
-import type { LayerStats } from './layers.js';
+import type { LayerStats } from '../types/records.js';
 import type { Report } from './report.js';
 import { baselineOf, relativeMetrics } from './report.js';
 import type { Scalar } from './scalars.js';

@@ -1,6 +1,6 @@
 import type { Report } from './report.js';
 import { baselineOf, relativeMetrics } from './report.js';
-import { describeGate } from '../runner/gates.js';
+import { describeGate } from './gates.js';
 import { COLUMNS, baselineLabel, formatMetric, formatRatio, gateSummary } from './format.js';
 
 export { formatMetric } from './format.js';

@@ -1,54 +1,6 @@
-import type { GateResult } from '../runner/events.js';
-import type { StageOutcome } from '../runner/run.js';
-import type { Metrics } from '../stages/types.js';
-import type { LayerStats } from './layers.js';
+import type { Baseline, ExportedSize, GateResult, LayerStats, Metrics, RelativeMetrics, Report, StageOutcome } from '../types/records.js';
 
-/** Size of a stage's model as it would be exported then (model.json + weights, its quantization applied). */
-export interface ExportedSize {
-  sizeBytes: number;
-  gzipBytes: number;
-}
-
-/** One stage in report.json. */
-export interface ReportStage {
-  name: string;
-  type: string;
-  status: string;
-  seconds: number;
-  metrics: Metrics;
-  history: Array<Record<string, number>>;
-  exported?: ExportedSize;
-}
-
-/** What the final model is compared with: the first stage's model. */
-export interface Baseline {
-  stage: string;
-  /** The first stage's metrics; sizeBytes and gzipBytes are those of its float32 export. */
-  metrics: Metrics;
-}
-
-/** Final metrics relative to the baseline; the relative gates bound these. */
-export interface RelativeMetrics {
-  /** baseline accuracy − final accuracy (positive: accuracy was lost). */
-  accuracyDrop?: number;
-  /** final sizeBytes / float32 sizeBytes of the baseline model. */
-  sizeRatio?: number;
-}
-
-/** report.json: the shape schemas/report.schema.json describes. */
-export interface Report {
-  name: string;
-  backend: string;
-  backendVersion: string;
-  seed: number;
-  recipeHash: string;
-  stages: ReportStage[];
-  baseline?: Baseline;
-  final: { metrics: Metrics; relative?: RelativeMetrics; layers?: LayerStats[] };
-  gates: GateResult[];
-  /** Seconds for the whole run, cached stages included. */
-  seconds: number;
-}
+export type { Baseline, ExportedSize, LayerStats, RelativeMetrics, Report, ReportStage, WeightStats } from '../types/records.js';
 
 /** Relative metrics of `final` against `baseline` (each only when both sides were measured). */
 export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): RelativeMetrics {

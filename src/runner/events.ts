@@ -1,7 +1,7 @@
-import type { Metrics, StageProgress } from '../stages/types.js';
+import type { GateResult, Metrics, StageStatus } from '../types/records.js';
+import type { StageProgress } from '../stages/types.js';
 
-/** How a stage ended up: computed now, reused from its checkpoint, or continued from one. */
-export type StageStatus = 'ran' | 'cached' | 'resumed';
+export type { GateResult, StageStatus } from '../types/records.js';
 
 /** Events a run emits, in order; `--json` prints each as one line. */
 export type RunEvent =
@@ -10,14 +10,3 @@ export type RunEvent =
   | ({ event: 'progress'; index: number; name: string } & StageProgress)
   | { event: 'stage-end'; index: number; name: string; type: string; status: StageStatus; seconds: number; metrics: Metrics }
   | { event: 'run-end'; out: string; final: Metrics; gates: GateResult[]; exitCode: number; seconds: number };
-
-/** One quality gate checked against a final metric, or (accuracyDrop, sizeRatio) against the baseline. */
-export interface GateResult {
-  metric: string;
-  min?: number;
-  max?: number;
-  value: number | null;
-  passed: boolean;
-  /** For a relative gate: the stage whose model it compares with (the first stage). */
-  baseline?: string;
-}

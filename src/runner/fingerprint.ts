@@ -1,6 +1,10 @@
 import { CHECKPOINT_FORMAT } from '../store/checkpoint.js';
-import { hashValue } from '../util/hash.js';
 import type { StageSpec } from '../recipe/types.js';
+import { hashValue } from '../util/hash.js';
+import type { Provenance } from '../types/records.js';
+import { CONDENSE_VERSION } from '../version.js';
+
+export type { Provenance } from '../types/records.js';
 
 /** What a stage's result depends on. Same inputs, same fingerprint, same result. */
 export interface StageInputs {
@@ -11,15 +15,29 @@ export interface StageInputs {
   references: string[];
   data: string;
   seed: number;
-  backend: string;
+  provenance: Provenance;
 }
 
-/** hash(stage type + resolved params + input fingerprint + data + seed + backend + format version). */
+/** The provenance of a stage run now, on this backend build. */
+export function provenanceOf(stageVersion: number, backendBuild: string): Provenance {
+  return { condense: CONDENSE_VERSION, stageVersion: String(stageVersion), backend: backendBuild };
+}
+
+/** hash(stage type + resolved params + input + references + data + seed + provenance + format version). */
 export function stageFingerprint(inputs: StageInputs): string {
   return hashValue({ ...inputs, format: CHECKPOINT_FORMAT });
 }
 
-/** Fingerprint of the model before the first stage: its spec (and file hash), seed, data, backend. */
-export function initialFingerprint(model: unknown, modelFileHash: string | undefined, data: string, seed: number, backend: string): string {
-  return hashValue({ model, modelFileHash, data, seed, backend, format: CHECKPOINT_FORMAT });
+/** Fingerprint of the model before the first stage: its spec (and file hash), seed, data, condense, backend build. */
+export function initialFingerprint(model: unknown, modelFileHash: string | undefined, data: string, seed: number, backendBuild: string): string {
+  return hashValue({ model, modelFileHash, data, seed, backend: backendBuild, condense: CONDENSE_VERSION, format: CHECKPOINT_FORMAT });
+}
+
+/** Which part of the provenance differs, as a plan's reason; undefined when none does. */
+export function provenanceChange(before: Partial<Provenance> | undefined, now: Provenance): string | undefined {
+  if (!before) return undefined;
+  if (before.backend !== now.backend) return `backend build changed (${before.backend ?? 'unrecorded'} → ${now.backend})`;
+  if (before.stageVersion !== now.stageVersion) return `stage version changed (${before.stageVersion ?? 'unrecorded'} → ${now.stageVersion})`;
+  if (before.condense !== now.condense) return `condense version changed (${before.condense ?? 'unrecorded'} → ${now.condense})`;
+  return undefined;
 }

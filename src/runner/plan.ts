@@ -1,14 +1,18 @@
 import type { Recipe } from '../recipe/types.js';
 import type { StageRegistry } from '../stages/registry.js';
 import { canonicalJson } from '../util/hash.js';
-import { stageFingerprint } from './fingerprint.js';
+import { provenanceChange, provenanceOf, stageFingerprint } from './fingerprint.js';
+import type { Provenance } from './fingerprint.js';
 
 /** What the runner will do with a stage. */
 export type StepAction = 'cached' | 'run' | 'resume';
 
 /** What is on disk for a stage, as the plan needs to know it. */
 export interface StageOnDisk {
-  checkpoint: { kind: 'missing' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; fingerprint: string; params?: Record<string, unknown> };
+  checkpoint:
+    | { kind: 'missing' }
+    | { kind: 'invalid'; reason: string }
+    | { kind: 'valid'; fingerprint: string; params?: Record<string, unknown>; provenance?: Partial<Provenance> };
   /** The newest valid epoch checkpoint of an unfinished run of the stage. */
   snapshot?: { epoch: number; fingerprint: string };
 }
@@ -21,6 +25,8 @@ export interface PlanStep {
   /** Checkpoint directory relative to the run directory: `stages/NN-name`. */
   dir: string;
   fingerprint: string;
+  /** condense, stage and backend versions behind the fingerprint (recorded in the checkpoint). */
+  provenance: Provenance;
   action: StepAction;
   /** Why: `checkpoint matches`, which field changed, where a resume continues, ... */
   reason: string;
@@ -49,7 +55,7 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 export function planStages(
   recipe: Recipe,
   registry: StageRegistry,
-  inputs: { initial: string; data: string; backend: string; resume?: boolean },
+  inputs: { initial: string; data: string; backendBuild: string; resume?: boolean },
   onDisk: (dir: string) => StageOnDisk,
 ): PlanStep[] {
   const byName = new Map<string, string>();
@@ -58,12 +64,13 @@ export function planStages(
   return recipe.stages.map((stage, index) => {
     const definition = registry.get(stage.type)!;
     const references = (definition.references?.(stage as never) ?? []).map((r) => byName.get(r) ?? `missing:${r}`);
-    const fingerprint = stageFingerprint({ stage, input, references, data: inputs.data, seed: recipe.seed, backend: inputs.backend });
+    const provenance = provenanceOf(definition.version, inputs.backendBuild);
+    const fingerprint = stageFingerprint({ stage, input, references, data: inputs.data, seed: recipe.seed, provenance });
     byName.set(stage.name, fingerprint);
     input = fingerprint;
     const dir = stageDir(index, stage.name);
     const found = onDisk(dir);
-    const step: PlanStep = { index, name: stage.name, type: stage.type, dir, fingerprint, action: 'run', reason: '' };
+    const step: PlanStep = { index, name: stage.name, type: stage.type, dir, fingerprint, provenance, action: 'run', reason: '' };
     const c = found.checkpoint;
     if (c.kind === 'valid' && c.fingerprint === fingerprint) {
       step.action = 'cached';
@@ -73,7 +80,7 @@ export function planStages(
       step.resumeEpoch = found.snapshot.epoch;
       step.reason = `continues after epoch ${found.snapshot.epoch}`;
     } else {
-      step.reason = runReason(c, stage, upstreamRuns);
+      step.reason = runReason(c, stage, upstreamRuns, provenance);
       if (found.snapshot) {
         if (found.snapshot.fingerprint !== fingerprint && inputs.resume) {
           step.conflict = `stage "${stage.name}" has an epoch checkpoint written for a different recipe or input (fingerprint ${found.snapshot.fingerprint.slice(0, 12)}…, now ${fingerprint.slice(0, 12)}…)`;
@@ -86,9 +93,12 @@ export function planStages(
   });
 }
 
-function runReason(c: StageOnDisk['checkpoint'], stage: Record<string, unknown>, upstreamRuns: boolean): string {
+function runReason(c: StageOnDisk['checkpoint'], stage: Record<string, unknown>, upstreamRuns: boolean, provenance: Provenance): string {
   if (c.kind === 'missing') return 'no checkpoint';
   if (c.kind === 'invalid') return `checkpoint invalid (${c.reason}); recomputing`;
+  // A changed backend build or stage version is the cause for every stage, not only the first.
+  const rebuilt = provenanceChange(c.provenance, provenance);
+  if (rebuilt) return rebuilt;
   if (upstreamRuns) return 'an earlier stage runs';
   const { name: _n, type: _t, ...params } = stage;
   const changed = c.params ? changedFields(c.params, params) : [];

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeOptimizerState, encodeOptimizerState } from '../model/optimizer-state.js';
+import { decodeParts, encodeParts } from '../state/codecs.js';
+import type { CodecLookup } from '../state/codecs.js';
 import type { StageSnapshot } from '../stages/types.js';
 import { probeCheckpoint, readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { sweepTemp } from '../store/atomic.js';
@@ -14,23 +16,26 @@ export function snapshotRoot(stageDir: string): string {
   return `${stageDir}.epochs`;
 }
 
+/** Where an epoch checkpoint keeps the state's parts, one codec's files each. */
+const STATE_PREFIX = 'state/';
+
 /**
- * Writes one epoch checkpoint of a training stage (weights, optimizer state, masks, PRNG state,
- * history) atomically, then drops all but the newest {@link KEEP_EPOCH_CHECKPOINTS}.
+ * Writes one epoch checkpoint of a training stage (weights, optimizer state, every kind of model
+ * state through its codec, PRNG state, history) atomically, then drops all but the newest
+ * {@link KEEP_EPOCH_CHECKPOINTS}.
  */
-export function writeSnapshot(root: string, fingerprint: string, snapshot: StageSnapshot): void {
+export function writeSnapshot(root: string, fingerprint: string, snapshot: StageSnapshot, codecs: CodecLookup): void {
   const weights = packFloat(snapshot.weights);
-  const masks = packFloat(snapshot.masks);
   const optimizer = encodeOptimizerState(snapshot.optimizer);
   const meta = {
     epoch: snapshot.epoch, prng: snapshot.prng, history: snapshot.history, extra: snapshot.extra,
-    weights: weights.index, masks: masks.index, optimizer: JSON.parse(optimizer.json) as unknown,
+    weights: weights.index, optimizer: JSON.parse(optimizer.json) as unknown,
   };
   const files = new Map<string, Uint8Array>([
     ['weights.bin', weights.bytes],
-    ['masks.bin', masks.bytes],
     ['optimizer.bin', optimizer.data],
     ['snapshot.json', new TextEncoder().encode(JSON.stringify(meta) + '\n')],
+    ...encodeParts(snapshot.parts, codecs, STATE_PREFIX),
   ]);
   writeCheckpoint(join(root, epochName(snapshot.epoch)), fingerprint, files);
   const all = epochDirs(root);
@@ -59,11 +64,11 @@ export function latestSnapshot(root: string): { dir: string; epoch: number; fing
 }
 
 /** Reads an epoch checkpoint back (verifying every file). */
-export function readSnapshot(dir: string): StageSnapshot {
+export function readSnapshot(dir: string, codecs: CodecLookup): StageSnapshot {
   const { files } = readCheckpoint(dir);
   const meta = JSON.parse(new TextDecoder().decode(files.get('snapshot.json'))) as {
     epoch: number; prng: number; history: StageSnapshot['history']; extra: Record<string, number>;
-    weights: Array<{ key: string; length: number }>; masks: Array<{ key: string; length: number }>; optimizer: unknown;
+    weights: Array<{ key: string; length: number }>; optimizer: unknown;
   };
   return {
     epoch: meta.epoch,
@@ -71,7 +76,7 @@ export function readSnapshot(dir: string): StageSnapshot {
     history: meta.history,
     extra: meta.extra,
     weights: unpackFloat(meta.weights, files.get('weights.bin')!),
-    masks: unpackFloat(meta.masks, files.get('masks.bin')!),
+    parts: decodeParts(files, codecs, [], STATE_PREFIX),
     optimizer: decodeOptimizerState(JSON.stringify(meta.optimizer), files.get('optimizer.bin')!),
   };
 }

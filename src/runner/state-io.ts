@@ -1,57 +1,37 @@
-import type { QuantizationSpec } from '../compress/quantize.js';
 import { loadModelFromFiles, modelFiles } from '../model/io.js';
-import type { ModelState, Metrics } from '../stages/types.js';
-import { packFloat, unpackFloat } from '../util/float-pack.js';
-import type { PackIndex } from '../util/float-pack.js';
+import { decodeParts, encodeParts, stateParts } from '../state/codecs.js';
+import type { CodecLookup } from '../state/codecs.js';
+import type { ModelState } from '../types/model-state.js';
+import type { StageRecord } from '../types/records.js';
 
-/** What a stage checkpoint records besides the model. */
-export interface StageRecord {
-  stage: string;
-  type: string;
-  fingerprint: string;
-  /** The stage's resolved fields, to tell what changed when it reruns. */
-  params: Record<string, unknown>;
-  seconds: number;
-  metrics: Metrics;
-  history: Array<Record<string, number>>;
-}
+export type { StageRecord } from '../types/records.js';
 
-interface StateJson extends StageRecord {
-  masks: PackIndex;
-  quantization: Record<string, QuantizationSpec>;
-}
+/** Where a checkpoint keeps the state's parts, one codec's files each. */
+const STATE_PREFIX = 'state/';
 
-/** A stage's output as checkpoint files: the float32 model, masks, quantization and its record. */
-export async function encodeStageOutput(state: ModelState, record: StageRecord, artifacts?: Map<string, Uint8Array>): Promise<Map<string, Uint8Array>> {
+/**
+ * A stage's output as checkpoint files: the float32 model under `model/`, every kind of state
+ * through its codec under `state/`, the stage's record as `record.json`, and its artifacts.
+ */
+export async function encodeStageOutput(state: ModelState, record: StageRecord, codecs: CodecLookup, artifacts?: Map<string, Uint8Array>): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const [name, bytes] of await modelFiles(state.model)) files.set(`model/${name}`, bytes);
-  const masks = packFloat(state.masks);
-  files.set('masks.bin', masks.bytes);
-  const json: StateJson = {
-    ...record,
-    masks: masks.index,
-    quantization: Object.fromEntries(state.quantization),
-  };
-  files.set('state.json', new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
+  for (const [name, bytes] of encodeParts(stateParts(state), codecs, STATE_PREFIX)) files.set(name, bytes);
+  files.set('record.json', new TextEncoder().encode(JSON.stringify(record, null, 2) + '\n'));
   for (const [name, bytes] of artifacts ?? []) files.set(name, bytes);
   return files;
 }
 
 /** The record of a stage checkpoint, without loading its model. */
 export function decodeStageRecord(files: Map<string, Uint8Array>): StageRecord {
-  const { masks: _m, quantization: _q, ...record } = JSON.parse(new TextDecoder().decode(files.get('state.json'))) as StateJson;
-  return record;
+  const bytes = files.get('record.json');
+  if (!bytes) throw new Error('no record.json (written by an older condense)');
+  return JSON.parse(new TextDecoder().decode(bytes)) as StageRecord;
 }
 
-/** Rebuilds the model state a stage checkpoint holds. */
-export async function decodeStageOutput(files: Map<string, Uint8Array>): Promise<ModelState> {
-  const json = JSON.parse(new TextDecoder().decode(files.get('state.json'))) as StateJson;
+/** Rebuilds the model state a stage checkpoint holds; `kinds` are those every state has. */
+export async function decodeStageOutput(files: Map<string, Uint8Array>, codecs: CodecLookup, kinds: readonly string[]): Promise<ModelState> {
   const model = new Map<string, Uint8Array>();
   for (const [name, bytes] of files) if (name.startsWith('model/')) model.set(name.slice('model/'.length), bytes);
-  const masks = unpackFloat(json.masks, files.get('masks.bin')!);
-  return {
-    model: await loadModelFromFiles(model),
-    masks,
-    quantization: new Map(Object.entries(json.quantization)),
-  };
+  return { model: await loadModelFromFiles(model), ...decodeParts(files, codecs, kinds, STATE_PREFIX) } as ModelState;
 }

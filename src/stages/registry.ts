@@ -1,16 +1,44 @@
+import { BUILTIN_STATE_CODECS } from '../state/codecs.js';
+import type { StateCodec } from '../types/model-state.js';
 import type { JsonSchema, StageDefinition } from './types.js';
 
-/** Stage types by name. An instance, not a global, so tests and plugins make their own. */
+/**
+ * Stage types by name, and the codecs of the kinds of model state they produce. An instance, not
+ * a global, so tests and plugins make their own. Masks and quantization are always registered.
+ */
 export class StageRegistry {
   private readonly definitions = new Map<string, StageDefinition>();
+  private readonly codecs = new Map<string, StateCodec>(BUILTIN_STATE_CODECS.map((c) => [c.kind, c]));
 
   /** Adds a stage type; a second registration of the same type is an error. */
   register<P>(definition: StageDefinition<P>): this {
     if (this.definitions.has(definition.type)) {
       throw new Error(`stage type "${definition.type}" is already registered`);
     }
+    if (!Number.isInteger(definition.version) || definition.version < 1) {
+      throw new Error(`stage type "${definition.type}" needs a \`version\` (an integer ≥ 1) that enters its fingerprint`);
+    }
     this.definitions.set(definition.type, definition as unknown as StageDefinition);
     return this;
+  }
+
+  /** Adds the codec of a kind of model state; `model` and a kind registered twice are errors. */
+  registerStateCodec<T>(codec: StateCodec<T>): this {
+    if (codec.kind === 'model' || this.codecs.has(codec.kind)) {
+      throw new Error(`model state kind "${codec.kind}" is ${codec.kind === 'model' ? 'reserved' : 'already registered'}`);
+    }
+    this.codecs.set(codec.kind, codec as StateCodec);
+    return this;
+  }
+
+  /** The codec of a kind of model state. */
+  stateCodec(kind: string): StateCodec | undefined {
+    return this.codecs.get(kind);
+  }
+
+  /** Every registered state codec, in registration order. */
+  stateCodecs(): StateCodec[] {
+    return [...this.codecs.values()];
   }
 
   get(type: string): StageDefinition | undefined {

@@ -1,23 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import type { FitSnapshot } from '../model/fit.js';
-import type { QuantizationSpec } from '../compress/quantize.js';
-import type { Recipe, StageSpec } from '../recipe/types.js';
+import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
+import type { ModelState, StateParts } from '../types/model-state.js';
+import type { Metrics } from '../types/records.js';
+
+export type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
+export type { Metrics } from '../types/records.js';
 
 /** A JSON Schema fragment (draft-07), kept loose on purpose: ajv checks the real thing. */
 export type JsonSchema = Record<string, unknown>;
-
-/** Everything a stage hands to the next one: the model and what compression decided about it. */
-export interface ModelState {
-  model: tf.LayersModel;
-  /** Pruning masks (1 keep, 0 pruned) by weight key `layer/weight`; fixed through later training. */
-  masks: Map<string, Float32Array>;
-  /** Per-weight quantization chosen by a quantize stage, applied when the model is exported. */
-  quantization: Map<string, QuantizationSpec>;
-}
-
-/** Metric values by key (RECIPE.md: accuracy, loss, params, nonzeroParams, sparsity, ...). */
-export type Metrics = Record<string, number>;
 
 /** Progress a stage reports while it works; the runner renders it. */
 export interface StageProgress {
@@ -46,6 +38,8 @@ export interface StageContext<P> {
   data: Dataset;
   /** Loads the model an earlier stage produced (e.g. a distillation teacher). */
   loadStageModel(stageName: string): Promise<ModelState>;
+  /** A state for a model the stage built itself (a student): every registered kind empty. */
+  freshState(model: tf.LayersModel): ModelState;
   /** Loads a TF.js LayersModel from a path relative to the recipe. */
   loadModelPath(path: string): Promise<tf.LayersModel>;
   progress(update: StageProgress): void;
@@ -57,9 +51,10 @@ export interface StageContext<P> {
   signal: AbortSignal;
 }
 
-/** A training stage's state at an epoch boundary: the loop's snapshot plus its masks. */
+/** A training stage's state at an epoch boundary: the loop's snapshot plus the model state's parts. */
 export interface StageSnapshot extends FitSnapshot {
-  masks: Map<string, Float32Array>;
+  /** Every kind of model state the stage is working with (masks, quantization, ...), as it stood. */
+  parts: StateParts;
   /** Stage-specific scalars to restore (e.g. the sparsity a gradual prune had reached). */
   extra: Record<string, number>;
 }
@@ -74,11 +69,38 @@ export interface StageResult {
   artifacts?: Map<string, Uint8Array>;
 }
 
+/**
+ * The model a stage receives, as far as it is known before anything runs: at load time only its
+ * spec; once the runner has built the initial model, its layers too.
+ */
+export interface ModelView {
+  /** The builtin spec or `path` it comes from; undefined when another stage produced it from a file. */
+  spec?: ModelSpec;
+  /** Sequential or functional, when known. */
+  topology?: 'sequential' | 'functional';
+  /** Its layers, when the model has been built. */
+  layers?: ReadonlyArray<{ name: string; className: string }>;
+}
+
+/** What {@link StageDefinition.check} may read besides the params: nothing here runs a model. */
+export interface StageCheckContext {
+  /** The model this stage receives. */
+  model: Readonly<ModelView>;
+  /** The stages before this one, resolved. */
+  earlier: readonly StageSpec[];
+  recipe: Readonly<Recipe>;
+}
+
 /** A stage type: its schema fragment and its implementation. Register it in stages/builtin.ts. */
 export interface StageDefinition<P = Record<string, unknown>> {
   type: string;
   /** One line shown in the schema and docs. */
   description: string;
+  /**
+   * The version of what the stage computes: it enters every fingerprint of the stage, so raise it
+   * whenever a change to the stage's code would change its result for the same recipe.
+   */
+  version: number;
   /** Schema of the stage's own fields (`name` and `type` are added by the registry). */
   properties: Record<string, JsonSchema>;
   required?: string[];
@@ -88,13 +110,25 @@ export interface StageDefinition<P = Record<string, unknown>> {
    */
   changesModel?: boolean;
   /**
-   * Checks across fields that the schema cannot express, run when the recipe is loaded; each
-   * problem is reported located at its path inside the stage (empty path: the stage itself).
+   * Paths (inside the stage's mapping) of lists of layer selectors of the stage's input model:
+   * each selector must match a layer, checked before anything runs.
    */
-  check?(params: P): StageCheckProblem[];
+  selectors?: ReadonlyArray<readonly string[]>;
+  /**
+   * When the stage hands on another model than its input (a distillation student): that model as
+   * known before running. Later stages' checks see it.
+   */
+  replacesModel?(params: P): ModelView | undefined;
+  /**
+   * Checks the schema cannot express, run when the recipe is loaded and again once the initial
+   * model is built; each problem is located at its path inside the stage (empty path: the stage).
+   */
+  check?(params: P, context: StageCheckContext): StageCheckProblem[];
   /** Names of earlier stages this stage reads besides its input (fingerprinted). */
   references?(params: P): string[];
   run(ctx: StageContext<P>): Promise<StageResult>;
+  /** Releases what `run` acquired (a teacher model, a server); runs after success and failure alike. */
+  cleanup?(ctx: StageContext<P>): Promise<void> | void;
 }
 
 /** A problem {@link StageDefinition.check} found, at a path inside the stage's mapping. */
@@ -102,6 +136,10 @@ export interface StageCheckProblem {
   path: Array<string | number>;
   message: string;
   hint?: string;
+  /** What kind of check found it (shown in brackets after the message); default `stage-check`. */
+  keyword?: string;
+  /** Locate the problem at the key of `path` rather than its value. */
+  key?: boolean;
 }
 
 /** A stage of the recipe with its definition. */

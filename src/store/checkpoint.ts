@@ -4,7 +4,7 @@ import { sha256 } from '../util/hash.js';
 import { writeDirAtomic } from './atomic.js';
 
 /** Version of the checkpoint layout; part of every fingerprint, so a new layout recomputes. */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 const MANIFEST = 'manifest.json';
 
 /** Written last into every checkpoint: what it is and the sha256 of each file. */

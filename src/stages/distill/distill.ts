@@ -8,7 +8,10 @@ import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import type { ModelState, StageDefinition, StageResult } from '../types.js';
+import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
+import { nextState } from '../../state/codecs.js';
+import type { ModelSpec } from '../../recipe/types.js';
+import type { ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 
 /**
  * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>` or a
@@ -19,9 +22,13 @@ export type DistillParams = StageParams<DistillStage>;
 
 const STAGE_PREFIX = 'stage:';
 
+// The teacher a run loaded, released by cleanup whether the stage succeeded or failed.
+const teachers = new WeakMap<StageContext<DistillParams>, tf.LayersModel>();
+
 /** `distill`: trains a student against a teacher's softened outputs. */
 export const distillStage: StageDefinition<DistillParams> = {
   type: 'distill',
+  version: 1,
   description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy.',
   properties: {
     teacher: { type: 'string', minLength: 1, description: 'Teacher: "stage:<name>" of an earlier stage, or a model.json path.' },
@@ -50,14 +57,17 @@ export const distillStage: StageDefinition<DistillParams> = {
   },
   required: ['teacher'],
   references: (p) => (p.teacher.startsWith(STAGE_PREFIX) ? [p.teacher.slice(STAGE_PREFIX.length)] : []),
+  replacesModel: (p) => (p.student ? viewOfSpec(p.student as ModelSpec) : undefined),
+  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p)],
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const teacher: tf.LayersModel = p.teacher.startsWith(STAGE_PREFIX)
       ? (await ctx.loadStageModel(p.teacher.slice(STAGE_PREFIX.length))).model
       : await ctx.loadModelPath(p.teacher);
+    teachers.set(ctx, teacher);
     const student: ModelState = p.student
-      ? { model: buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize), masks: new Map(), quantization: new Map() }
-      : { ...ctx.input, quantization: new Map() };
+      ? ctx.freshState(buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize))
+      : nextState(ctx.input, { quantization: new Map() });
     const pairs = p.hidden ?? [];
     const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);
     const history = await trainWith({ ...ctx, input: student }, {
@@ -74,10 +84,31 @@ export const distillStage: StageDefinition<DistillParams> = {
       },
       afterStep: () => applyMasks(student.model, student.masks),
     }, taps.student);
-    teacher.dispose();
     return { state: student, metrics: trainingMetrics(history), history };
   },
+  cleanup(ctx) {
+    teachers.get(ctx)?.dispose();
+    teachers.delete(ctx);
+  },
 };
+
+/** A `stage:` teacher must name an earlier stage. */
+function teacherProblems(p: DistillParams, { earlier }: StageCheckContext): StageCheckProblem[] {
+  if (!p.teacher.startsWith(STAGE_PREFIX)) return [];
+  const ref = p.teacher.slice(STAGE_PREFIX.length);
+  const names = earlier.map((s) => s.name);
+  if (names.includes(ref)) return [];
+  return [{
+    path: ['teacher'], keyword: 'stage-reference', message: `teacher "${p.teacher}" names no earlier stage`,
+    hint: didYouMean(ref, names) ?? (names.length ? `earlier stages: ${names.join(', ')}` : 'the teacher stage must come before this one'),
+  }];
+}
+
+/** A student is a builtin model spec (the schema allows no path for it). */
+function studentProblems(p: DistillParams): StageCheckProblem[] {
+  if (!p.student || typeof p.student !== 'object') return [];
+  return modelSpecProblems(p.student as ModelSpec, false).map((m) => ({ ...m, path: ['student', ...m.path], keyword: 'model' }));
+}
 
 /**
  * The models a distillation trains and queries. Without hidden pairs: the student and the teacher

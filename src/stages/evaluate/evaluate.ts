@@ -1,4 +1,4 @@
-import { latencyMs, sizeStats } from '../../model/evaluate.js';
+import { latencyMs, sizeStats } from '../../model/inspect.js';
 import type { EvaluateStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
@@ -14,6 +14,7 @@ export type EvaluateParams = StageParams<EvaluateStage>;
  */
 export const evaluateStage: StageDefinition<EvaluateParams> = {
   type: 'evaluate',
+  version: 1,
   description: 'Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency.',
   properties: {
     metrics: {

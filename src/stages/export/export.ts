@@ -8,6 +8,7 @@ export type ExportParams = StageParams<ExportStage>;
 /** `export`: the current model in TF.js format, kept in the stage's checkpoint as `export/`. */
 export const exportStage: StageDefinition<ExportParams> = {
   type: 'export',
+  version: 1,
   description: 'Writes the current model in TF.js layers-model format (quantized weights as chosen).',
   properties: {
     format: { enum: ['layers-model'], default: 'layers-model', description: 'Output format: layers-model (model.json + shards).' },

@@ -1,16 +1,18 @@
 import { applyMasks } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
+import { nextState } from '../../state/codecs.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** `finetune`: training that keeps every pruning mask fixed through the optimizer steps. */
 export const finetuneStage: StageDefinition<TrainingParams> = {
   type: 'finetune',
+  version: 1,
   description: 'Trains the current model with every pruning mask kept fixed.',
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
     const { model, masks } = ctx.input;
     const history = await trainWith(ctx, { masks, afterStep: () => applyMasks(model, masks) });
-    return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
+    return { state: nextState(ctx.input, { quantization: new Map() }), metrics: trainingMetrics(history), history };
   },
 };

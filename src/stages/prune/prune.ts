@@ -7,7 +7,8 @@ import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
-import type { ModelState, StageCheckProblem, StageDefinition, StageResult } from '../types.js';
+import { nextState } from '../../state/codecs.js';
+import type { ModelState, ModelView, StageCheckProblem, StageDefinition, StageResult } from '../types.js';
 
 /**
  * A pruning schedule: all at once, or gradually while training (Zhu & Gupta). The resolved
@@ -44,6 +45,7 @@ export function prunableSelection(model: tf.LayersModel, include: string[], excl
 /** `prune`: magnitude pruning (one-shot or gradual while training), or N:M pruning. */
 export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
+  version: 1,
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m.',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the model smaller.' },
@@ -70,12 +72,14 @@ export const pruneStage: StageDefinition<PruneParams> = {
     exclude: selectorList('leave dense'),
     ...rest,
   },
-  check(p) {
+  selectors: [['include'], ['exclude']],
+  check(p, { model }) {
     if (p.method !== 'nm') {
       const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : [];
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
         problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
       }
+      if (p.method === 'structured' && model.topology === 'functional') problems.push(functionalRefusal(model));
       return problems;
     }
     const problems: StageCheckProblem[] = [];
@@ -104,7 +108,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
         masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, n, m)));
       }
       applyMasks(model, masks);
-      return { state: { model, masks, quantization: new Map() }, metrics: {} };
+      return { state: nextState(ctx.input, { masks, quantization: new Map() }), metrics: {} };
     }
     const sparsity = p.sparsity!;
     let current = ctx.resume?.extra.sparsity ?? 0;
@@ -129,7 +133,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
       });
     }
     pruneTo(sparsity);
-    return { state: { model, masks, quantization: new Map() }, metrics: trainingMetrics(history), history };
+    return { state: nextState(ctx.input, { masks, quantization: new Map() }), metrics: trainingMetrics(history), history };
   },
 };
 
@@ -156,7 +160,17 @@ async function pruneStructured(input: ModelState, p: PruneParams): Promise<Stage
   const { model: smaller, cut } = await removeUnits(model, kept);
   const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
   applyMasks(smaller, masks);
-  return { state: { model: smaller, masks, quantization: new Map() }, metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+  return { state: nextState(input, { model: smaller, masks, quantization: new Map() }), metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+}
+
+/** Structured pruning rebuilds Sequential models only (for now): a functional input is refused before running. */
+function functionalRefusal(model: ModelView): StageCheckProblem {
+  const what = model.spec?.builtin ? `builtin ${model.spec.builtin}` : 'this model';
+  return {
+    path: ['method'],
+    message: `structured pruning rebuilds Sequential models; ${what} is a functional model (attention branches)`,
+    hint: 'use method: magnitude or nm on it, or prune the student after a distill stage',
+  };
 }
 
 /** N:M of an nm stage, 2:4 unless given. */

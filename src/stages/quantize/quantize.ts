@@ -2,6 +2,7 @@ import { chooseQuantization, dequantizeValues, quantizeValues } from '../../comp
 import type { QuantizationDtype } from '../../compress/quantize.js';
 import { keyedWeights, readWeight, selectLayers, writeWeight } from '../../model/weights.js';
 import type { QuantizeStage, StageParams } from '../../recipe/types.js';
+import { nextState } from '../../state/codecs.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** Fields of a `quantize` stage, generated from the schema. */
@@ -18,6 +19,7 @@ type _DtypeCovered = Assignable<QuantizeParams['weights']['dtype'], Quantization
  */
 export const quantizeStage: StageDefinition<QuantizeParams> = {
   type: 'quantize',
+  version: 1,
   description: 'Quantizes weights to uint8, uint16 or float16 in the stock TF.js weights-manifest format.',
   properties: {
     weights: {
@@ -32,6 +34,7 @@ export const quantizeStage: StageDefinition<QuantizeParams> = {
       default: { dtype: 'uint8', include: [], exclude: [] },
     },
   },
+  selectors: [['weights', 'include'], ['weights', 'exclude']],
   async run(ctx): Promise<StageResult> {
     const { dtype, include, exclude } = ctx.params.weights;
     const { model } = ctx.input;
@@ -47,6 +50,6 @@ export const quantizeStage: StageDefinition<QuantizeParams> = {
       quantization.set(w.key, spec);
       quantized += values.length;
     }
-    return { state: { ...ctx.input, quantization }, metrics: { quantizedParams: quantized } };
+    return { state: nextState(ctx.input, { quantization }), metrics: { quantizedParams: quantized } };
   },
 };

@@ -1,7 +1,8 @@
 import { fit } from '../../model/fit.js';
 import type { FitOptions } from '../../model/fit.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
-import type { JsonSchema, StageContext, StageDefinition, StageResult } from '../types.js';
+import { nextState, stateParts } from '../../state/codecs.js';
+import type { JsonSchema, ModelState, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
 
 /**
  * Fields every training stage takes (train, finetune, prune with a gradual schedule, distill):
@@ -65,10 +66,7 @@ export interface TrainHooks {
 export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainHooks = {}, model = ctx.input.model): Promise<Array<Record<string, number>>> {
   const { epochs, batchSize, optimizer, lrSchedule, earlyStopping } = ctx.params;
   const masks = hooks.masks ?? ctx.input.masks;
-  if (ctx.resume) {
-    masks.clear();
-    for (const [key, mask] of ctx.resume.masks) masks.set(key, mask);
-  }
+  if (ctx.resume) restoreParts(ctx.input, masks, ctx.resume.parts);
   const history = await fit({
     model,
     data: ctx.data,
@@ -84,10 +82,25 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     earlyStopping,
     resume: ctx.resume,
     epochExtra: hooks.extra,
-    onEpochEnd: (snapshot) => ctx.saveSnapshot({ ...snapshot, masks, extra: hooks.extra?.() ?? {} }),
+    onEpochEnd: (snapshot) => ctx.saveSnapshot({ ...snapshot, parts: { ...stateParts(ctx.input), masks }, extra: hooks.extra?.() ?? {} }),
     onProgress: (p) => ctx.progress({ epochs, ...p, ...hooks.extra?.() }),
   });
   return history.map(({ loss, accuracy, ...rest }) => ({ ...rest, trainLoss: loss, trainAccuracy: accuracy }));
+}
+
+/**
+ * Puts an epoch checkpoint's state parts back into the live state: the live masks map is refilled
+ * in place (the stage's hooks hold it), every other kind replaced.
+ */
+function restoreParts(state: ModelState, masks: Map<string, Float32Array>, parts: StateParts): void {
+  for (const [kind, value] of Object.entries(parts)) {
+    if (kind !== 'masks') {
+      state[kind] = value;
+      continue;
+    }
+    masks.clear();
+    for (const [key, mask] of value as Map<string, Float32Array>) masks.set(key, mask);
+  }
 }
 
 /** Last epoch's training loss and accuracy as metrics. */
@@ -99,11 +112,12 @@ export function trainingMetrics(history: Array<Record<string, number>>): Record<
 /** `train`: trains every weight of the current model; pruning masks are released. */
 export const trainStage: StageDefinition<TrainingParams> = {
   type: 'train',
+  version: 1,
   description: 'Trains the current model (all weights; earlier pruning masks are released).',
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
     const history = await trainWith(ctx);
     // Trained weights are off any quantization grid and may regrow pruned entries.
-    return { state: { model: ctx.input.model, masks: new Map(), quantization: new Map() }, metrics: trainingMetrics(history), history };
+    return { state: nextState(ctx.input, { masks: new Map(), quantization: new Map() }), metrics: trainingMetrics(history), history };
   },
 };

@@ -1,7 +1,5 @@
 import type { Gate } from '../recipe/types.js';
-import type { RelativeMetrics } from '../report/report.js';
-import type { Metrics } from '../stages/types.js';
-import type { GateResult } from './events.js';
+import type { GateResult, Metrics, RelativeMetrics } from '../types/records.js';
 
 /** Gates on the final model relative to the first stage's model (the baseline), and what they bound. */
 export const RELATIVE_GATES: Record<keyof RelativeMetrics, string> = {

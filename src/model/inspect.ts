@@ -3,10 +3,14 @@ import { gzipSync } from 'node:zlib';
 import { crossEntropy } from '../compress/distill.js';
 import type { Split } from '../data/types.js';
 import type { Dataset } from '../data/types.js';
-import type { ModelState } from '../stages/types.js';
+import type { ModelState } from '../types/model-state.js';
+import type { LayerStats, Metrics } from '../types/records.js';
 import { countCorrect, makeBatch } from './batches.js';
 import { modelFiles } from './io.js';
 import { keyedWeights, prunableWeights } from './weights.js';
+
+// Everything condense measures about a model: held-out quality, parameter counts, exported size,
+// latency and per-layer statistics. Stages, the runner and the reports all measure through here.
 
 /** Accuracy and mean cross-entropy of the model on a split, in batches of `batchSize` (default 512). */
 export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Dataset, batchSize = 512): { accuracy: number; loss: number } {
@@ -51,7 +55,11 @@ export const GZIP_LEVEL = 6;
 
 /** Bytes of the model as exported (model.json + shards), and gzipped file by file (level 6). */
 export async function sizeStats(state: ModelState): Promise<{ sizeBytes: number; gzipBytes: number }> {
-  const files = await modelFiles(state.model, state.quantization);
+  return filesSize(await modelFiles(state.model, state.quantization));
+}
+
+/** Bytes of a model's exported files, and gzipped file by file (level {@link GZIP_LEVEL}). */
+export function filesSize(files: Map<string, Uint8Array>): { sizeBytes: number; gzipBytes: number } {
   let sizeBytes = 0;
   let gzipBytes = 0;
   for (const bytes of files.values()) {
@@ -76,4 +84,37 @@ export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): numb
   tf.dispose([one.xs, one.ys]);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
+}
+
+/** Metrics measured after every stage: held-out accuracy and loss, parameter counts, sparsity. */
+export function quickMetrics(model: tf.LayersModel, data: Dataset): Metrics {
+  return { ...accuracyAndLoss(model, data.test, data), ...parameterStats(model) };
+}
+
+const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
+
+/** Per-layer, per-weight statistics of a model state, as its export stores it. */
+export function layerStats(state: ModelState): LayerStats[] {
+  const layers = new Map<string, LayerStats>();
+  for (const w of keyedWeights(state.model)) {
+    const values = w.variable.read().dataSync();
+    let nonzero = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonzero++;
+    // modelFiles quantizes only float32 weights; others are stored as they are.
+    const q = w.variable.dtype === 'float32' ? state.quantization.get(w.key) : undefined;
+    const dtype = q?.dtype ?? w.variable.dtype;
+    const layer = layers.get(w.layer.name) ?? { name: w.layer.name, className: w.layer.getClassName(), weights: [] };
+    layers.set(w.layer.name, layer);
+    layer.weights.push({
+      key: w.key,
+      shape: [...w.variable.shape] as number[],
+      params: values.length,
+      nonzeroParams: nonzero,
+      sparsity: values.length ? (values.length - nonzero) / values.length : 0,
+      dtype,
+      ...(q ? { quantization: { ...q } } : {}),
+      bytes: values.length * (STORED_BYTES[dtype] ?? 4),
+    });
+  }
+  return [...layers.values()];
 }

@@ -1,0 +1,44 @@
+// What is known about a model from its spec alone, before TF.js builds it: the recipe checks and
+// the stages' own checks read this, so loading a recipe never imports TF.js.
+import type { ModelSpec } from '../recipe/types.js';
+import type { ModelView } from '../stages/types.js';
+
+/** Builtin architectures and how their layers connect. */
+export const BUILTIN_TOPOLOGY: Record<NonNullable<ModelSpec['builtin']>, 'sequential' | 'functional'> = {
+  mlp: 'sequential',
+  lenet5: 'sequential',
+  textmlp: 'sequential',
+  bert: 'functional',
+};
+
+/** The view of a model spec before it is built: its topology for builtins, nothing for files. */
+export function viewOfSpec(spec: ModelSpec): ModelView {
+  return spec.builtin ? { spec, topology: BUILTIN_TOPOLOGY[spec.builtin] } : { spec };
+}
+
+/** A problem in a model spec, at a path relative to the spec. */
+export interface ModelSpecProblem {
+  path: string[];
+  message: string;
+  hint?: string;
+  /** The problem is about the key itself (located at the key rather than its value). */
+  key?: boolean;
+}
+
+/** Exactly one of builtin/path (where a path is allowed), and size fields only where they apply. */
+export function modelSpecProblems(m: ModelSpec, pathAllowed = true): ModelSpecProblem[] {
+  if (pathAllowed && (m.builtin === undefined) === (m.path === undefined)) {
+    return [{ path: [], message: 'model needs exactly one of "builtin" and "path"', hint: 'e.g. builtin: mlp, or path: ./model/model.json' }];
+  }
+  if (!pathAllowed && m.builtin === undefined) return [{ path: [], message: 'a student needs "builtin"', hint: 'e.g. builtin: mlp' }];
+  const only = (field: keyof ModelSpec, builtins: string[]): ModelSpecProblem[] =>
+    m[field] !== undefined && !builtins.includes(m.builtin ?? '')
+      ? [{ path: [field], message: `"${field}" applies only to builtin: ${builtins.join(' and ')}`, key: true }]
+      : [];
+  const misplaced = [...only('hidden', ['mlp', 'textmlp']), ...only('dim', ['textmlp', 'bert']), ...only('layers', ['bert']), ...only('heads', ['bert'])];
+  if (misplaced.length) return misplaced.slice(0, 1);
+  if (m.builtin === 'bert' && (m.dim ?? 64) % (m.heads ?? 2) !== 0) {
+    return [{ path: [m.dim !== undefined ? 'dim' : 'heads'], message: `bert: dim (${m.dim ?? 64}) must be a multiple of heads (${m.heads ?? 2})` }];
+  }
+  return [];
+}

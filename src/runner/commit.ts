@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { Dataset } from '../data/types.js';
+import { quickMetrics, sizeStats } from '../model/inspect.js';
+import type { StageDefinition, StageResult } from '../stages/types.js';
+import { writeCheckpoint } from '../store/checkpoint.js';
+import { withDiskErrors } from '../store/disk-errors.js';
+import type { Metrics, StageOutcome, StageRecord } from '../types/records.js';
+import type { RunContext } from './context.js';
+import type { PlanStep } from './plan.js';
+import { removeSnapshots, snapshotRoot } from './snapshots.js';
+import { encodeStageOutput } from './state-io.js';
+import type { StageRun } from './stage-run.js';
+
+/**
+ * Makes a stage's result permanent: measures its metrics, writes its checkpoint atomically (the
+ * model, every kind of state, its record), then drops its epoch checkpoints.
+ */
+export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<StageOutcome> {
+  const metrics = await stageMetrics(done.definition, done.result, previous, run.data);
+  const record: StageRecord = {
+    stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
+    metrics, history: done.result.history ?? [], provenance: step.provenance,
+  };
+  const files = await encodeStageOutput(done.result.state, record, run.codecs, done.result.artifacts);
+  withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(run.out, step.dir), step.fingerprint, files));
+  removeSnapshots(join(run.out, snapshotRoot(step.dir)));
+  return { ...record, status: done.resumed ? 'resumed' : 'ran' };
+}
+
+/**
+ * A stage's metrics: what it measured, plus held-out accuracy and loss, parameter counts and
+ * exported size. A stage that leaves the model as it was (`changesModel: false`) inherits those
+ * from the stage before it instead of measuring them again.
+ */
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<Metrics> {
+  const base = definition.changesModel === false && previous
+    ? previous
+    : { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)) };
+  return { ...base, ...result.metrics };
+}

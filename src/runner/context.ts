@@ -1,0 +1,126 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { selectBackend } from '../backend/select.js';
+import type { BackendInfo, BackendRequest } from '../backend/select.js';
+import { loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import type { LoadedRecipe } from '../recipe/load.js';
+import type { StageRegistry } from '../stages/registry.js';
+import type { CodecLookup } from '../state/codecs.js';
+import { readCheckpoint } from '../store/checkpoint.js';
+import type { StageRecord } from '../types/records.js';
+import { sha256 } from '../util/hash.js';
+import type { RunEvent } from './events.js';
+import { initialFingerprint } from './fingerprint.js';
+import { planStages } from './plan.js';
+import type { PlanStep, StageOnDisk } from './plan.js';
+import { latestSnapshot, snapshotRoot } from './snapshots.js';
+import { decodeStageRecord } from './state-io.js';
+
+/** Everything a run knows before its first stage: where, on what, with which data, and the plan. */
+export interface RunContext {
+  loaded: LoadedRecipe;
+  registry: StageRegistry;
+  /** The run directory. */
+  out: string;
+  backend: BackendInfo;
+  /** The exact backend build, as fingerprints and the lock record it. */
+  backendBuild: string;
+  data: Dataset;
+  steps: PlanStep[];
+  /** The record of every stage checkpoint found valid while planning, by stage directory. */
+  records: Map<string, StageRecord>;
+  /** The recipe's `model.path`, resolved; undefined for a builtin. */
+  modelPath?: string;
+  codecs: CodecLookup;
+  /** The kinds of model state every state has (those of the registered codecs). */
+  kinds: string[];
+  emit: (event: RunEvent) => void;
+  signal: AbortSignal;
+  /** Date.now() when the run started. */
+  started: number;
+}
+
+/** What {@link prepareRun} needs besides the recipe. */
+export interface PrepareOptions {
+  registry: StageRegistry;
+  out?: string;
+  backend?: BackendRequest;
+  resume?: boolean;
+  onEvent?: (event: RunEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** The run directory: `--out`, or `runs/<name>` under the current directory. */
+export function runDirectory(loaded: LoadedRecipe, out?: string): string {
+  return resolve(out ?? join('runs', loaded.recipe.name));
+}
+
+/** The identifier of the exact backend build: it changes whenever the numbers could. */
+export function backendBuildOf(backend: BackendInfo): string {
+  return (backend as BackendInfo & { build?: string }).build ?? `${backend.name} ${backend.version}`;
+}
+
+/** Loads the backend and the data, fingerprints the initial model and plans every stage. */
+export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions): Promise<RunContext> {
+  const { recipe } = loaded;
+  const out = runDirectory(loaded, options.out);
+  const backend = await selectBackend(options.backend ?? recipe.backend);
+  const backendBuild = backendBuildOf(backend);
+  const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
+  const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
+  const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
+  const records = new Map<string, StageRecord>();
+  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume },
+    (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
+  const registry = options.registry;
+  return {
+    loaded, registry, out, backend, backendBuild, data, steps, records, modelPath,
+    codecs: (kind) => registry.stateCodec(kind), kinds: registry.stateCodecs().map((c) => c.kind),
+    emit: options.onEvent ?? (() => {}), signal: options.signal ?? new AbortController().signal, started: Date.now(),
+  };
+}
+
+/** A path of the recipe, relative to the recipe's directory. */
+export function resolvePath(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** sha256 over a model.json and the files beside it, so a changed model file reruns every stage. */
+function hashModelDir(modelJson: string): string {
+  try {
+    const dir = dirname(modelJson);
+    return sha256(readdirSync(dir).sort().map((f) => {
+      try {
+        return f + sha256(readFileSync(join(dir, f)));
+      } catch {
+        return f;
+      }
+    }).join('\n'));
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/**
+ * What is on disk for a stage: its checkpoint (every file verified, read once; its record handed
+ * to `keep`) and the newest epoch checkpoint of an unfinished run.
+ */
+function stageOnDisk(dir: string, keep: (record: StageRecord) => void): StageOnDisk {
+  let checkpoint: StageOnDisk['checkpoint'];
+  if (!existsSync(dir)) {
+    checkpoint = { kind: 'missing' };
+  } else {
+    try {
+      const { manifest, files } = readCheckpoint(dir);
+      const record = decodeStageRecord(files);
+      keep(record);
+      checkpoint = { kind: 'valid', fingerprint: manifest.fingerprint, params: record.params, provenance: record.provenance };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      checkpoint = { kind: 'invalid', reason: code === 'ENOENT' ? 'incomplete: no manifest' : (err as Error).message };
+    }
+  }
+  const latest = latestSnapshot(snapshotRoot(dir));
+  return { checkpoint, ...(latest ? { snapshot: { epoch: latest.epoch, fingerprint: latest.fingerprint } } : {}) };
+}

@@ -1,0 +1,80 @@
+import type { QuantizationSpec } from '../compress/quantize.js';
+import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
+import { packFloat, unpackFloat } from '../util/float-pack.js';
+import type { PackIndex } from '../util/float-pack.js';
+
+/** Pruning masks: one float32 buffer, indexed by weight key. */
+export const masksCodec: StateCodec<Map<string, Float32Array>> = {
+  kind: 'masks',
+  empty: () => new Map(),
+  encode(masks) {
+    const { index, bytes } = packFloat(masks);
+    return { json: index, bytes };
+  },
+  decode: (json, bytes) => unpackFloat(json as PackIndex, bytes ?? new Uint8Array()),
+};
+
+/** Quantization choices: the manifest entries by weight key, as JSON. */
+export const quantizationCodec: StateCodec<Map<string, QuantizationSpec>> = {
+  kind: 'quantization',
+  empty: () => new Map(),
+  encode: (quantization) => ({ json: Object.fromEntries(quantization) }),
+  decode: (json) => new Map(Object.entries(json as Record<string, QuantizationSpec>)),
+};
+
+/** The codecs of condense's own kinds of state. */
+export const BUILTIN_STATE_CODECS: readonly StateCodec[] = [masksCodec as StateCodec, quantizationCodec as StateCodec];
+
+/** Looks a codec up by kind. */
+export type CodecLookup = (kind: string) => StateCodec | undefined;
+
+/** The parts of a state (every field but the model), in a stable order of kinds. */
+export function stateParts(state: ModelState): StateParts {
+  const { model: _model, ...parts } = state;
+  return parts as StateParts;
+}
+
+/**
+ * Every part of a state as files under `prefix`: `<kind>.json` and, for kinds with a binary
+ * payload, `<kind>.bin`. A kind without a codec cannot be persisted: that is a bug in the stage
+ * (or plugin) that added it, so it throws.
+ */
+export function encodeParts(parts: StateParts, codecs: CodecLookup, prefix: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const kind of Object.keys(parts).sort()) {
+    const codec = codecs(kind);
+    if (!codec) throw new Error(`model state "${kind}" has no registered codec; register one with the stage that adds it`);
+    const { json, bytes } = codec.encode(parts[kind]);
+    files.set(`${prefix}${kind}.json`, new TextEncoder().encode(JSON.stringify(json) + '\n'));
+    if (bytes) files.set(`${prefix}${kind}.bin`, bytes);
+  }
+  return files;
+}
+
+/** The inverse of {@link encodeParts}; kinds the files lack start empty. */
+export function decodeParts(files: Map<string, Uint8Array>, codecs: CodecLookup, kinds: readonly string[], prefix: string): StateParts {
+  const parts: Record<string, unknown> = {};
+  const stored = [...files.keys()].filter((f) => f.startsWith(prefix) && f.endsWith('.json')).map((f) => f.slice(prefix.length, -'.json'.length));
+  for (const kind of new Set([...kinds, ...stored])) {
+    const codec = codecs(kind);
+    if (!codec) throw new Error(`checkpoint holds model state "${kind}", which no registered codec reads`);
+    const json = files.get(`${prefix}${kind}.json`);
+    parts[kind] = json ? codec.decode(JSON.parse(new TextDecoder().decode(json)), files.get(`${prefix}${kind}.bin`)) : codec.empty();
+  }
+  return parts as StateParts;
+}
+
+/**
+ * The state a stage hands on: its input with `changes` applied. Every kind the stage does not
+ * touch (including kinds it does not know) is carried along unchanged.
+ */
+export function nextState(input: ModelState, changes: Partial<ModelState>): ModelState {
+  return { ...input, ...changes } as ModelState;
+}
+
+/** A state for a freshly built or loaded model: every registered kind empty. */
+export function freshState(model: ModelState['model'], codecs: readonly StateCodec[]): ModelState {
+  const state: Record<string, unknown> = { model };
+  for (const codec of codecs) state[codec.kind] = codec.empty();
+  return state as ModelState;
+}

@@ -1,0 +1,33 @@
+// Leaf module: the state a stage hands to the next. Open: kinds beyond masks and quantization
+// (clusters, a vocabulary, a plugin's) ride along as further fields, each persisted by its codec.
+import type * as tf from '@tensorflow/tfjs';
+import type { QuantizationSpec } from '../compress/quantize.js';
+
+/** Everything a stage hands to the next one: the model and what compression decided about it. */
+export interface ModelState {
+  model: tf.LayersModel;
+  /** Pruning masks (1 keep, 0 pruned) by weight key; fixed through later training. */
+  masks: Map<string, Float32Array>;
+  /** Per-weight quantization chosen by a quantize stage, applied when the model is exported. */
+  quantization: Map<string, QuantizationSpec>;
+  /** Further kinds of compression state, by codec kind; every one needs a registered {@link StateCodec}. */
+  [kind: string]: unknown;
+}
+
+/** A model state without its model: what the codecs persist. */
+export type StateParts = Omit<ModelState, 'model'>;
+
+/**
+ * How one kind of model state is written to a checkpoint and read back, bit for bit. A stage
+ * checkpoint and an epoch checkpoint hold every kind of the state through its codec, so a kind
+ * added by a stage (or a plugin) survives caching and `--resume` without changing the runner.
+ */
+export interface StateCodec<T = unknown> {
+  /** The state field it persists, e.g. `masks`. */
+  kind: string;
+  /** The value of a model no stage has touched. */
+  empty(): T;
+  /** JSON-able metadata and optional binary payload. */
+  encode(value: T): { json: unknown; bytes?: Uint8Array };
+  decode(json: unknown, bytes: Uint8Array | undefined): T;
+}

@@ -1,0 +1,122 @@
+// Leaf module: the records that stages, the runner and the reports exchange. It imports nothing
+// but other leaf types, so every folder may depend on it without tying them together.
+import type { QuantizationSpec } from '../compress/quantize.js';
+
+/** Metric values by key (accuracy, loss, params, nonzeroParams, sparsity, sizeBytes, ...). */
+export type Metrics = Record<string, number>;
+
+/** How a stage ended up: computed now, reused from its checkpoint, or continued from one. */
+export type StageStatus = 'ran' | 'cached' | 'resumed';
+
+/** What a stage checkpoint records besides the model. */
+export interface StageRecord {
+  stage: string;
+  type: string;
+  fingerprint: string;
+  /** The stage's resolved fields, to tell what changed when it reruns. */
+  params: Record<string, unknown>;
+  seconds: number;
+  metrics: Metrics;
+  history: Array<Record<string, number>>;
+  /** What produced it besides its fields and inputs; absent in checkpoints of older condense versions. */
+  provenance?: Provenance;
+}
+
+/**
+ * What produced a stage's result besides its recipe fields and inputs: condense's version, the
+ * stage code's own version and the exact backend build. Part of the fingerprint, and recorded in
+ * each checkpoint so that a plan can say which of them changed.
+ */
+export interface Provenance {
+  condense: string;
+  stageVersion: string;
+  /** The backend build identifier (for native: its BLAS and the compile flags that change numbers). */
+  backend: string;
+}
+
+/** One stage's outcome as the report lists it. */
+export interface StageOutcome extends StageRecord {
+  status: StageStatus;
+}
+
+/** One quality gate checked against a final metric, or (accuracyDrop, sizeRatio) against the baseline. */
+export interface GateResult {
+  metric: string;
+  min?: number;
+  max?: number;
+  value: number | null;
+  passed: boolean;
+  /** For a relative gate: the stage whose model it compares with (the first stage). */
+  baseline?: string;
+}
+
+/** Size of a stage's model as it would be exported then (model.json + weights, its quantization applied). */
+export interface ExportedSize {
+  sizeBytes: number;
+  gzipBytes: number;
+}
+
+/** One stage in report.json. */
+export interface ReportStage {
+  name: string;
+  type: string;
+  status: string;
+  seconds: number;
+  metrics: Metrics;
+  history: Array<Record<string, number>>;
+  exported?: ExportedSize;
+}
+
+/** What the final model is compared with: the first stage's model. */
+export interface Baseline {
+  stage: string;
+  /** The first stage's metrics; sizeBytes and gzipBytes are those of its float32 export. */
+  metrics: Metrics;
+}
+
+/** Final metrics relative to the baseline; the relative gates bound these. */
+export interface RelativeMetrics {
+  /** baseline accuracy − final accuracy (positive: accuracy was lost). */
+  accuracyDrop?: number;
+  /** final sizeBytes / float32 sizeBytes of the baseline model. */
+  sizeRatio?: number;
+}
+
+/** One weight of the final model as exported. */
+export interface WeightStats {
+  /** The weight's key: its full path, e.g. `dense1/kernel`, `encoder/dense1/kernel` inside a nested model. */
+  key: string;
+  shape: number[];
+  params: number;
+  nonzeroParams: number;
+  /** Fraction of this weight's values that are zero. */
+  sparsity: number;
+  /** dtype as stored in the weight file: float32, int32, or the quantized uint8 / uint16 / float16. */
+  dtype: string;
+  /** The manifest's quantization entry, for quantized weights. */
+  quantization?: QuantizationSpec;
+  /** Bytes of this weight in the weight shards. */
+  bytes: number;
+}
+
+/** A layer of the final model with its weights (layers without weights are left out). */
+export interface LayerStats {
+  name: string;
+  className: string;
+  weights: WeightStats[];
+}
+
+/** report.json: the shape schemas/report.schema.json describes. */
+export interface Report {
+  name: string;
+  backend: string;
+  backendVersion: string;
+  seed: number;
+  recipeHash: string;
+  stages: ReportStage[];
+  baseline?: Baseline;
+  final: { metrics: Metrics; relative?: RelativeMetrics; layers?: LayerStats[] };
+  gates: GateResult[];
+  /** Seconds for the whole run, cached stages included. */
+  seconds: number;
+}
