@@ -9,15 +9,36 @@ type Where = { file: string; line: number; col: number; path: string };
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** Compiles (once per schema object) an ajv validator: draft-07, all errors, defaults filled in. */
+/**
+ * The one ajv configuration condense validates with: draft-07, all errors, defaults filled in, and
+ * strict mode, so a typo'd keyword (`minimun`), a `required` naming an undeclared property or a
+ * default ajv would ignore is an error when the schema is compiled, not a silently skipped check.
+ */
+function newAjv(): InstanceType<typeof Ajv.default> {
+  return new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: true, verbose: true });
+}
+
+/**
+ * Compiles (once per schema object) an ajv validator. Throws when the schema itself is invalid:
+ * for condense's own schema that is a bug; plugin fragments are checked first by {@link schemaFragmentError}.
+ */
 export function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const ajv = new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: false, verbose: true });
-    validate = ajv.compile(schema);
+    validate = newAjv().compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+/** Why `schema` would not compile under condense's ajv configuration, or undefined when it does. */
+export function schemaFragmentError(schema: JsonSchema): string | undefined {
+  try {
+    newAjv().compile(schema);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 /** Recipe language versions this condense reads. */
