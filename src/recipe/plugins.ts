@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
@@ -69,6 +70,7 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
     try {
       const from = origins.resolve(['plugins', i]).origin.source.file;
       const target = resolvePluginEntry(spec, from, roots);
+      if (!target.package && from !== origins.root.file) entries[i] = asWrittenByRecipe(target.path, recipeFile);
       const twice = loaded.findIndex((p) => p.path === target.path);
       if (twice >= 0) throw new PluginEntryError(`plugin "${spec}" is listed twice (also entry ${twice + 1}, "${loaded[twice]!.spec}")`);
       const sha256 = createHash('sha256').update(readFileSync(target.path)).digest('hex');
@@ -82,6 +84,16 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
   }
   if (problems.length) throw new RecipeError(problems);
   return loaded;
+}
+
+/**
+ * A plugin file as the recipe being run would name it, for an entry an extended recipe wrote
+ * relative to itself: so the resolved recipe (`condense resolve`, recipe.resolved.yaml) names the
+ * same files from the recipe's directory.
+ */
+function asWrittenByRecipe(path: string, recipeFile: string): string {
+  const rel = relative(dirname(realpathSync(recipeFile)), path).split(sep).join('/');
+  return rel.startsWith('../') ? rel : `./${rel}`;
 }
 
 /** The module's plugin object: its named exports when it has `stages`, else its default export. */

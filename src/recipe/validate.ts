@@ -31,10 +31,21 @@ export function validatorFor(schema: JsonSchema): ValidateFunction {
   return validate;
 }
 
-/** Why `schema` would not compile under condense's ajv configuration, or undefined when it does. */
+/**
+ * Why `schema` would not compile under condense's ajv configuration, or undefined when it does:
+ * the first place it breaks the draft-07 meta-schema (`properties/sigma/type must be equal to one
+ * of the allowed values (got "nubmer")`), else ajv's strict-mode complaint.
+ */
 export function schemaFragmentError(schema: JsonSchema): string | undefined {
+  const ajv = newAjv();
+  if (!ajv.validateSchema(schema)) {
+    const first = ajv.errors?.[0];
+    if (!first) return 'not a valid JSON Schema';
+    const got = valueAt(schema, pathSegments(first.instancePath));
+    return `${first.instancePath.slice(1) || 'schema'} ${first.message ?? 'is invalid'}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+  }
   try {
-    newAjv().compile(schema);
+    ajv.compile(schema);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
@@ -160,7 +171,8 @@ function discriminatorProblem(
     .map((b) => b.properties[params.tag]?.const).filter((c): c is string => typeof c === 'string');
   const what = params.tag === 'type' ? 'stage type' : params.tag;
   if (params.error === 'tag' && params.tagValue === undefined) {
-    return make(at(path), `missing required key "${params.tag}" in ${describe(path, value)}`, `one of: ${branches.join(', ')}`);
+    // The tag is required (every branch requires it): say so in the keyword too.
+    return { ...make(at(path), `missing required key "${params.tag}" in ${describe(path, value)}`, `one of: ${branches.join(', ')}`), keyword: 'required' };
   }
   const got = String(params.tagValue);
   return make(at([...path, params.tag]), `unknown ${what} "${got}"; expected one of: ${branches.join(', ')}`, didYouMean(got, branches));
