@@ -1,31 +1,11 @@
-// A custom stage, registered beside the built-in ones: held-out accuracy under Gaussian pixel
-// noise, a cheap robustness check to put after quantization.
+// A custom stage from a program: the plugin module's stage registered beside the built-in ones.
+// (`condense run examples/noise.yaml` does the same from the recipe's `plugins` list.)
 // Run: node examples/custom-stage.mjs [RUN_DIR]   (after `npm install`)
-import * as tf from '@tensorflow/tfjs';
-import { builtinStages, defineStage, loadRecipe, runRecipe } from 'condense';
-
-/** @type {import('condense').StageDefinition<{ sigma: number; seed: number }>} */
-export const noiseAccuracyStage = defineStage({
-  type: 'noise-accuracy',
-  description: 'Measures held-out accuracy with Gaussian noise added to the inputs.',
-  properties: {
-    sigma: { type: 'number', minimum: 0, default: 0.1, description: 'Noise standard deviation, in input units (default 0.1).' },
-  },
-  // It only measures: the runner keeps the previous stage's size and accuracy metrics.
-  changesModel: false,
-  async run(ctx) {
-    const { test, featureSize } = ctx.data;
-    const noisyAccuracy = tf.tidy(() => {
-      const xs = tf.tensor2d(test.x, [test.count, featureSize]);
-      const noisy = tf.clipByValue(tf.add(xs, tf.randomNormal(xs.shape, 0, ctx.params.sigma, 'float32', ctx.seed)), 0, 1);
-      const predicted = tf.argMax(ctx.input.model.predict(noisy), -1);
-      return tf.mean(tf.cast(tf.equal(predicted, tf.tensor1d(test.y, 'int32')), 'float32')).dataSync()[0];
-    });
-    return { state: ctx.input, metrics: { noisyAccuracy } };
-  },
-});
+import { builtinStages, loadRecipe, runRecipe } from 'condense';
+import { noiseAccuracyStage } from './noise-stage.mjs';
 
 const registry = builtinStages().register(noiseAccuracyStage);
+// loadRecipe does not import `plugins` itself: the registry above already has the stage type.
 const loaded = loadRecipe(new URL('./noise.yaml', import.meta.url).pathname, { registry });
 const { report, exitCode } = await runRecipe(loaded, {
   registry,

@@ -4,14 +4,16 @@
  */
 import { loadRecipe } from './recipe/load.js';
 import type { LoadOptions } from './recipe/load.js';
+import type { PluginModule } from './recipe/plugins.js';
 import type { Recipe } from './recipe/types.js';
 import { prepareRun } from './runner/run.js';
 import type { RunOptions } from './runner/run.js';
 import type { PlanStep } from './runner/plan.js';
 import type { StageDefinition } from './stages/types.js';
 
-export { loadRecipe, resolvedYaml } from './recipe/load.js';
-export type { LoadedRecipe, LoadOptions } from './recipe/load.js';
+export { loadRecipe, loadRecipeWithPlugins, resolvedYaml } from './recipe/load.js';
+export type { LoadedRecipe, LoadOptions, PluginLoadOptions } from './recipe/load.js';
+export type { LoadedPlugin, PackageId, PluginModule } from './recipe/plugins.js';
 export type { Recipe, StageSpec, DataSpec, ModelSpec, Gate } from './recipe/types.js';
 export { buildRecipeSchema, RECIPE_SCHEMA_ID } from './recipe/schema.js';
 export { runRecipe, prepareRun } from './runner/run.js';
@@ -32,6 +34,14 @@ export * from './errors.js';
 /** Declares a custom stage with its parameter type inferred; register it on a StageRegistry. */
 export function defineStage<P>(definition: StageDefinition<P>): StageDefinition<P> {
   return definition;
+}
+
+/**
+ * Declares a plugin module's export (`export default definePlugin({ stages: [...] })`), typed;
+ * a recipe lists the module under `plugins`. See docs/plugins.md.
+ */
+export function definePlugin(plugin: PluginModule): PluginModule {
+  return plugin;
 }
 
 /** The fully resolved recipe (extends, `--set`, vars and defaults applied), as `condense resolve` prints it. */

@@ -9,7 +9,7 @@ function runExample(file: string, args: string[]) {
 }
 
 describe('examples', () => {
-  it('custom-stage.mjs registers a stage type, validates a recipe with it and reports its metric', () => {
+  it('custom-stage.mjs registers the stage of the plugin noise-stage.mjs, validates a recipe with it and reports its metric', () => {
     const out = tempDir();
     const r = runExample('custom-stage.mjs', [out]);
     expect(r.status, r.stderr).toBe(0);

@@ -1,12 +1,11 @@
 import type { BackendRequest } from '../backend/select.js';
 import { prepareRun } from '../runner/run.js';
-import { builtinStages } from '../stages/builtin.js';
-import { loadWithBuiltins } from './shared.js';
+import { loadForCommand } from './shared.js';
 
 /** `condense plan`: which stages are cached and which would run, and why. */
 export async function planCommand(file: string, flags: { out?: string; set: string[]; backend?: BackendRequest; resume?: boolean; json?: boolean }): Promise<void> {
-  const loaded = loadWithBuiltins(file, flags.set);
-  const { out, steps, backend } = await prepareRun(loaded, { registry: builtinStages(), out: flags.out, backend: flags.backend, resume: flags.resume });
+  const loaded = await loadForCommand(file, flags.set);
+  const { out, steps, backend } = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
   if (flags.json) {
     process.stdout.write(JSON.stringify({ out, backend: backend.name, steps }, null, 2) + '\n');
     return;

@@ -3,14 +3,14 @@ import type { RecipeProblem } from '../errors.js';
 import { resolvedYaml } from '../recipe/load.js';
 import { buildRecipeSchema } from '../recipe/schema.js';
 import { builtinStages } from '../stages/builtin.js';
-import { loadWithBuiltins } from './shared.js';
+import { loadForCommand } from './shared.js';
 
 /** `condense validate`: every problem in every file; exit 2 if any. */
 export async function validateCommand(files: string[], flags: { json?: boolean }): Promise<void> {
   const problems: RecipeProblem[] = [];
   for (const file of files) {
     try {
-      loadWithBuiltins(file);
+      await loadForCommand(file);
       if (!flags.json) process.stdout.write(`${file}: valid\n`);
     } catch (err) {
       if (!(err instanceof RecipeError)) throw err;
@@ -23,7 +23,7 @@ export async function validateCommand(files: string[], flags: { json?: boolean }
 
 /** `condense resolve`: the recipe with vars, --set and defaults applied. */
 export async function resolveCommand(file: string, flags: { set: string[]; json?: boolean }): Promise<void> {
-  const { recipe } = loadWithBuiltins(file, flags.set);
+  const { recipe } = await loadForCommand(file, flags.set);
   process.stdout.write(flags.json ? JSON.stringify(recipe, null, 2) + '\n' : resolvedYaml(recipe));
 }
 

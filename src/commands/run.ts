@@ -2,9 +2,8 @@ import { InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
 import { createRenderer } from '../runner/progress.js';
 import { describeGate } from '../report/gates.js';
-import { builtinStages } from '../stages/builtin.js';
 import type { BackendRequest } from '../backend/select.js';
-import { loadWithBuiltins, outputMode } from './shared.js';
+import { loadForCommand, outputMode } from './shared.js';
 
 interface RunFlags {
   out?: string;
@@ -16,7 +15,7 @@ interface RunFlags {
 
 /** `condense run`: runs a recipe, showing progress; exit 3 when a gate is not met. */
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const loaded = loadWithBuiltins(file, flags.set);
+  const loaded = await loadForCommand(file, flags.set);
   const renderer = createRenderer(outputMode(flags.json));
   const controller = new AbortController();
   let signals = 0;
@@ -31,7 +30,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const summary = await runRecipe(loaded, {
-      registry: builtinStages(), out: flags.out, backend: flags.backend, resume: flags.resume,
+      registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume,
       onEvent: (e) => renderer.handle(e), signal: controller.signal,
     });
     await renderer.finish();

@@ -1,10 +1,12 @@
-import { builtinStages } from '../stages/builtin.js';
-import { loadRecipe } from '../recipe/load.js';
+import { loadRecipeWithPlugins } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 
-/** Loads a recipe with the built-in stages, applying `--set` values. */
-export function loadWithBuiltins(file: string, set: string[] = []): LoadedRecipe {
-  return loadRecipe(file, { registry: builtinStages(), set });
+/**
+ * Loads a recipe for a command: the built-in stage types plus those of the recipe's `plugins`,
+ * with `--set` values applied. Run it with the returned `registry`.
+ */
+export function loadForCommand(file: string, set: string[] = []): Promise<LoadedRecipe> {
+  return loadRecipeWithPlugins(file, { set });
 }
 
 /** How progress is shown: JSON lines, a listr2 task list on a terminal, or plain lines. */

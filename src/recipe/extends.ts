@@ -54,9 +54,7 @@ interface ChainLink {
 export function composeRecipe(file: string): Composed {
   const source = readRecipeSource(file);
   const real = realpathSync(file);
-  const roots = [dirname(real)];
-  if (existsSync(PRESETS_DIR)) roots.push(realpathSync(PRESETS_DIR));
-  const context: Context = { roots, sources: new Map([[source.file, source]]), reads: 1 };
+  const context: Context = { roots: projectRoots(real), sources: new Map([[source.file, source]]), reads: 1 };
   try {
     const layer = composeSource(source, [{ real, file: source.file }], context);
     return { ...layer, sources: context.sources };
@@ -143,7 +141,18 @@ function resolveEntry(entry: string, source: RecipeSource, chain: ChainLink[], c
   return { real, file };
 }
 
-function inside(root: string, path: string): boolean {
+/**
+ * The recipe's project tree: the real directories files it names (extended recipes, plugins) may
+ * live in, i.e. the directory of the recipe being run (and below) and the bundled presets.
+ */
+export function projectRoots(recipeFile: string): string[] {
+  const roots = [dirname(realpathSync(recipeFile))];
+  if (existsSync(PRESETS_DIR)) roots.push(realpathSync(PRESETS_DIR));
+  return roots;
+}
+
+/** Whether real path `path` is `root` or below it. */
+export function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

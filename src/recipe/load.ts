@@ -2,9 +2,13 @@ import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem, SourceLocation } from '../errors.js';
+import { builtinStages } from '../stages/builtin.js';
 import type { StageRegistry } from '../stages/registry.js';
 import { hashValue } from '../util/hash.js';
 import { composeRecipe } from './extends.js';
+import type { Composed } from './extends.js';
+import { copyRegistry, loadPlugins } from './plugins.js';
+import type { LoadedPlugin } from './plugins.js';
 import type { Origins, Segment } from './origins.js';
 import { applyOverrides, defaultStageNames, interpolateVars, parseOverrides } from './resolve.js';
 import { buildRecipeSchema } from './schema.js';
@@ -29,6 +33,10 @@ export interface LoadedRecipe {
   recipe: Recipe;
   /** sha256 of the resolved recipe's canonical JSON. */
   hash: string;
+  /** The stage types the recipe was validated with (built-ins plus its plugins'); run it with this. */
+  registry: StageRegistry;
+  /** The plugins imported, in `plugins` order; empty when loaded by {@link loadRecipe}. */
+  plugins: LoadedPlugin[];
 }
 
 /** Options of {@link loadRecipe}. */
@@ -42,27 +50,71 @@ export interface LoadOptions {
  * Reads a recipe and what it extends, merges them, applies `--set` and `${vars.NAME}`, fills
  * defaults and validates the result against the schema and the semantic checks. Every problem
  * is reported at once as a RecipeError located in the file that has the mistake.
+ *
+ * Synchronous, so it does not import the recipe's `plugins`: register their stage types on
+ * `options.registry` yourself, or use {@link loadRecipeWithPlugins}.
  */
 export function loadRecipe(file: string, options: LoadOptions): LoadedRecipe {
+  return validateComposed(file, composeWithOverrides(file, options.set), options.registry, []);
+}
+
+/** Options of {@link loadRecipeWithPlugins}. */
+export interface PluginLoadOptions {
+  /** Stage types to start from (copied, not changed); default {@link builtinStages}. */
+  registry?: StageRegistry;
+  /** `--set PATH=VALUE` arguments, as for {@link loadRecipe}; they may change `plugins` too. */
+  set?: readonly string[];
+}
+
+/**
+ * {@link loadRecipe} for a recipe with `plugins`: composes it, imports the modules `plugins`
+ * names (see docs/plugins.md), registers their stage types on a copy of `options.registry`, then
+ * validates with that registry. The result's `registry` runs it; `plugins` says what was loaded.
+ * A recipe whose version this condense does not read fails before any plugin code runs.
+ */
+export async function loadRecipeWithPlugins(file: string, options: PluginLoadOptions = {}): Promise<LoadedRecipe> {
+  const composed = composeWithOverrides(file, options.set);
+  const version = versionProblem(composed.value, composed.origins);
+  if (version) throw located([version], composed.sources);
+  const registry = copyRegistry(options.registry ?? builtinStages());
+  let plugins: LoadedPlugin[];
+  try {
+    plugins = await loadPlugins(composed.value, composed.origins, file, registry);
+  } catch (err) {
+    throw err instanceof RecipeError ? located(err.problems, composed.sources) : err;
+  }
+  return validateComposed(file, composed, registry, plugins);
+}
+
+function composeWithOverrides(file: string, set: readonly string[] = []): Composed {
   const composed = composeRecipe(file);
+  applyOverrides(composed.value, parseOverrides(set));
+  return composed;
+}
+
+function validateComposed(file: string, composed: Composed, registry: StageRegistry, plugins: LoadedPlugin[]): LoadedRecipe {
   const value = composed.value;
-  applyOverrides(value, parseOverrides(options.set ?? []));
   const problems: RecipeProblem[] = [];
   const version = versionProblem(value, composed.origins);
   if (version) problems.push(version);
   else {
     problems.push(...interpolateVars(value, composed.origins));
     defaultStageNames(value);
-    if (!problems.length) problems.push(...schemaProblems(value, buildRecipeSchema(options.registry), composed.origins));
-    if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, composed.origins, options.registry));
+    if (!problems.length) problems.push(...schemaProblems(value, buildRecipeSchema(registry), composed.origins));
+    if (!problems.length) problems.push(...semanticProblems(value as unknown as Recipe, composed.origins, registry));
   }
-  if (problems.length) throw new RecipeError(sortProblems(problems).map((p) => withFrame(p, composed.sources)));
+  if (problems.length) throw located(problems, composed.sources);
   const recipe = value as unknown as Recipe;
   const source = composed.sources.get(composed.origins.root.file) ?? composed.origins.root;
   return {
     file, dir: dirname(resolve(file)), source, sources: composed.sources, origins: composed.origins,
-    recipe, hash: hashValue(recipe),
+    recipe, hash: hashValue(recipe), registry, plugins,
   };
+}
+
+/** The problems sorted and framed, as one RecipeError. */
+function located(problems: RecipeProblem[], sources: Map<string, RecipeSource>): RecipeError {
+  return new RecipeError(sortProblems(problems).map((p) => withFrame(p, sources)));
 }
 
 /** Problems by file (in the order files were read), then line and column. */

@@ -19,6 +19,13 @@ export type Recipe = {
   /** What the recipe does, for people. */
   description?: string;
   /**
+   * Modules that add stage types (see docs/plugins.md): paths starting with ./ or ../, relative to
+   * the file that lists them and inside the recipe's directory, or names of installed npm packages.
+   * Never URLs. A plugin is code run with your permissions; the run lock records each one's path
+   * and sha256.
+   */
+  plugins?: string[];
+  /**
    * One seed drives init, shuffling and sampling (default 42).
    * @default 42
    */

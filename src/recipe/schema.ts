@@ -48,14 +48,29 @@ const REMOVE_DIRECTIVE: JsonSchema = {
   description: 'Merge directive: `remove: true` drops the stage of this name inherited through `extends`.',
 };
 
-/** Adds the `remove` merge directive to every branch of the stage schema. */
-function withRemoveDirective(stage: JsonSchema): JsonSchema {
+/**
+ * The registry's stage schema as an item of `stages`: the `remove` merge directive added to every
+ * branch, and the top-level `required` dropped. Every branch already requires `type` (which is
+ * what ajv's discriminator needs), and strict mode refuses a `required` naming a property that the
+ * same schema object does not declare.
+ */
+function stageItem(stage: JsonSchema): JsonSchema {
+  const { required: _required, ...rest } = stage;
   const branches = (stage.oneOf as JsonSchema[] | undefined) ?? [];
   return {
-    ...stage,
+    ...rest,
     oneOf: branches.map((b) => ({ ...b, properties: { ...(b.properties as JsonSchema), remove: REMOVE_DIRECTIVE } })),
   };
 }
+
+/** Schema of `plugins`: modules whose stage types the recipe uses. */
+const PLUGINS_SCHEMA: JsonSchema = {
+  type: 'array',
+  items: { type: 'string', minLength: 1 },
+  description: 'Modules that add stage types (see docs/plugins.md): paths starting with ./ or ../, relative to the file '
+    + 'that lists them and inside the recipe\'s directory, or names of installed npm packages. Never URLs. A plugin is code '
+    + 'run with your permissions; the run lock records each one\'s path and sha256.',
+};
 
 /** Builds the whole recipe schema from the registered stage types. */
 export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
@@ -75,6 +90,7 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
         items: { type: 'string' },
         description: 'Presets (recipes/<name>.yaml) or relative paths merged under this recipe.',
       },
+      plugins: PLUGINS_SCHEMA,
       seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42, description: 'One seed drives init, shuffling and sampling (default 42).' },
       backend: { enum: [...BACKEND_NAMES], default: 'auto', description: 'Compute backend; auto picks the fastest that loads.' },
       vars: {
@@ -85,12 +101,12 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
       data: {
         type: 'object',
         description: 'The dataset and its held-out split.',
+        // Every branch requires `dataset`; see stageItem for why the top level does not.
         discriminator: { propertyName: 'dataset' },
-        required: ['dataset'],
         oneOf: DATASET_SCHEMAS,
       },
       model: MODEL_SCHEMA,
-      stages: { type: 'array', minItems: 1, items: withRemoveDirective(registry.stageSchema()), description: 'Stages, run in order.' },
+      stages: { type: 'array', minItems: 1, items: stageItem(registry.stageSchema()), description: 'Stages, run in order.' },
       gates: {
         type: 'object',
         description: 'Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every report. '

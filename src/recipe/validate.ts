@@ -9,15 +9,47 @@ type Where = { file: string; line: number; col: number; path: string };
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** Compiles (once per schema object) an ajv validator: draft-07, all errors, defaults filled in. */
+/**
+ * The one ajv configuration condense validates with: draft-07, all errors, defaults filled in, and
+ * strict mode, so a typo'd keyword (`minimun`), a `required` naming an undeclared property or a
+ * default ajv would ignore is an error when the schema is compiled, not a silently skipped check.
+ */
+function newAjv(): InstanceType<typeof Ajv.default> {
+  return new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: true, verbose: true });
+}
+
+/**
+ * Compiles (once per schema object) an ajv validator. Throws when the schema itself is invalid:
+ * for condense's own schema that is a bug; plugin fragments are checked first by {@link schemaFragmentError}.
+ */
 export function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const ajv = new Ajv.default({ allErrors: true, discriminator: true, useDefaults: true, strict: false, verbose: true });
-    validate = ajv.compile(schema);
+    validate = newAjv().compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+/**
+ * Why `schema` would not compile under condense's ajv configuration, or undefined when it does:
+ * the first place it breaks the draft-07 meta-schema (`properties/sigma/type must be equal to one
+ * of the allowed values (got "nubmer")`), else ajv's strict-mode complaint.
+ */
+export function schemaFragmentError(schema: JsonSchema): string | undefined {
+  const ajv = newAjv();
+  if (!ajv.validateSchema(schema)) {
+    const first = ajv.errors?.[0];
+    if (!first) return 'not a valid JSON Schema';
+    const got = valueAt(schema, pathSegments(first.instancePath));
+    return `${first.instancePath.slice(1) || 'schema'} ${first.message ?? 'is invalid'}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+  }
+  try {
+    ajv.compile(schema);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 /** Recipe language versions this condense reads. */
@@ -139,7 +171,8 @@ function discriminatorProblem(
     .map((b) => b.properties[params.tag]?.const).filter((c): c is string => typeof c === 'string');
   const what = params.tag === 'type' ? 'stage type' : params.tag;
   if (params.error === 'tag' && params.tagValue === undefined) {
-    return make(at(path), `missing required key "${params.tag}" in ${describe(path, value)}`, `one of: ${branches.join(', ')}`);
+    // The tag is required (every branch requires it): say so in the keyword too.
+    return { ...make(at(path), `missing required key "${params.tag}" in ${describe(path, value)}`, `one of: ${branches.join(', ')}`), keyword: 'required' };
   }
   const got = String(params.tagValue);
   return make(at([...path, params.tag]), `unknown ${what} "${got}"; expected one of: ${branches.join(', ')}`, didYouMean(got, branches));

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RecipeError } from '../errors.js';
+import type { RecipeProblem } from '../errors.js';
+import { StageRegistry } from '../stages/registry.js';
+import type { StageDefinition } from '../stages/types.js';
+import { projectRoots } from './extends.js';
+import type { Origins } from './origins.js';
+import { PluginEntryError, resolvePluginEntry, shown } from './plugin-resolve.js';
+import type { PackageId } from './plugin-resolve.js';
+import { schemaFragmentError } from './validate.js';
+
+export type { PackageId } from './plugin-resolve.js';
+
+/**
+ * What a plugin module exports, as named exports or as its default export:
+ * `export const stages = [...]` or `export default { stages: [...] }`.
+ */
+export interface PluginModule {
+  /** Stage types the plugin adds; each `type` must be new to the registry. */
+  stages?: StageDefinition[];
+}
+
+/** A plugin a recipe loaded: what the recipe wrote, the module file, and its content hash. */
+export interface LoadedPlugin {
+  /** The `plugins` entry as written. */
+  spec: string;
+  /** Real absolute path of the module file imported. */
+  path: string;
+  /** sha256 (hex) of that file's bytes (the entry module only, not what it imports). */
+  sha256: string;
+  /** The installed package it came from, for a package name entry. */
+  package?: PackageId;
+}
+
+/** Keys the registry itself puts on every stage branch; a plugin's `properties` may not redefine them. */
+const RESERVED_FIELDS = ['name', 'type', 'remove'];
+
+/** A copy of `base` that plugins can register on without changing it. */
+export function copyRegistry(base: StageRegistry): StageRegistry {
+  const copy = new StageRegistry();
+  for (const type of base.types()) copy.register(base.get(type)!);
+  return copy;
+}
+
+/**
+ * Imports the modules `value.plugins` names and registers their stage types on `registry`.
+ * Entries resolve against the file that wrote them (see {@link resolvePluginEntry}); every
+ * problem (unresolvable entry, bad module shape, invalid schema fragment, a type registered
+ * twice) is a RecipeError located at its entry.
+ */
+export async function loadPlugins(value: Record<string, unknown>, origins: Origins, recipeFile: string, registry: StageRegistry): Promise<LoadedPlugin[]> {
+  const entries = value.plugins;
+  if (entries === undefined) return [];
+  const problems: RecipeProblem[] = [];
+  const report = (i: number | undefined, message: string, hint?: string) => {
+    const path = i === undefined ? ['plugins'] : ['plugins', i];
+    problems.push({ ...origins.at(path), path: '/' + path.join('/'), message, keyword: 'plugins', ...(hint ? { hint } : {}) });
+  };
+  if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'string' || !e)) {
+    report(undefined, 'plugins must be a list of relative paths or package names', 'e.g. plugins: [./my-stages.mjs, some-package]');
+    throw new RecipeError(problems);
+  }
+  const roots = projectRoots(recipeFile);
+  const owners = new Map<string, string>();
+  const loaded: LoadedPlugin[] = [];
+  for (const [i, spec] of (entries as string[]).entries()) {
+    try {
+      const from = origins.resolve(['plugins', i]).origin.source.file;
+      const target = resolvePluginEntry(spec, from, roots);
+      if (!target.package && from !== origins.root.file) entries[i] = asWrittenByRecipe(target.path, recipeFile);
+      const twice = loaded.findIndex((p) => p.path === target.path);
+      if (twice >= 0) throw new PluginEntryError(`plugin "${spec}" is listed twice (also entry ${twice + 1}, "${loaded[twice]!.spec}")`);
+      const sha256 = createHash('sha256').update(readFileSync(target.path)).digest('hex');
+      const module = await importPlugin(target.path);
+      registerStages(module, shown(target.path), registry, owners);
+      loaded.push({ spec, path: target.path, sha256, ...(target.package ? { package: target.package } : {}) });
+    } catch (err) {
+      if (!(err instanceof PluginEntryError)) throw err;
+      report(i, err.message, err.hint);
+    }
+  }
+  if (problems.length) throw new RecipeError(problems);
+  return loaded;
+}
+
+/**
+ * A plugin file as the recipe being run would name it, for an entry an extended recipe wrote
+ * relative to itself: so the resolved recipe (`condense resolve`, recipe.resolved.yaml) names the
+ * same files from the recipe's directory.
+ */
+function asWrittenByRecipe(path: string, recipeFile: string): string {
+  const rel = relative(dirname(realpathSync(recipeFile)), path).split(sep).join('/');
+  return rel.startsWith('../') ? rel : `./${rel}`;
+}
+
+/** The module's plugin object: its named exports when it has `stages`, else its default export. */
+async function importPlugin(path: string): Promise<PluginModule> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(pathToFileURL(path).href) as Record<string, unknown>;
+  } catch (err) {
+    throw new PluginEntryError(`plugin ${shown(path)} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const exported = 'stages' in namespace ? namespace : namespace.default;
+  if (exported === null || typeof exported !== 'object' || !Array.isArray((exported as PluginModule).stages)) {
+    throw new PluginEntryError(`plugin ${shown(path)} exports no \`stages\` list`,
+      'export const stages = [myStage]; or export default { stages: [myStage] }');
+  }
+  return exported as PluginModule;
+}
+
+/** Checks each stage definition of a plugin and registers it; `owners` says which plugin added a type. */
+function registerStages(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>): void {
+  for (const [i, definition] of (module.stages ?? []).entries()) {
+    const type = (definition as Partial<StageDefinition> | null)?.type;
+    const what = typeof type === 'string' && type ? `stage type "${type}"` : `stages[${i}]`;
+    const fail = (message: string, hint?: string) => new PluginEntryError(`plugin ${plugin}: ${what} ${message}`, hint);
+    const problem = definitionProblem(definition);
+    if (problem) throw fail(problem, 'a stage definition has type, description, properties and run (see docs/plugins.md)');
+    if (registry.get(type!)) {
+      const owner = owners.get(type!);
+      throw fail(`is already registered${owner ? ` by plugin ${owner}` : ' (a built-in stage type)'}`, 'give the plugin\'s stage a type name of its own');
+    }
+    const schemaError = schemaFragmentError({
+      type: 'object', properties: definition.properties, ...(definition.required ? { required: definition.required } : {}), additionalProperties: false,
+    });
+    if (schemaError) {
+      throw fail(`has an invalid schema: ${schemaError}`, 'fix its `properties`: condense compiles them as JSON Schema draft-07 with ajv in strict mode');
+    }
+    registry.register(definition);
+    owners.set(type!, plugin);
+  }
+}
+
+/** What is wrong with the shape of a stage definition, or undefined. */
+function definitionProblem(d: unknown): string | undefined {
+  if (d === null || typeof d !== 'object') return 'is not an object';
+  const def = d as Partial<StageDefinition>;
+  if (typeof def.type !== 'string' || !/^[a-z][a-z0-9._-]*$/.test(def.type)) return 'needs a `type`: a lowercase name like "noise-accuracy"';
+  if (typeof def.description !== 'string') return 'needs a `description` string';
+  if (def.properties === null || typeof def.properties !== 'object' || Array.isArray(def.properties)) return 'needs `properties`: a mapping of field name to JSON Schema';
+  const reserved = RESERVED_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(def.properties, k));
+  if (reserved.length) return `may not define ${reserved.map((k) => `\`${k}\``).join(', ')} in \`properties\` (condense adds them to every stage)`;
+  if (def.required !== undefined && (!Array.isArray(def.required) || def.required.some((r) => typeof r !== 'string'))) return '`required` must be a list of field names';
+  if (typeof def.run !== 'function') return 'needs a `run(ctx)` function';
+  return undefined;
+}
