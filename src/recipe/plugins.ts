@@ -4,8 +4,8 @@ import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
-import { StageRegistry } from '../stages/registry.js';
-import type { StageDefinition } from '../stages/types.js';
+import type { StageRegistry } from '../stages/registry.js';
+import type { StageDefinition, StateCodec } from '../stages/types.js';
 import { projectRoots } from './extends.js';
 import type { Origins } from './origins.js';
 import { PluginEntryError, resolvePluginEntry, shown } from './plugin-resolve.js';
@@ -21,6 +21,8 @@ export type { PackageId } from './plugin-resolve.js';
 export interface PluginModule {
   /** Stage types the plugin adds; each `type` must be new to the registry. */
   stages?: StageDefinition[];
+  /** Codecs of the kinds of model state its stages add (each `kind` new), so checkpoints keep them. */
+  stateCodecs?: StateCodec[];
 }
 
 /** A plugin a recipe loaded: what the recipe wrote, the module file, and its content hash. */
@@ -40,9 +42,7 @@ const RESERVED_FIELDS = ['name', 'type', 'remove'];
 
 /** A copy of `base` that plugins can register on without changing it. */
 export function copyRegistry(base: StageRegistry): StageRegistry {
-  const copy = new StageRegistry();
-  for (const type of base.types()) copy.register(base.get(type)!);
-  return copy;
+  return base.clone();
 }
 
 /**
@@ -75,7 +75,8 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
       if (twice >= 0) throw new PluginEntryError(`plugin "${spec}" is listed twice (also entry ${twice + 1}, "${loaded[twice]!.spec}")`);
       const sha256 = createHash('sha256').update(readFileSync(target.path)).digest('hex');
       const module = await importPlugin(target.path);
-      registerStages(module, shown(target.path), registry, owners);
+      registerStages(module, shown(target.path), registry, owners, sha256);
+      registerCodecs(module, shown(target.path), registry);
       loaded.push({ spec, path: target.path, sha256, ...(target.package ? { package: target.package } : {}) });
     } catch (err) {
       if (!(err instanceof PluginEntryError)) throw err;
@@ -113,7 +114,7 @@ async function importPlugin(path: string): Promise<PluginModule> {
 }
 
 /** Checks each stage definition of a plugin and registers it; `owners` says which plugin added a type. */
-function registerStages(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>): void {
+function registerStages(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>, sha256: string): void {
   for (const [i, definition] of (module.stages ?? []).entries()) {
     const type = (definition as Partial<StageDefinition> | null)?.type;
     const what = typeof type === 'string' && type ? `stage type "${type}"` : `stages[${i}]`;
@@ -130,8 +131,22 @@ function registerStages(module: PluginModule, plugin: string, registry: StageReg
     if (schemaError) {
       throw fail(`has an invalid schema: ${schemaError}`, 'fix its `properties`: condense compiles them as JSON Schema draft-07 with ajv in strict mode');
     }
-    registry.register(definition);
+    registry.register(definition, { origin: sha256 });
     owners.set(type!, plugin);
+  }
+}
+
+/** Registers the plugin's state codecs; a kind registered twice is the plugin's mistake. */
+function registerCodecs(module: PluginModule, plugin: string, registry: StageRegistry): void {
+  for (const codec of module.stateCodecs ?? []) {
+    const kind = (codec as Partial<StateCodec> | null)?.kind;
+    if (typeof kind !== 'string' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function' || typeof codec.empty !== 'function') {
+      throw new PluginEntryError(`plugin ${plugin}: a state codec needs kind, empty, encode and decode`, 'see docs/plugins.md');
+    }
+    if (kind === 'model' || registry.stateCodec(kind)) {
+      throw new PluginEntryError(`plugin ${plugin}: model state kind "${kind}" is ${kind === 'model' ? 'reserved' : 'already registered'}`);
+    }
+    registry.registerStateCodec(codec);
   }
 }
 
@@ -141,6 +156,7 @@ function definitionProblem(d: unknown): string | undefined {
   const def = d as Partial<StageDefinition>;
   if (typeof def.type !== 'string' || !/^[a-z][a-z0-9._-]*$/.test(def.type)) return 'needs a `type`: a lowercase name like "noise-accuracy"';
   if (typeof def.description !== 'string') return 'needs a `description` string';
+  if (!Number.isInteger(def.version) || def.version! < 1) return 'needs a `version`: an integer ≥ 1, raised whenever the stage computes something different';
   if (def.properties === null || typeof def.properties !== 'object' || Array.isArray(def.properties)) return 'needs `properties`: a mapping of field name to JSON Schema';
   const reserved = RESERVED_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(def.properties, k));
   if (reserved.length) return `may not define ${reserved.map((k) => `\`${k}\``).join(', ')} in \`properties\` (condense adds them to every stage)`;

@@ -19,8 +19,8 @@ export interface StageInputs {
 }
 
 /** The provenance of a stage run now, on this backend build. */
-export function provenanceOf(stageVersion: number, backendBuild: string): Provenance {
-  return { condense: CONDENSE_VERSION, stageVersion: String(stageVersion), backend: backendBuild };
+export function provenanceOf(stageVersion: number, backendBuild: string, plugin?: string): Provenance {
+  return { condense: CONDENSE_VERSION, stageVersion: String(stageVersion), backend: backendBuild, ...(plugin ? { plugin } : {}) };
 }
 
 /** hash(stage type + resolved params + input + references + data + seed + provenance + format version). */
@@ -38,6 +38,11 @@ export function provenanceChange(before: Partial<Provenance> | undefined, now: P
   if (!before) return undefined;
   if (before.backend !== now.backend) return `backend build changed (${before.backend ?? 'unrecorded'} → ${now.backend})`;
   if (before.stageVersion !== now.stageVersion) return `stage version changed (${before.stageVersion ?? 'unrecorded'} → ${now.stageVersion})`;
+  if (before.plugin !== now.plugin) return `plugin changed (sha256 ${short(before.plugin)} → ${short(now.plugin)})`;
   if (before.condense !== now.condense) return `condense version changed (${before.condense ?? 'unrecorded'} → ${now.condense})`;
   return undefined;
+}
+
+function short(hash: string | undefined): string {
+  return hash ? `${hash.slice(0, 12)}…` : 'none';
 }

@@ -72,7 +72,7 @@ function runLock(run: RunContext, outcomes: StageOutcome[]) {
     backend: { name: run.backend.name, version: run.backend.version, build: run.backendBuild },
     versions: { condense: CONDENSE_VERSION, tfjs: tf.version.tfjs, node: process.versions.node },
     data: { dataset: recipe.data.dataset, fingerprint: run.data.fingerprint },
-    ...('plugins' in run.loaded ? { plugins: (run.loaded as { plugins: unknown }).plugins } : {}),
+    plugins: run.loaded.plugins,
     stages: run.steps.map((s, i) => ({ name: s.name, type: s.type, dir: s.dir, fingerprint: s.fingerprint, provenance: s.provenance, status: outcomes[i]?.status })),
   };
 }

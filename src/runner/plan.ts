@@ -64,7 +64,7 @@ export function planStages(
   return recipe.stages.map((stage, index) => {
     const definition = registry.get(stage.type)!;
     const references = (definition.references?.(stage as never) ?? []).map((r) => byName.get(r) ?? `missing:${r}`);
-    const provenance = provenanceOf(definition.version, inputs.backendBuild);
+    const provenance = provenanceOf(definition.version, inputs.backendBuild, registry.originOf(stage.type));
     const fingerprint = stageFingerprint({ stage, input, references, data: inputs.data, seed: recipe.seed, provenance });
     byName.set(stage.name, fingerprint);
     input = fingerprint;

@@ -9,9 +9,13 @@ import type { JsonSchema, StageDefinition } from './types.js';
 export class StageRegistry {
   private readonly definitions = new Map<string, StageDefinition>();
   private readonly codecs = new Map<string, StateCodec>(BUILTIN_STATE_CODECS.map((c) => [c.kind, c]));
+  private readonly origins = new Map<string, string>();
 
-  /** Adds a stage type; a second registration of the same type is an error. */
-  register<P>(definition: StageDefinition<P>): this {
+  /**
+   * Adds a stage type; a second registration of the same type is an error. `origin` identifies
+   * the code that defines it beyond its version (a plugin file's sha256): it enters fingerprints.
+   */
+  register<P>(definition: StageDefinition<P>, options: { origin?: string } = {}): this {
     if (this.definitions.has(definition.type)) {
       throw new Error(`stage type "${definition.type}" is already registered`);
     }
@@ -19,7 +23,21 @@ export class StageRegistry {
       throw new Error(`stage type "${definition.type}" needs a \`version\` (an integer ≥ 1) that enters its fingerprint`);
     }
     this.definitions.set(definition.type, definition as unknown as StageDefinition);
+    if (options.origin) this.origins.set(definition.type, options.origin);
     return this;
+  }
+
+  /** The origin a type was registered with (a plugin's sha256), if any. */
+  originOf(type: string): string | undefined {
+    return this.origins.get(type);
+  }
+
+  /** An independent copy: registering on it leaves this registry as it is. */
+  clone(): StageRegistry {
+    const copy = new StageRegistry();
+    for (const [type, definition] of this.definitions) copy.register(definition, { origin: this.origins.get(type) });
+    for (const codec of this.codecs.values()) if (!copy.codecs.has(codec.kind)) copy.registerStateCodec(codec);
+    return copy;
   }
 
   /** Adds the codec of a kind of model state; `model` and a kind registered twice are errors. */

@@ -32,6 +32,8 @@ export interface Provenance {
   stageVersion: string;
   /** The backend build identifier (for native: its BLAS and the compile flags that change numbers). */
   backend: string;
+  /** sha256 of the plugin module that defines the stage type, for plugin stages. */
+  plugin?: string;
 }
 
 /** One stage's outcome as the report lists it. */
