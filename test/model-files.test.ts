@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { artifactsFromFiles, modelFiles } from '../src/model/io.js';
+import { artifactsFromFiles, checkModelFitsData, modelFiles } from '../src/model/io.js';
 import { groupBytes, parseModelJson } from '../src/model/model-json.js';
 import { ModelFileError } from '../src/errors.js';
 import { jsonSyntaxProblem } from '../src/util/json-syntax.js';
@@ -176,7 +176,7 @@ describe('broken model files are a usage error naming the file (exit 2)', () => 
 
 describe('model.json checks without the CLI', () => {
   it('locates JSON syntax errors where V8 does, when V8 gives a position', () => {
-    const texts = ['{"a": 1', '{"a": 1}}', '{\n  "a": [1, 2\n  "b": 3\n}', '{"a":\n\n  1,}', '[1,\n2,,3]', '{"a": "b\\x"}', '{\n"a"  1}'];
+    const texts = ['{"a": 1', '{"a": 1}}', '{\n  "a": [1, 2\n  "b": 3\n}', '{"a":\n\n  1,}', '[1,\n2,,3]', '{"a": "b\\x"}', '{\n"a"  1}', '{"a": "b', '["a\tb"]', '{"a": -}', '[1.]', '[1e+]', '[01]', '[1] [2]'];
     for (const text of texts) {
       let message = '';
       try {
@@ -218,5 +218,17 @@ describe('model.json checks without the CLI', () => {
     expect(groupBytes(parsed.weightsManifest[0]!)).toBe(15 + 30);
     expect(() => parseModelJson(text([{ ...spec, quantization: { dtype: 'uint8' } }]), 'm.json')).toThrow(/m\.json: .*"w".*needs numeric "scale" and "min"/);
     expect(() => parseModelJson(text([{ ...spec, shape: [3, -1] }]), 'm.json')).toThrow(/shape must be a list of non-negative integers/);
+  });
+});
+
+describe('checkModelFitsData', () => {
+  it('accepts a model for the data and names the file for one built for other data', () => {
+    const data = { name: 'mnist', inputShape: [784], numClasses: 10 };
+    expect(() => checkModelFitsData(buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [784], 10, 1), data, 'm/model.json')).not.toThrow();
+    const otherInput = buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [10], 10, 1);
+    expect(() => checkModelFitsData(otherInput, data, 'm/model.json')).toThrow('m/model.json: the model takes inputs of shape [10], but mnist examples have shape [784]');
+    const otherClasses = buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [784], 3, 1);
+    expect(() => checkModelFitsData(otherClasses, data, 'm/model.json')).toThrow(/outputs shape \[\?,3\], but mnist has 10 classes/);
+    expect(() => checkModelFitsData(otherClasses, data, 'm/model.json')).toThrow(ModelFileError);
   });
 });

@@ -198,3 +198,24 @@ function weightMismatches(needed: Map<string, readonly (number | null)[]>, given
     ...reshaped,
   ];
 }
+
+/**
+ * Checks that a model loaded from `file` can take the data's examples and predict its classes,
+ * so a model for other data is a usage error before any stage runs instead of a TF.js shape
+ * error inside one. Unknown (null) dimensions match anything.
+ */
+export function checkModelFitsData(model: tf.LayersModel, data: { name: string; inputShape: number[]; numClasses: number }, file: string): void {
+  const hint = `the model must take inputs of shape [${data.inputShape}] and end in ${data.numClasses} class scores, like the dataset ${data.name}`;
+  const fits = (shape: readonly (number | null)[], want: number[]) => shape.length === want.length && shape.every((d, i) => d === null || d === want[i]);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ModelFileError(file, `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; condense needs one of each`, { hint });
+  }
+  const input = model.inputs[0]!.shape.slice(1);
+  if (!fits(input, data.inputShape)) {
+    throw new ModelFileError(file, `the model takes inputs of shape [${input.map((d) => d ?? '?')}], but ${data.name} examples have shape [${data.inputShape}]`, { hint });
+  }
+  const output = model.outputs[0]!.shape;
+  if (output.length !== 2 || (output[1] !== null && output[1] !== data.numClasses)) {
+    throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} has ${data.numClasses} classes`, { hint });
+  }
+}
