@@ -26,6 +26,23 @@ export class UsageError extends CondenseError {
   }
 }
 
+/** What a model path must name; the default hint of {@link ModelFileError}. */
+export const MODEL_FILE_HINT = 'model.path and a distill teacher name the model.json of a TF.js LayersModel '
+  + '(saved by tf.LayersModel.save, or tensorflowjs_converter --output_format=tfjs_layers_model), with its weight files beside it';
+
+/**
+ * A model file (a model.json or one of its weight files) that cannot be loaded as a TF.js
+ * LayersModel: exit 2. The message starts with the file, and with `:LINE:COL` when known.
+ */
+export class ModelFileError extends UsageError {
+  readonly file: string;
+  constructor(file: string, message: string, options: { hint?: string; cause?: unknown; line?: number; col?: number } = {}) {
+    const where = options.line === undefined ? file : `${file}:${options.line}:${options.col ?? 1}`;
+    super(`${where}: ${message}`, { hint: options.hint ?? MODEL_FILE_HINT, cause: options.cause });
+    this.file = file;
+  }
+}
+
 /** Where in which file a recipe problem sits. Lines and columns start at 1. */
 export interface SourceLocation {
   file: string;

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
 import { canonicalJson } from '../util/hash.js';
 import { Prng, deriveSeed, shuffledIndices } from '../util/prng.js';
@@ -103,7 +104,7 @@ export function loadDataset(spec: DataSpec, seed: number, baseDir: string): Data
       split = seededSplit(examples, { seed, testFraction: spec.testFraction, limit: spec.limit });
     }
   } else {
-    throw new Error(`unknown dataset ${spec.dataset}`);
+    throw new UsageError(`unknown dataset ${JSON.stringify(spec.dataset)}`, { hint: `data.dataset is one of: ${DATASET_NAMES.join(', ')}` });
   }
   const hash = sha256(canonicalJson({ spec, seed, LOADER_VERSION }) +
     sha256(new Uint8Array(split.train.x.buffer)) + sha256(new Uint8Array(split.test.x.buffer)) +

@@ -4,6 +4,7 @@ import { crossEntropy } from '../compress/distill.js';
 import { learningRateAt, shouldStopEarly } from '../compress/lr-schedule.js';
 import type { EarlyStopping, LrSchedule } from '../compress/lr-schedule.js';
 import type { Dataset } from '../data/types.js';
+import { UsageError } from '../errors.js';
 import { Prng, shuffledIndices } from '../util/prng.js';
 import { countCorrect, makeBatch } from './batches.js';
 import { restoreOptimizerState, saveOptimizerState } from './optimizer-state.js';
@@ -109,7 +110,11 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   if (options.resume) {
     for (const w of keyedWeights(model)) {
       const values = options.resume.weights.get(w.key);
-      if (!values) throw new Error(`checkpoint has no weight ${w.key}`);
+      if (!values) {
+        throw new UsageError(`the epoch checkpoint to resume from has no weight ${w.key}: it was written for another model`, {
+          hint: 'run without --resume to restart the stage from its start',
+        });
+      }
       writeWeight(w, values);
     }
     await restoreOptimizerState(optimizer, options.resume.optimizer);

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { CondenseError, ModelFileError } from '../errors.js';
 import { CONDENSE_VERSION } from '../version.js';
 import { quantizeValues } from '../compress/quantize.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
+import { checkGroupSize, parseModelJson } from './model-json.js';
+import type { ModelJson } from './model-json.js';
 import { keyedWeights } from './weights.js';
 
 /** Weight shards are cut at this size, like the TF.js converter (4 MiB). */
@@ -14,14 +16,6 @@ export const GENERATED_BY = `condense ${CONDENSE_VERSION}`;
 
 /** A model as files: `model.json` and its weight shards, by file name. */
 export type ModelFiles = Map<string, Uint8Array>;
-
-interface ModelJson {
-  format: string;
-  generatedBy: string;
-  convertedBy: string;
-  modelTopology: unknown;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-}
 
 /** The model's topology and float weights as TF.js saves them. */
 export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
@@ -71,7 +65,7 @@ export async function modelFiles(model: tf.LayersModel, quantization: Map<string
     format: 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     convertedBy: GENERATED_BY,
-    modelTopology: artifacts.modelTopology,
+    modelTopology: artifacts.modelTopology as ModelJson['modelTopology'],
     weightsManifest: [{ paths, weights: specs }],
   };
   files.set('model.json', new TextEncoder().encode(JSON.stringify(json)));
@@ -88,26 +82,24 @@ function concatBytes(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Model artifacts from files in memory (model.json + shards), quantized weights included. */
+/**
+ * Model artifacts from files (model.json + weight files), quantized weights included. The
+ * manifest is checked against the files' sizes before TF.js sees them.
+ * @param source the model.json path errors name; weight files are named beside it.
+ */
 export function artifactsFromFiles(files: (name: string) => Uint8Array, source = 'model.json'): tf.io.ModelArtifacts {
-  let json: ModelJson;
-  try {
-    json = JSON.parse(new TextDecoder().decode(files('model.json'))) as ModelJson;
-  } catch (err) {
-    throw new UsageError(`${source}: not a TF.js model.json (${(err as Error).message})`);
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new UsageError(`${source}: not a TF.js layers model (no modelTopology or weightsManifest)`);
-  }
+  const json = parseModelJson(new TextDecoder().decode(files('model.json')), source);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
+  json.weightsManifest.forEach((group, index) => {
+    const shards = group.paths.map((path) => files(path));
+    checkGroupSize(group, index, shards.map((b) => b.length), source);
     weightSpecs.push(...group.weights);
-    for (const path of group.paths) buffers.push(files(path));
-  }
+    buffers.push(...shards);
+  });
   const weightData = concatBytes(buffers);
   return {
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    modelTopology: json.modelTopology,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy,
@@ -118,26 +110,39 @@ export function artifactsFromFiles(files: (name: string) => Uint8Array, source =
 
 /**
  * A TF.js IOHandler that loads a LayersModel from a model.json on disk (pure @tensorflow/tfjs
- * has no file:// handler in Node). Weight paths are resolved beside model.json.
+ * has no file:// handler in Node). Weight paths are resolved beside model.json. Unreadable,
+ * missing or inconsistent files throw a {@link ModelFileError} naming the file.
  */
 export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
   const dir = dirname(modelJsonPath);
   return {
-    load: async () =>
-      artifactsFromFiles((name) => {
-        const file = name === 'model.json' ? modelJsonPath : join(dir, name);
-        try {
-          return readFileSync(file);
-        } catch {
-          throw new UsageError(`cannot read ${file}`, { hint: 'model.path must name a TF.js model.json with its weight files beside it' });
-        }
-      }, modelJsonPath),
+    load: async () => artifactsFromFiles((name) => {
+      const isJson = name === 'model.json';
+      const file = isJson ? modelJsonPath : join(dir, name);
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const what = isJson ? 'cannot read the model' : `cannot read a weights file listed in ${modelJsonPath}`;
+        const hint = isJson ? undefined : 'keep every file named in weightsManifest[].paths beside model.json';
+        throw new ModelFileError(file, `${what}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`, { hint, cause: err });
+      }
+    }, modelJsonPath),
   };
 }
 
-/** Loads a LayersModel from disk through {@link fileSystemHandler}. */
+/**
+ * Loads a LayersModel from disk through {@link fileSystemHandler}. What TF.js itself rejects
+ * (weights the topology lacks or needs, shapes that differ, unknown layers) is a
+ * {@link ModelFileError} naming model.json.
+ */
 export async function loadModelFromPath(modelJsonPath: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileSystemHandler(modelJsonPath));
+  const artifacts = await fileSystemHandler(modelJsonPath).load!();
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (err) {
+    throw await explainLoadFailure(err, artifacts, modelJsonPath);
+  }
 }
 
 /** Loads a LayersModel from files held in memory. */
@@ -147,4 +152,70 @@ export async function loadModelFromFiles(files: ModelFiles): Promise<tf.LayersMo
     if (!bytes) throw new Error(`model file ${name} is missing`);
     return bytes;
   })));
+}
+
+const MISMATCH_HINT = 'model.json and its weight files must come from the same save: export the model again';
+
+/** Why TF.js could not load `artifacts`, found by building the topology alone and comparing its weights with the manifest's. */
+async function explainLoadFailure(err: unknown, artifacts: tf.io.ModelArtifacts, file: string): Promise<Error> {
+  if (err instanceof CondenseError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  let bare: tf.LayersModel;
+  try {
+    bare = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology }));
+  } catch {
+    return new ModelFileError(file, `TF.js cannot build the model in modelTopology: ${why}`, { cause: err });
+  }
+  const needed = new Map(bare.weights.map((w) => [w.originalName, w.shape]));
+  bare.dispose();
+  const given = new Map((artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer')
+    .map((s) => [matchedName(s.name, needed), s.shape]));
+  const problems = weightMismatches(needed, given);
+  const message = problems.length
+    ? `weightsManifest does not match modelTopology: ${problems.join('; ')}`
+    : `TF.js cannot load this model: ${why}`;
+  return new ModelFileError(file, message, { hint: problems.length ? MISMATCH_HINT : undefined, cause: err });
+}
+
+/** TF.js also matches `layer/cell/weight` to `layer/weight` (the cell names TF 2.2 added). */
+function matchedName(name: string, needed: Map<string, unknown>): string {
+  if (needed.has(name)) return name;
+  const tokens = name.split('/');
+  const short = [...tokens.slice(0, -2), tokens.at(-1)].join('/');
+  return needed.has(short) ? short : name;
+}
+
+/** Weights one side has and the other lacks, and shapes that differ, in words. */
+function weightMismatches(needed: Map<string, readonly (number | null)[]>, given: Map<string, number[]>): string[] {
+  const list = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+  const extra = [...given.keys()].filter((n) => !needed.has(n));
+  const missing = [...needed.keys()].filter((n) => !given.has(n));
+  const reshaped = [...given].filter(([n, shape]) => needed.has(n) && needed.get(n)!.join(',') !== shape.join(','))
+    .map(([n, shape]) => `"${n}" has shape [${shape}] in weightsManifest, [${needed.get(n)!.join(',')}] in the topology`);
+  return [
+    ...(extra.length ? [`it lists ${extra.length} weight(s) the topology does not have: ${list(extra)}`] : []),
+    ...(missing.length ? [`it lacks ${missing.length} weight(s) the topology needs: ${list(missing)}`] : []),
+    ...reshaped,
+  ];
+}
+
+/**
+ * Checks that a model loaded from `file` can take the data's examples and predict its classes,
+ * so a model for other data is a usage error before any stage runs instead of a TF.js shape
+ * error inside one. Unknown (null) dimensions match anything.
+ */
+export function checkModelFitsData(model: tf.LayersModel, data: { name: string; inputShape: number[]; numClasses: number }, file: string): void {
+  const hint = `the model must take inputs of shape [${data.inputShape}] and end in ${data.numClasses} class scores, like the dataset ${data.name}`;
+  const fits = (shape: readonly (number | null)[], want: number[]) => shape.length === want.length && shape.every((d, i) => d === null || d === want[i]);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ModelFileError(file, `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; condense needs one of each`, { hint });
+  }
+  const input = model.inputs[0]!.shape.slice(1);
+  if (!fits(input, data.inputShape)) {
+    throw new ModelFileError(file, `the model takes inputs of shape [${input.map((d) => d ?? '?')}], but ${data.name} examples have shape [${data.inputShape}]`, { hint });
+  }
+  const output = model.outputs[0]!.shape;
+  if (output.length !== 2 || (output[1] !== null && output[1] !== data.numClasses)) {
+    throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} has ${data.numClasses} classes`, { hint });
+  }
 }

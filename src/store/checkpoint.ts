@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
 import { writeDirAtomic } from './atomic.js';
 
@@ -35,12 +36,36 @@ export function writeCheckpoint(dir: string, fingerprint: string, files: Map<str
   writeDirAtomic(dir, all);
 }
 
+/**
+ * A checkpoint that fails verification. Planning turns this into "recompute the stage"; it
+ * reaches the user only when the files change after planning checked them.
+ */
+function invalidCheckpoint(dir: string, message: string): UsageError {
+  return new UsageError(message, { hint: `the checkpoint in ${dir} changed after condense checked it (another process, or the disk): run again to recompute that stage` });
+}
+
 function readManifest(dir: string): CheckpointManifest {
-  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as CheckpointManifest;
-  if (manifest.format !== CHECKPOINT_FORMAT || typeof manifest.fingerprint !== 'string' || !manifest.files) {
-    throw new Error(`manifest of format ${manifest.format}, expected ${CHECKPOINT_FORMAT}`);
+  // A missing manifest throws ENOENT as is: callers report it as an interrupted write.
+  const text = readFileSync(join(dir, MANIFEST), 'utf8');
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(text) as CheckpointManifest;
+  } catch {
+    throw invalidCheckpoint(dir, `${MANIFEST} is not valid JSON`);
+  }
+  if (manifest?.format !== CHECKPOINT_FORMAT || typeof manifest.fingerprint !== 'string' || !manifest.files) {
+    throw invalidCheckpoint(dir, `manifest of format ${manifest?.format}, expected ${CHECKPOINT_FORMAT}`);
   }
   return manifest;
+}
+
+function readListedFile(dir: string, name: string): Uint8Array {
+  try {
+    return readFileSync(join(dir, name));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw invalidCheckpoint(dir, code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read (${code ?? String(err)})`);
+  }
 }
 
 /** Reads a checkpoint and verifies every file against the manifest; throws with the reason. */
@@ -48,9 +73,9 @@ export function readCheckpoint(dir: string): Checkpoint {
   const manifest = readManifest(dir);
   const files = new Map<string, Uint8Array>();
   for (const [name, expected] of Object.entries(manifest.files)) {
-    const bytes = readFileSync(join(dir, name));
+    const bytes = readListedFile(dir, name);
     if (bytes.length !== expected.bytes || sha256(bytes) !== expected.sha256) {
-      throw new Error(`${name} does not match its sha256 in the manifest`);
+      throw invalidCheckpoint(dir, `${name} does not match its sha256 in the manifest`);
     }
     files.set(name, bytes);
   }
