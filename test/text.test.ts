@@ -66,7 +66,7 @@ describe('textmlp on the test backend', () => {
     optimizer.minimize(() => tf.losses.softmaxCrossEntropy(batch.ys, model.apply(batch.xs) as tf.Tensor) as tf.Scalar);
     const after = embedding.dataSync();
     // rows of ids that occur in the batch change (padding too: it is averaged in), the others do not
-    const row = (values: Float32Array, id: number) => Array.from(values.slice(id * 8, id * 8 + 8));
+    const row = (values: ArrayLike<number>, id: number) => Array.from(values).slice(id * 8, id * 8 + 8);
     const seen = new Set(Array.from(data.train.x.subarray(0, 2 * 16)));
     const ids = [...Array(300).keys()];
     const unseen = ids.filter((id) => !seen.has(id));
