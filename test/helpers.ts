@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nativeBackendStatus } from '../src/backend/native/index.js';
 import { selectBackend } from '../src/backend/select.js';
 import type { BackendInfo } from '../src/backend/select.js';
 import { parse as parseYaml } from 'yaml';
@@ -36,6 +37,12 @@ export function requireSystemDep(ctx: Pick<TestContext, 'skip'>, name: string, p
   const why = `system dependency missing: ${name}${hint ? ` (${hint})` : ''}`;
   if (UNDER_CI) throw new Error(`${why}; under CI every system dependency must be present`);
   ctx.skip(why);
+}
+
+/** {@link requireSystemDep} for the native addon, with the reason it does not load as the hint. */
+export function requireNativeAddon(ctx: Pick<TestContext, 'skip'>): void {
+  const status = nativeBackendStatus();
+  requireSystemDep(ctx, 'native addon', status.available, status.reason);
 }
 
 /** A small MNIST slice for fast stage tests. */
