@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nativeBackendStatus } from '../src/backend/native/index.js';
 import { selectBackend } from '../src/backend/select.js';
 import type { BackendInfo } from '../src/backend/select.js';
 import { parse as parseYaml } from 'yaml';
@@ -11,6 +12,7 @@ import { loadMnistDigits } from '../src/data/mnist.js';
 import { makeBatch, type Batch } from '../src/model/batches.js';
 import { seededSplit } from '../src/data/split.js';
 import type { Dataset } from '../src/data/types.js';
+import type { TestContext } from 'vitest';
 
 /** Repository root. */
 export const ROOT = join(import.meta.dirname, '..');
@@ -18,6 +20,29 @@ export const ROOT = join(import.meta.dirname, '..');
 /** The backend tests run on: CONDENSE_TEST_BACKEND, else wasm (fast and always available). */
 export async function useTestBackend(): Promise<BackendInfo> {
   return selectBackend((process.env.CONDENSE_TEST_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm');
+}
+
+/** True under CI (`CI=true`, or `CI=1`): a missing system dependency then fails its tests instead of skipping them. */
+export const UNDER_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * Gate for a test that needs a system dependency (chromium, OpenBLAS, a Debian dataset, the
+ * native addon). Call it first in the test, or in a `beforeEach` for a whole describe block.
+ * Present: returns. Missing: skips the test, except under CI, where it throws, because CI
+ * installs every dependency and a skip there would hide a broken setup.
+ * @param hint how to provide the dependency (shown in the failure and the skip note).
+ */
+export function requireSystemDep(ctx: Pick<TestContext, 'skip'>, name: string, present: boolean, hint = ''): void {
+  if (present) return;
+  const why = `system dependency missing: ${name}${hint ? ` (${hint})` : ''}`;
+  if (UNDER_CI) throw new Error(`${why}; under CI every system dependency must be present`);
+  ctx.skip(why);
+}
+
+/** {@link requireSystemDep} for the native addon, with the reason it does not load as the hint. */
+export function requireNativeAddon(ctx: Pick<TestContext, 'skip'>): void {
+  const status = nativeBackendStatus();
+  requireSystemDep(ctx, 'native addon', status.available, status.reason);
 }
 
 /** A small MNIST slice for fast stage tests. */

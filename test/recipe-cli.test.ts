@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requireSystemDep } from './helpers.js';
 
 // These spawn the built CLI: run `npx tsc -p tsconfig.build.json` (npm run build) first.
 const built = existsSync('dist/cli.js');
 const condense = (...args: string[]) => spawnSync(process.execPath, ['bin/condense.mjs', ...args], { encoding: 'utf8', timeout: 20000 });
 const BAD = 'test/fixtures/recipes/bad';
 
-describe.skipIf(!built)('condense CLI on recipes', () => {
+describe('condense CLI on recipes', () => {
+  beforeEach((ctx) => requireSystemDep(ctx, 'the built CLI (dist/cli.js)', built, 'npm run build'));
   it('validate: exit 2, FILE:LINE:COL: message [keyword], hint and code frame on stderr', () => {
     const r = condense('validate', `${BAD}/unknown-stage-key.yaml`);
     expect(r.status).toBe(2);

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HTML_SECTIONS } from '../src/report/html.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { findChromium, launchChromium } from './browser.js';
+import { requireSystemDep, ROOT, runCli, tempDir } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const recipe = join(ROOT, 'test/fixtures/recipes/tiny.yaml');
 const out = tempDir();
 const gated = tempDir();
@@ -19,84 +19,57 @@ interface PageVisit {
   requests: string[];
   errors: string[];
   svgCount: number;
+  /** Charts drawn with no area (an SVG that failed to lay out). */
+  emptySvgs: number;
   sectionIds: string[];
+  gatesText: string;
   overflowX: boolean;
+  pageHeight: number;
   screenshot: Buffer;
 }
 
+/** Evaluated in the page as strings: vitest's transform may add helpers a serialized function would lack. */
+const PAGE_PROBES = {
+  svgCount: 'document.querySelectorAll("svg").length',
+  emptySvgs: '[...document.querySelectorAll("svg")].filter((s) => { const r = s.getBoundingClientRect(); return !(r.width > 0 && r.height > 0); }).length',
+  sectionIds: '[...document.querySelectorAll("section")].map((s) => s.id)',
+  gatesText: 'document.getElementById("gates")?.innerText ?? ""',
+  overflowX: 'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+  pageHeight: 'document.documentElement.scrollHeight',
+};
+
 /**
- * Opens a file in headless Chromium over the DevTools protocol on a pipe (fds 3/4,
- * `--remote-debugging-pipe`: no WebSocket, no port), records every network request and every
- * console or log error, and takes a full-page screenshot 1200 px wide.
+ * Opens a file in headless Chromium 1200 px wide, records every network request beyond the page
+ * itself and every console, page or browser-log error or warning (CSP violations arrive as log
+ * entries), reads its rendering and takes a full-page screenshot.
  */
-async function visit(file: string, userDataDir: string): Promise<PageVisit> {
-  const chrome = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-    `--user-data-dir=${userDataDir}`, '--remote-debugging-pipe', 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
-  const toChrome = chrome.stdio[3] as NodeJS.WritableStream;
-  const fromChrome = chrome.stdio[4] as NodeJS.ReadableStream;
-  let nextId = 0;
-  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  const listeners: Array<(msg: any) => void> = [];
-  let buffer = '';
-  fromChrome.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let end;
-    while ((end = buffer.indexOf('\0')) >= 0) {
-      const msg = JSON.parse(buffer.slice(0, end));
-      buffer = buffer.slice(end + 1);
-      if (msg.id !== undefined && pending.has(msg.id)) {
-        const p = pending.get(msg.id)!;
-        pending.delete(msg.id);
-        if (msg.error) p.reject(new Error(`CDP: ${msg.error.message}`));
-        else p.resolve(msg.result);
-      } else {
-        for (const l of listeners) l(msg);
-      }
-    }
-  });
-  const send = (method: string, params: object = {}, sessionId?: string): Promise<any> => new Promise((resolve, reject) => {
-    const id = ++nextId;
-    pending.set(id, { resolve, reject });
-    toChrome.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
-  });
-  const url = pathToFileURL(file).href;
-  const requests: string[] = [];
-  const errors: string[] = [];
+async function visit(browser: Browser, file: string): Promise<PageVisit> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
   try {
-    const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
-    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
-    const s = (method: string, params: object = {}) => send(method, params, sessionId);
-    let loaded!: () => void;
-    const load = new Promise<void>((r) => { loaded = r; });
-    listeners.push((msg) => {
-      if (msg.sessionId !== sessionId) return;
-      const p = msg.params;
-      if (msg.method === 'Network.requestWillBeSent' && p.request.url !== url) requests.push(p.request.url);
-      if (msg.method === 'Runtime.consoleAPICalled' && (p.type === 'error' || p.type === 'warning')) errors.push(`console.${p.type}: ${JSON.stringify(p.args)}`);
-      if (msg.method === 'Runtime.exceptionThrown') errors.push(`exception: ${p.exceptionDetails.text}`);
-      if (msg.method === 'Log.entryAdded' && (p.entry.level === 'error' || p.entry.level === 'warning')) errors.push(`log.${p.entry.level}: ${p.entry.text}`);
-      if (msg.method === 'Page.loadEventFired') loaded();
-    });
-    await Promise.all([s('Network.enable'), s('Runtime.enable'), s('Log.enable'), s('Page.enable')]);
-    await s('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false });
-    await s('Page.navigate', { url });
-    await load;
-    const evaluate = async (expression: string) => (await s('Runtime.evaluate', { expression, returnByValue: true })).result.value;
-    const svgCount = await evaluate('document.querySelectorAll("svg").length');
-    const sectionIds = await evaluate('[...document.querySelectorAll("section")].map((s) => s.id)');
-    const overflowX = await evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth');
-    const { cssContentSize } = await s('Page.getLayoutMetrics');
-    const shot = await s('Page.captureScreenshot', {
-      format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1200, height: Math.ceil(cssContentSize.height), scale: 1 },
-    });
+    const page = await context.newPage();
+    const url = pathToFileURL(file).href;
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => { if (r.url() !== url) requests.push(r.url()); });
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (err) => errors.push(`exception: ${err.message}`));
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Log.entryAdded', ({ entry }) => { if (entry.level === 'error' || entry.level === 'warning') errors.push(`log.${entry.level}: ${entry.text}`); });
+    await cdp.send('Log.enable');
+    await page.goto(url, { waitUntil: 'load' });
+    const probed = Object.fromEntries(await Promise.all(Object.entries(PAGE_PROBES).map(async ([k, js]) => [k, await page.evaluate(js)])));
+    const screenshot = await page.screenshot({ fullPage: true, type: 'png' });
     // Let late messages (a failed subresource, a CSP report) arrive before judging.
-    await new Promise((r) => setTimeout(r, 200));
-    await send('Browser.close').catch(() => {});
-    return { requests, errors, svgCount, sectionIds, overflowX, screenshot: Buffer.from(shot.data, 'base64') };
+    await page.waitForTimeout(200);
+    return { requests, errors, ...probed, screenshot } as PageVisit;
   } finally {
-    chrome.kill();
+    await context.close();
   }
+}
+
+/** Width and height of a PNG, from its IHDR chunk. */
+function pngSize(png: Buffer): { width: number; height: number } {
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
 beforeAll(() => {
@@ -192,17 +165,51 @@ describe('report.html, report.md, scalars.jsonl (tiny recipe, end to end)', () =
       expect(['report.md', 'report.html'].map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
     }
   });
+});
 
-  it.skipIf(!existsSync(CHROMIUM))('opens in headless Chromium without errors or network requests', async () => {
-    const page = await visit(join(gated, 'report.html'), tempDir('condense-chromium-'));
+describe('report.html in headless Chromium (playwright-core)', () => {
+  const chromiumPath = findChromium();
+  // Launched by the first test, not in a hook: a launch failure then counts as a failed test.
+  let launched: Promise<Browser> | undefined;
+  const browser = () => (launched ??= launchChromium(chromiumPath));
+  beforeEach((ctx) => requireSystemDep(ctx, 'chromium', chromiumPath !== undefined, 'apt-get install chromium, or set CONDENSE_CHROMIUM'));
+  afterAll(async () => {
+    await (await launched?.catch(() => undefined))?.close();
+  });
+
+  it('opens without errors or network requests, every section and chart laid out within 1200 px', async () => {
+    const page = await visit(await browser(), join(gated, 'report.html'));
     expect(page.errors).toEqual([]);
     expect(page.requests).toEqual([]);
     expect(page.sectionIds).toEqual(HTML_SECTIONS);
     expect(page.svgCount).toBeGreaterThanOrEqual(5);
+    expect(page.emptySvgs).toBe(0);
+    expect(page.gatesText).toContain('✘ NOT met accuracyDrop');
+    expect(page.gatesText).toContain('✔ met sizeRatio');
     expect(page.overflowX).toBe(false);
     const shot = process.env.CONDENSE_SCREENSHOT ?? join(gated, 'report.png');
     writeFileSync(shot, page.screenshot);
     expect(page.screenshot.subarray(1, 4).toString()).toBe('PNG');
+    expect(pngSize(page.screenshot)).toEqual({ width: 1200, height: page.pageHeight });
+    expect(page.pageHeight).toBeGreaterThan(900);
     expect(page.screenshot.length).toBeGreaterThan(20_000);
+  });
+
+  it('the visit catches what it must reject: a script error, a console error, a CSP violation and a request', async () => {
+    // Control: proves the checks above can fail. One copy keeps the page's CSP (the inline
+    // script is refused and logged); the other drops it, so the script runs and fetches.
+    const html = readFileSync(join(gated, 'report.html'), 'utf8');
+    const bad = '<script>console.error("boom"); fetch("http://127.0.0.1:9/x"); throw new Error("thrown")</script>';
+    const dir = tempDir();
+    const withCsp = join(dir, 'csp.html');
+    const withoutCsp = join(dir, 'open.html');
+    writeFileSync(withCsp, html.replace('</main>', `${bad}</main>`));
+    writeFileSync(withoutCsp, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</main>', `${bad}</main>`));
+    const refused = await visit(await browser(), withCsp);
+    expect(refused.errors.join('\n')).toMatch(/Content Security Policy/);
+    expect(refused.requests).toEqual([]);
+    const open = await visit(await browser(), withoutCsp);
+    expect(open.errors).toEqual(expect.arrayContaining(['console.error: boom', 'exception: thrown']));
+    expect(open.requests).toEqual(['http://127.0.0.1:9/x']);
   });
 });

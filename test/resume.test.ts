@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { nativeBackendStatus } from '../src/backend/native/index.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireNativeAddon, ROOT, runCli, tempDir } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/resume.yaml');
 const BACKEND = process.env.CONDENSE_TEST_BACKEND ?? 'wasm';
@@ -135,7 +134,8 @@ describe('resume on the cpu backend too', () => {
   });
 });
 
-describe.skipIf(!nativeBackendStatus().available)('resume on the native backend (auto picks it; Adam is fused there)', () => {
+describe('resume on the native backend (auto picks it; Adam is fused there)', () => {
+  beforeEach(requireNativeAddon);
   it('a SIGKILL mid-epoch of a training stage, then --resume, ends bit-identical to an uninterrupted native run', async () => {
     const fast = ['--set', 'data.limit=400', '--set', 'stages.prune.schedule.epochs=1'];
     const straight = tempDir();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { loadExported, requireSystemDep, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
 const fashion = '/usr/share/datasets/fashion-mnist';
 const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 
 describe('recipes that read files: idx data, model.path, float16, export', () => {
-  it.skipIf(!existsSync(fashion))('runs the Fashion-MNIST preset (small) and exports float16 weights the stock loader reads', async () => {
+  it('runs the Fashion-MNIST preset (small) and exports float16 weights the stock loader reads', async (ctx) => {
+    requireSystemDep(ctx, 'dataset-fashion-mnist', existsSync(fashion), `apt-get install dataset-fashion-mnist (${fashion})`);
     const out = tempDir();
     const r = runCli(['run', join(ROOT, 'recipes/fashion-mnist.yaml'), '--out', out, '--json', '--backend', 'wasm',
       '--set', 'data.limit=1500', '--set', 'stages.baseline.epochs=1', '--set', 'stages.prune.schedule.epochs=1']);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { escapeHtml as e } from './escape.js';
 import { HTML_SECTIONS, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from './report.js';
@@ -20,6 +21,18 @@ const report: Report = {
   gates: [{ metric: 'accuracyDrop', max: 0.005, value: 0.01, passed: false, baseline: 'baseline' }, { metric: 'sizeRatio', max: 0.5, value: 0.3, passed: true, baseline: 'baseline' }],
 };
 
+/** The inside of `<section id="…">`. */
+function sectionOf(html: string, id: string): string {
+  const start = html.indexOf(`<section id="${id}">`);
+  expect(start, `section ${id}`).toBeGreaterThanOrEqual(0);
+  return html.slice(start, html.indexOf('</section>', start));
+}
+
+/** The cells of every table row in `html`, header rows included. */
+function tableRows(html: string): string[][] {
+  return [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
+}
+
 describe('report.html', () => {
   const scalars = scalarsFromStages(report.stages);
   const html = renderHtml({ report, scalars, recipeYaml: `name: "${hostile}"\n` });
@@ -38,8 +51,50 @@ describe('report.html', () => {
     expect(html).toContain('3.3× smaller');
   });
 
-  it('renders the same bytes twice (re-rendering is reproducible)', () => {
-    expect(renderHtml({ report, scalars, recipeYaml: 'x: 1\n' })).toBe(renderHtml({ report, scalars, recipeYaml: 'x: 1\n' }));
+  it('the answer and stage tables carry each stage\'s name and metric values', () => {
+    expect(tableRows(sectionOf(html, 'answer'))).toEqual([
+      ['metric', 'baseline', 'final', 'ratio', 'change'],
+      ['accuracy', '0.9000', '0.8900', '0.989', '−0.0100'],
+      ['params', '100', '100', '1.000', '0'],
+      ['sizeBytes', '1,000', '300', '0.300', '−700'],
+      ['gzipBytes', '900', '200', '0.222', '−700'],
+    ]);
+    expect(tableRows(sectionOf(html, 'stages')).slice(1)).toEqual([
+      ['1', 'baseline', 'train', 'ran', '2.0', '0.9000', '–', '100', '–', '–', '1,000', '900', '–'],
+      ['2', e(hostile), 'quantize', 'cached', '0.1', '0.8900', '–', '100', '–', '–', '300', '200', '–'],
+    ]);
+  });
+
+  it('draws the charts as inline SVG: curves per tag, a bar per stage and size, a point per stage', () => {
+    const titles = (id: string) => [...sectionOf(html, id).matchAll(/<title>(.*?)<\/title>/g)].map((m) => m[1]);
+    expect(sectionOf(html, 'curves').match(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="chart"/g)).toHaveLength(2);
+    expect(titles('curves')).toEqual(['Training loss per epoch', 'baseline epoch 1: 1, 1.2', 'baseline epoch 2: 2, 0.7',
+      'Training accuracy per epoch', 'baseline epoch 1: 1, 60%', 'baseline epoch 2: 2, 80%']);
+    expect(titles('sizes')).toEqual(['Model size after each stage (as exported)', 'baseline sizeBytes: 1000 B', 'baseline gzipBytes: 900 B',
+      `${e(hostile)} sizeBytes: 300 B`, `${e(hostile)} gzipBytes: 200 B`]);
+    expect(titles('accuracy-size')).toEqual(['Accuracy vs size (held-out accuracy, exported bytes)', 'baseline: 1000 B, accuracy 0.9000',
+      `${e(hostile)}: 300 B, accuracy 0.8900`]);
+  });
+
+  it('references nothing outside the page: no scripts, links, images, imports or URLs, and a CSP that forbids them', () => {
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    const tags = html.match(/<[^>]*>/g)!;
+    expect(tags.length).toBeGreaterThan(100);
+    expect(tags.filter((t) => /^<(script|link|img|iframe|object|embed|image|use|base)\b/i.test(t) || /\s(src|href|xlink:href|action)=/i.test(t))).toEqual([]);
+    expect(html).not.toMatch(/@import|url\(/i);
+    // The only URL is the SVG namespace (an identifier, never fetched).
+    expect(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(/[a-z]+:\/\//i);
+  });
+
+  it('renders the same bytes twice and from a copy of its inputs, and other bytes for other numbers', () => {
+    const inputs = { report, scalars, recipeYaml: 'x: 1\n' };
+    const once = renderHtml(inputs);
+    expect(renderHtml(inputs)).toBe(once);
+    expect(renderHtml(structuredClone(inputs))).toBe(once);
+    expect(once).toContain('<pre><code>x: 1\n</code></pre>');
+    const changed = structuredClone(report);
+    changed.stages[0]!.metrics.accuracy = 0.95;
+    expect(renderHtml({ ...inputs, report: changed })).not.toBe(once);
   });
 });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FusedAdamOptimizer } from './adam.js';
+import { requireNativeAddon } from '../../../test/helpers.js';
 import { NATIVE_AVAILABLE, addonCalls, randArray, rng, setupNative } from './testing.js';
 
 /** Applies `steps` random gradients to two variables with `make()`'s optimizer on `backend`. */
@@ -23,8 +24,11 @@ async function applyRandomGradients(backend: string, make: () => tf.Optimizer, s
   return out;
 }
 
-describe.skipIf(!NATIVE_AVAILABLE)('fused Adam on the native backend', () => {
-  beforeAll(setupNative);
+describe('fused Adam on the native backend', () => {
+  beforeAll(async () => {
+    if (NATIVE_AVAILABLE) await setupNative();
+  });
+  beforeEach(requireNativeAddon);
 
   it('is bit-identical to the stock optimizer on cpu: weights, moments and iterations', async () => {
     const stock = await applyRandomGradients('cpu', () => tf.train.adam(0.01), 6, 0.003);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, beforeEach, describe, it } from 'vitest';
+import { requireNativeAddon } from '../../../test/helpers.js';
 import { NATIVE_AVAILABLE, expectSameAsCpu, randArray, rng, setupNative } from './testing.js';
 
 const rand = rng(99);
@@ -9,8 +10,11 @@ const t = (shape: number[]) => {
 };
 type Pad = 'same' | 'valid' | number;
 
-describe.skipIf(!NATIVE_AVAILABLE)('native depthwise convolution agrees with cpu', () => {
-  beforeAll(setupNative);
+describe('native depthwise convolution agrees with cpu', () => {
+  beforeAll(async () => {
+    if (NATIVE_AVAILABLE) await setupNative();
+  });
+  beforeEach(requireNativeAddon);
 
   // [x shape, filter shape [fh, fw, inC, mult], strides, pad, dilation]
   const cases: [number[], number[], number, Pad, number][] = [

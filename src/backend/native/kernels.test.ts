@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireNativeAddon } from '../../../test/helpers.js';
 import { NATIVE_AVAILABLE, expectSameAsCpu, randArray, rng, setupNative } from './testing.js';
 
 const rand = rng(1234);
@@ -9,8 +10,11 @@ const t = (shape: number[], lo = -1, hi = 1) => {
 };
 const ri = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
-describe.skipIf(!NATIVE_AVAILABLE)('native kernels agree with cpu', () => {
-  beforeAll(setupNative);
+describe('native kernels agree with cpu', () => {
+  beforeAll(async () => {
+    if (NATIVE_AVAILABLE) await setupNative();
+  });
+  beforeEach(requireNativeAddon);
 
   it('BatchMatMul: transposes, batches, broadcast batch, random shapes', async () => {
     for (let i = 0; i < 12; i++) {

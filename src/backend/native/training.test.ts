@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireNativeAddon } from '../../../test/helpers.js';
 import { NATIVE_AVAILABLE, addonCalls, randArray, rng, setupNative } from './testing.js';
 
 /** A few Adam steps of a 20-32-5 MLP from a fixed seed; returns the final weights. */
@@ -56,8 +57,11 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-describe.skipIf(!NATIVE_AVAILABLE)('training on the native backend', () => {
-  beforeAll(setupNative);
+describe('training on the native backend', () => {
+  beforeAll(async () => {
+    if (NATIVE_AVAILABLE) await setupNative();
+  });
+  beforeEach(requireNativeAddon);
 
   it('an MLP trained with Adam matches cpu and is deterministic', async () => {
     const cpu = await trainMlp('cpu', 7);
