@@ -28,7 +28,7 @@ function recipe(plugins: string[], stageType = 'count-params'): string {
 
 /** A plugin module source with one stage of `type` whose properties are `properties` (JS source). */
 function pluginSource(type: string, properties = '{}'): string {
-  return `export default { stages: [{ type: '${type}', description: 'A test stage.', properties: ${properties},
+  return `export default { stages: [{ type: '${type}', version: 1, description: 'A test stage.', properties: ${properties},
     changesModel: false, async run(ctx) { return { state: ctx.input, metrics: { seen: 1 } }; } }] };\n`;
 }
 
