@@ -5,12 +5,12 @@ import { loadForCommand } from './shared.js';
 /** `condense plan`: which stages are cached and which would run, and why. */
 export async function planCommand(file: string, flags: { out?: string; set: string[]; backend?: BackendRequest; resume?: boolean; json?: boolean }): Promise<void> {
   const loaded = await loadForCommand(file, flags.set);
-  const { out, steps, backend } = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
+  const { out, steps, backend, backendBuild } = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ out, backend: backend.name, steps }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ out, backend: backend.name, backendBuild, steps }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`plan for ${loaded.recipe.name} → ${out} (backend ${backend.name})\n`);
+  process.stdout.write(`plan for ${loaded.recipe.name} → ${out} (backend ${backend.name}; build ${backendBuild})\n`);
   for (const s of steps) {
     const what = s.action === 'cached' ? 'cached' : s.action === 'resume' ? 'will resume' : 'will run';
     process.stdout.write(`  ${String(s.index + 1).padStart(2)}. ${s.name.padEnd(16)} ${s.type.padEnd(9)} ${what.padEnd(9)} ${s.reason}\n`);

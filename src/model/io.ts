@@ -219,3 +219,15 @@ export function checkModelFitsData(model: tf.LayersModel, data: { name: string; 
     throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} has ${data.numClasses} classes`, { hint });
   }
 }
+
+/** Loads a user's model file and checks it fits the data ({@link checkModelFitsData}); usage errors name the file. */
+export async function loadModelFor(file: string, data: { name: string; inputShape: number[]; numClasses: number }): Promise<tf.LayersModel> {
+  const model = await loadModelFromPath(file);
+  try {
+    checkModelFitsData(model, data, file);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}

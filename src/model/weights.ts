@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors.js';
 import { selectorMatchesView } from './selectors.js';
 
 /** A layer's weight with its stable key, its full path (e.g. `dense1/kernel`, `encoder/dense1/kernel`). */
@@ -71,10 +72,10 @@ export function selectLayers(model: tf.LayersModel, include: string[], exclude: 
 }
 
 /** A layer selector that matched nothing; lists the layers there are. */
-export class SelectorError extends Error {
+export class SelectorError extends UsageError {
   readonly selectors: string[];
   constructor(selectors: string[], layers: string) {
-    super(`selector${selectors.length > 1 ? 's' : ''} ${selectors.map((s) => `"${s}"`).join(', ')} matched no layer; layers: ${layers}`);
+    super(`selector${selectors.length > 1 ? 's' : ''} ${selectors.map((s) => `"${s}"`).join(', ')} matched no layer; layers: ${layers}`, { hint: 'a selector is an exact layer name, "re:<regex>" or "type:<ClassName>"' });
     this.selectors = selectors;
   }
 }

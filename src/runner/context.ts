@@ -71,7 +71,8 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
   const records = new Map<string, StageRecord>();
-  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume },
+  const modelFileHash = (path: string) => hashModelDir(resolvePath(loaded.dir, path));
+  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume, modelFileHash },
     (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
   const registry = options.registry;
   return {

@@ -55,7 +55,7 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 export function planStages(
   recipe: Recipe,
   registry: StageRegistry,
-  inputs: { initial: string; data: string; backendBuild: string; resume?: boolean },
+  inputs: { initial: string; data: string; backendBuild: string; resume?: boolean; modelFileHash?: (path: string) => string },
   onDisk: (dir: string) => StageOnDisk,
 ): PlanStep[] {
   const byName = new Map<string, string>();
@@ -64,6 +64,7 @@ export function planStages(
   return recipe.stages.map((stage, index) => {
     const definition = registry.get(stage.type)!;
     const references = (definition.references?.(stage as never) ?? []).map((r) => byName.get(r) ?? `missing:${r}`);
+    for (const file of definition.modelFiles?.(stage as never) ?? []) references.push(`file:${file}:${inputs.modelFileHash?.(file) ?? 'unhashed'}`);
     const provenance = provenanceOf(definition.version, inputs.backendBuild, registry.originOf(stage.type));
     const fingerprint = stageFingerprint({ stage, input, references, data: inputs.data, seed: recipe.seed, provenance });
     byName.set(stage.name, fingerprint);

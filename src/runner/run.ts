@@ -5,7 +5,7 @@ import type { BackendRequest } from '../backend/select.js';
 import { RecipeError, UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
-import { loadModelFromPath } from '../model/io.js';
+import { loadModelFor } from '../model/io.js';
 import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
@@ -108,10 +108,8 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
 async function initialState(run: RunContext): Promise<ModelState> {
   const { recipe } = run.loaded;
   const { data } = run;
-  const model = run.modelPath
-    ? await loadModelFromPath(run.modelPath)
-    : buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize);
-  return freshState(model, run.registry.stateCodecs());
+  if (!run.modelPath) return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize), run.registry.stateCodecs());
+  return freshState(await loadModelFor(run.modelPath, data), run.registry.stateCodecs());
 }
 
 async function replaceState(state: ModelState, load: () => Promise<ModelState>): Promise<ModelState> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CondenseError, InterruptedError, StageFailedError } from '../errors.js';
 import { AbortedError } from '../model/fit.js';
-import { loadModelFromPath } from '../model/io.js';
+import { loadModelFor } from '../model/io.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { stageParams } from '../stages/walk.js';
 import { freshState } from '../state/codecs.js';
@@ -58,7 +58,7 @@ function stageContext(
     name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data,
     loadStageModel: loadStage,
     freshState: (model) => freshState(model, registry.stateCodecs()),
-    loadModelPath: (path) => loadModelFromPath(resolvePath(loaded.dir, path)),
+    loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data),
     progress: (p) => run.emit({ event: 'progress', index: step.index, name: step.name, ...p }),
     resume,
     saveSnapshot: async (snapshot) => withDiskErrors(`an epoch checkpoint of stage "${step.name}"`,

@@ -126,6 +126,11 @@ export interface StageDefinition<P = Record<string, unknown>> {
   check?(params: P, context: StageCheckContext): StageCheckProblem[];
   /** Names of earlier stages this stage reads besides its input (fingerprinted). */
   references?(params: P): string[];
+  /**
+   * Model files (model.json paths, relative to the recipe) the stage reads besides its input: the
+   * content of each, and of the files beside it, enters the fingerprint, so replacing one reruns.
+   */
+  modelFiles?(params: P): string[];
   run(ctx: StageContext<P>): Promise<StageResult>;
   /** Releases what `run` acquired (a teacher model, a server); runs after success and failure alike. */
   cleanup?(ctx: StageContext<P>): Promise<void> | void;

@@ -57,6 +57,7 @@ export const distillStage: StageDefinition<DistillParams> = {
   },
   required: ['teacher'],
   references: (p) => (p.teacher.startsWith(STAGE_PREFIX) ? [p.teacher.slice(STAGE_PREFIX.length)] : []),
+  modelFiles: (p) => (p.teacher.startsWith(STAGE_PREFIX) ? [] : [p.teacher]),
   replacesModel: (p) => (p.student ? viewOfSpec(p.student as ModelSpec) : undefined),
   check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p)],
   async run(ctx): Promise<StageResult> {

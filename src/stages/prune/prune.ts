@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../../errors.js';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import { removeUnits, structuralBlocker, topUnits, unitNorms } from '../../compress/structured.js';
 import type { KeptUnits } from '../../compress/structured.js';
@@ -99,7 +100,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     const { model } = ctx.input;
     if (p.method === 'structured') return pruneStructured(ctx.input, p);
     const selected = prunableSelection(model, p.include, p.exclude);
-    if (selected.length === 0) throw new Error('the selected layers have no prunable weights (kernels of rank ≥ 2)');
+    if (selected.length === 0) throw new UsageError('the selected layers have no prunable weights (kernels of rank ≥ 2)', { hint: 'select layers with kernels (Dense, Conv2D, Embedding), e.g. include: ["type:Dense"]' });
     const masks = new Map(ctx.input.masks);
     if (p.method === 'nm') {
       for (const w of selected) {
@@ -141,7 +142,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
 async function pruneStructured(input: ModelState, p: PruneParams): Promise<StageResult> {
   const { model } = input;
   if (model.getClassName() !== 'Sequential') {
-    throw new Error('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt): use method magnitude or nm');
+    throw new UsageError('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt)', { hint: 'use method: magnitude or nm' });
   }
   const candidates = selectLayers(model, p.include, p.exclude).filter((l) => ['Dense', 'Conv2D'].includes(l.getClassName()));
   const kept: KeptUnits = new Map();
@@ -150,13 +151,13 @@ async function pruneStructured(input: ModelState, p: PruneParams): Promise<Stage
     if (blocker) {
       // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
       if (p.include.length === 0) continue;
-      throw new Error(blocker);
+      throw new UsageError(blocker, { hint: 'exclude that layer, or select only layers followed by a Dense or Conv2D' });
     }
     const kernel = layer.getWeights()[0]!;
     const units = kernel.shape[kernel.shape.length - 1]!;
     kept.set(layer.name, topUnits(unitNorms(kernel.dataSync() as Float32Array, units), Math.round((1 - p.sparsity!) * units)));
   }
-  if (kept.size === 0) throw new Error('no selected layer can lose units (Dense or Conv2D followed by another Dense or Conv2D)');
+  if (kept.size === 0) throw new UsageError('no selected layer can lose units (Dense or Conv2D followed by another Dense or Conv2D)', { hint: 'include the hidden layers, not the output layer' });
   const { model: smaller, cut } = await removeUnits(model, kept);
   const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
   applyMasks(smaller, masks);
