@@ -1,4 +1,4 @@
-/** Exit codes of the `condense` command, as RECIPE.md fixes them. */
+/** Exit codes of the `condense` command (docs/recipe-language.md lists them). */
 export const EXIT = {
   ok: 0,
   stageFailed: 1,

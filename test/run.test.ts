@@ -25,7 +25,7 @@ describe('condense run (end to end, tiny recipe)', () => {
     expect(events.some((e) => e.event === 'progress' && e.name === 'prune' && e.sparsity > 0)).toBe(true);
   });
 
-  it('writes the run directory RECIPE.md describes', () => {
+  it('writes the run directory docs/recipe-language.md describes', () => {
     for (const f of ['report.json', 'report.md', 'run.lock.json', 'recipe.resolved.yaml', 'model/model.json']) {
       expect(statSync(join(out, f)).size).toBeGreaterThan(0);
     }

@@ -1,6 +1,6 @@
 import { InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
-import { createRenderer } from '../runner/progress.js';
+import { createRenderer } from './progress.js';
 import { describeGate } from '../report/gates.js';
 import type { BackendRequest } from '../backend/select.js';
 import { loadForCommand, outputMode } from './shared.js';

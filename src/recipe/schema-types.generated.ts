@@ -8,7 +8,10 @@
 // schema default is required here; every stage has its `name` (the loader defaults it to the type);
 // the merge-only `extends` and `remove` are gone.
 
-/** condense recipe, version 1. A staged compression of a TensorFlow.js model. See RECIPE.md. */
+/**
+ * condense recipe, version 1. A staged compression of a TensorFlow.js model. The language:
+ * docs/recipe-language.md; every field: docs/recipe-reference.md.
+ */
 export type Recipe = {
   /** Schema reference for editors; ignored by condense. */
   $schema?: string;

@@ -78,7 +78,7 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: RECIPE_SCHEMA_ID,
     title: 'condense recipe, version 1',
-    description: 'A staged compression of a TensorFlow.js model. See RECIPE.md.',
+    description: 'A staged compression of a TensorFlow.js model. The language: docs/recipe-language.md; every field: docs/recipe-reference.md.',
     type: 'object',
     properties: {
       $schema: { type: 'string', description: 'Schema reference for editors; ignored by condense.' },

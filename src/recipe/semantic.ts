@@ -7,7 +7,7 @@ import { stageProblems } from '../stages/walk.js';
 import type { Recipe } from './types.js';
 
 /**
- * Metrics a gate may name: those in RECIPE.md's report keys (bounds on the final value), and the
+ * Metrics a gate may name: the report's metric keys (bounds on the final value; docs/recipe-language.md), and the
  * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
  * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
  */

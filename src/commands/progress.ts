@@ -1,7 +1,7 @@
 import { Listr } from 'listr2';
 import type { ListrTaskWrapper } from 'listr2';
-import type { Metrics } from '../stages/types.js';
-import type { RunEvent } from './events.js';
+import type { Metrics } from '../types/records.js';
+import type { RunEvent } from '../runner/events.js';
 
 /** Shows a run's events to someone: a listr2 task list, plain lines, or JSON lines. */
 export interface ProgressRenderer {
