@@ -1,6 +1,5 @@
 import { formatBytes } from './escape.js';
 import type { Report } from './report.js';
-import { baselineOf } from './report.js';
 import type { Scalar } from './scalars.js';
 import { barChart, emptyChart, lineChart, scatterChart } from './svg.js';
 import type { Series } from './svg.js';
@@ -51,7 +50,7 @@ function stageSize(stage: Report['stages'][number]): { sizeBytes?: number; gzipB
 
 /** Grouped bars: the exported size and gzipped size of each stage's model. */
 export function sizeChart(report: Report): string {
-  const baseline = baselineOf(report);
+  const { baseline } = report;
   const categories = report.stages.map((s) => s.name);
   const sizes = report.stages.map(stageSize);
   const series = [

@@ -6,7 +6,7 @@ import { CSS } from './html.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
 import { COLUMNS, formatDelta, formatMetric, gateSummary } from './format.js';
 import type { Report } from './report.js';
-import { baselineOf, relativeMetrics } from './report.js';
+import { normalizeReport } from './report.js';
 import { scatterChart } from './svg.js';
 
 /** A run directory as compare reads it: report.json and the resolved recipe. */
@@ -35,7 +35,14 @@ export function loadRun(dir: string, label = basename(resolve(dir))): RunInfo {
       throw new UsageError(`${dir} has no readable ${file}`, { hint: 'give run directories written by condense run' });
     }
   };
-  return { dir, label, report: JSON.parse(read('report.json')) as Report, recipe: parse(read('recipe.resolved.yaml')) as unknown };
+  let report: Report;
+  try {
+    report = normalizeReport(JSON.parse(read('report.json')) as Report);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${resolve(dir, 'report.json')} is not valid JSON: ${(err as Error).message}`, { hint: 'rerun condense run into that directory to rewrite it' });
+  }
+  return { dir, label, report, recipe: parse(read('recipe.resolved.yaml')) as unknown };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,7 +79,7 @@ export function diffRecipes(recipes: unknown[]): Comparison['recipe'] {
 
 /** Compares runs: identity, recipe differences, final metrics (with accuracyDrop and sizeRatio). */
 export function compareRuns(runs: RunInfo[]): Comparison {
-  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...(report.final.relative ?? relativeMetrics(baselineOf(report)?.metrics, report.final.metrics)) }));
+  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...report.final.relative }));
   const keys = [...COLUMNS, 'accuracyDrop', 'sizeRatio'];
   const extra = [...new Set(finals.flatMap((f) => Object.keys(f)))].filter((k) => !keys.includes(k)).sort();
   const metrics = [...keys, ...extra].filter((k) => finals.some((f) => f[k as keyof typeof f] !== undefined)).map((metric) => {

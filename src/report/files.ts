@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { renderHtml } from './html.js';
 import type { HtmlInputs } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { normalizeReport } from './report.js';
 import type { Report } from './report.js';
 import { parseScalars, scalarsFromStages } from './scalars.js';
 
@@ -12,7 +13,7 @@ import { parseScalars, scalarsFromStages } from './scalars.js';
 export function readRunInputs(dir: string): HtmlInputs {
   let report: Report;
   try {
-    report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    report = normalizeReport(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report);
   } catch {
     throw new UsageError(`${dir} has no readable report.json`, { hint: 'give a run directory written by condense run' });
   }

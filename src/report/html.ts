@@ -4,7 +4,6 @@ import { escapeHtml as e, formatBytes } from './escape.js';
 import { COLUMNS, baselineLabel, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
 import type { LayerStats } from '../types/records.js';
 import type { Report } from './report.js';
-import { baselineOf, relativeMetrics } from './report.js';
 import type { Scalar } from './scalars.js';
 
 /** Section ids of report.html, in order (tests check each is there). */
@@ -75,14 +74,14 @@ function section(id: string, title: string, body: string): string {
 }
 
 function answerSection(report: Report): string {
-  const baseline = baselineOf(report);
+  const { baseline } = report;
   const first = baseline?.metrics ?? {};
   const final = report.final.metrics;
   const rows = COLUMNS.filter((k) => final[k] !== undefined || first[k] !== undefined).map((k) => {
     const delta = first[k] !== undefined && final[k] !== undefined ? final[k]! - first[k]! : undefined;
     return `<tr><th>${k}</th><td class="n">${formatMetric(k, first[k])}</td><td class="n">${formatMetric(k, final[k])}</td><td class="n">${formatRatio(first[k], final[k])}</td><td class="n">${formatDelta(k, delta)}</td></tr>`;
   });
-  const rel = report.final.relative ?? relativeMetrics(baseline?.metrics, final);
+  const rel = report.final.relative ?? {};
   const sizeRatio = rel.sizeRatio !== undefined ? `<strong>${(1 / rel.sizeRatio).toFixed(1)}× smaller</strong> (sizeRatio ${formatMetric('sizeRatio', rel.sizeRatio)})` : 'size not compared';
   const drop = rel.accuracyDrop !== undefined ? `accuracy ${rel.accuracyDrop > 0 ? 'lost' : 'gained'}: <strong>${(Math.abs(rel.accuracyDrop) * 100).toFixed(2)} points</strong> (accuracyDrop ${formatMetric('accuracyDrop', rel.accuracyDrop)})` : 'accuracy not compared';
   const name = e(baseline?.stage ?? 'first stage');

@@ -1,5 +1,4 @@
 import type { Report } from './report.js';
-import { baselineOf, relativeMetrics } from './report.js';
 import { describeGate } from './gates.js';
 import { COLUMNS, baselineLabel, formatMetric, formatRatio, gateSummary } from './format.js';
 
@@ -10,7 +9,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 
 /** report.md: the answer (baseline vs final), the gates and the stage table, for a pull request. */
 export function renderMarkdown(report: Report): string {
-  const baseline = baselineOf(report);
+  const { baseline } = report;
   const first = baseline?.metrics ?? {};
   const final = report.final.metrics;
   const lines = [`# condense run: ${cell(report.name)}`, '',
@@ -20,7 +19,7 @@ export function renderMarkdown(report: Report): string {
     if (final[key] === undefined) continue;
     lines.push(`| ${key} | ${formatMetric(key, first[key])} | ${formatMetric(key, final[key])} | ${formatRatio(first[key], final[key])} |`);
   }
-  const relative = report.final.relative ?? relativeMetrics(baseline?.metrics, final);
+  const relative = report.final.relative ?? {};
   if (relative.accuracyDrop !== undefined) lines.push(`| accuracyDrop | | ${formatMetric('accuracyDrop', relative.accuracyDrop)} | |`);
   if (relative.sizeRatio !== undefined) lines.push(`| sizeRatio (vs float32) | | ${formatMetric('sizeRatio', relative.sizeRatio)} | |`);
   if (report.baseline) lines.push('', `Baseline sizes are of the ${cell(report.baseline.stage)} model exported as float32.`);

@@ -17,6 +17,21 @@ export function baselineOf(report: Report): Baseline | undefined {
   return first ? { stage: first.name, metrics: first.metrics } : undefined;
 }
 
+/**
+ * A report read from disk with its baseline and relative metrics present, as condense writes
+ * them today (reports of older versions lack them): readers call this once, and the renderers
+ * read the fields instead of recomputing them.
+ */
+export function normalizeReport(report: Report): Report {
+  if (report.baseline && report.final.relative) return report;
+  const baseline = baselineOf(report);
+  return {
+    ...report,
+    ...(baseline ? { baseline } : {}),
+    final: { ...report.final, relative: report.final.relative ?? relativeMetrics(baseline?.metrics, report.final.metrics) },
+  };
+}
+
 /** Assembles report.json from the stage outcomes and the final metrics. */
 export function buildReport(args: {
   name: string; backend: string; backendVersion: string; seed: number; recipeHash: string;
