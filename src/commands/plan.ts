@@ -1,4 +1,4 @@
-import type { BackendRequest } from '../backend/select.js';
+import type { BackendRequest } from '../backend/names.js';
 import { prepareRun } from '../runner/run.js';
 import { builtinStages } from '../stages/builtin.js';
 import { loadWithBuiltins } from './shared.js';

@@ -3,7 +3,7 @@ import { runRecipe } from '../runner/run.js';
 import { createRenderer } from '../runner/progress.js';
 import { describeGate } from '../runner/gates.js';
 import { builtinStages } from '../stages/builtin.js';
-import type { BackendRequest } from '../backend/select.js';
+import type { BackendRequest } from '../backend/names.js';
 import { loadWithBuiltins, outputMode } from './shared.js';
 
 interface RunFlags {
