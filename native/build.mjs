@@ -7,7 +7,7 @@
 //   CONDENSE_NATIVE_STATUS=<file>     where to write the status JSON
 //                                     (default build/native-status.json at the package root)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,19 +59,68 @@ function openblasUsable() {
   }
 }
 
-function gyp(nodeGyp, blas) {
-  const args = [nodeGyp, 'rebuild', `--condense_blas=${blas}`];
+/** Compiler flags that can change the numbers the kernels compute: optimization level, the
+ * floating-point model, the target ISA (vector width, FMA). */
+const NUMERIC_FLAG = new RegExp('^-(O\\S*|ffast-math|f(no-)?(fp-contract|excess-precision|rounding-math|trapping-math|' +
+  'signed-zeros|associative-math|reciprocal-math|finite-math-only|unsafe-math-optimizations|math-errno|' +
+  'cx-limited-range|tree-\\S*vectorize)\\S*|m(arch|cpu|fpmath)=\\S+|m(no-)?(avx|sse|fma|f16c|mmx)\\S*|m(32|64|x32))$');
+
+/** The group a flag belongs to; a later flag of the same group overrides an earlier one. */
+function flagGroup(flag) {
+  if (flag.startsWith('-O')) return 'O';
+  if (/^-m(32|64|x32)$/.test(flag)) return 'm:bits';
+  return flag.replace(/^-([fm])(no-)?([^=]+).*$/, '$1:$3');
+}
+
+/** Flags (one per line, continued with a backslash) of variable `name` in a gyp-generated makefile. */
+function makeList(mk, name) {
+  const m = new RegExp(`^${name} := \\\\\\n((?:\\t.*\\n?)*)`, 'm').exec(mk);
+  if (!m) return [];
+  return m[1].split('\n').map((l) => l.trim().replace(/\s*\\$/, '').replace(/^'|'$/g, '')).filter(Boolean);
+}
+
+/**
+ * The numeric-affecting flags condense_native.c compiles with, in effect order: the generated
+ * target makefile's CFLAGS then $CPPFLAGS $CFLAGS (make appends those last), each group's last
+ * occurrence winning.
+ */
+function effectiveNumericFlags(mk, env = process.env) {
+  const all = [...makeList(mk, 'CFLAGS_Release'), ...makeList(mk, 'CFLAGS_C_Release'),
+    ...`${env.CPPFLAGS ?? ''} ${env.CFLAGS ?? ''}`.split(/\s+/).filter(Boolean)];
+  const byGroup = new Map();
+  for (const f of all.filter((x) => NUMERIC_FLAG.test(x))) {
+    byGroup.delete(flagGroup(f));
+    byGroup.set(flagGroup(f), f);
+  }
+  return [...byGroup.values()].join(' ');
+}
+
+function nodeGyp(nodeGypPath, args) {
+  return spawnSync(process.execPath, [nodeGypPath, ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env } });
+}
+
+/** clean, configure, record the flags for buildInfo(), build; the first failing step's result. */
+function gyp(nodeGypPath, blas) {
+  const configure = ['configure', `--condense_blas=${blas}`];
   const prefix = resolve(dirname(process.execPath), '..');
   // Use the headers shipped with this node when present, so no download is needed.
   if (existsSync(join(prefix, 'include', 'node', 'node_api.h')) && existsSync(join(prefix, 'include', 'node', 'common.gypi'))) {
-    args.push(`--nodedir=${prefix}`);
+    configure.push(`--nodedir=${prefix}`);
   }
-  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env } });
+  for (const step of [['clean'], configure]) {
+    const r = nodeGyp(nodeGypPath, step);
+    if (r.status !== 0) return r;
+  }
+  const mk = readFileSync(join(root, 'build', 'condense_native.target.mk'), 'utf8');
+  const flags = effectiveNumericFlags(mk);
+  writeFileSync(join(root, 'build', 'condense_build_flags.h'),
+    `/* written by native/build.mjs */\n#define CONDENSE_FLAGS ${JSON.stringify(flags)}\n`);
+  return nodeGyp(nodeGypPath, ['build']);
 }
 
 /** Loads the built addon in a child process (a broken binary must not take this script down). */
 function probe() {
-  const code = `const a=require(${JSON.stringify(addonPath)});process.stdout.write(JSON.stringify(a.info()))`;
+  const code = `const a=require(${JSON.stringify(addonPath)});process.stdout.write(JSON.stringify({...a.info(),...a.buildInfo()}))`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'load failed').trim() };
   try {
@@ -85,20 +134,20 @@ function main() {
   const mode = process.env.CONDENSE_NATIVE_BUILD;
   if (mode === 'skip') fail('build skipped (CONDENSE_NATIVE_BUILD=skip)');
   if (mode === 'fail') fail('build failure forced (CONDENSE_NATIVE_BUILD=fail)');
-  const nodeGyp = findNodeGyp();
-  if (!nodeGyp) fail('node-gyp not found (it ships with npm)');
+  const nodeGypPath = findNodeGyp();
+  if (!nodeGypPath) fail('node-gyp not found (it ships with npm)');
   const attempts = openblasUsable() ? ['openblas', 'portable'] : ['portable'];
   let last;
   for (const blas of attempts) {
-    last = gyp(nodeGyp, blas);
+    last = gyp(nodeGypPath, blas);
     if (last.status === 0 && existsSync(addonPath)) {
       const info = probe();
       if (info.error) {
         last = { stderr: info.error };
         continue;
       }
-      writeStatus({ ok: true, blas: info.blas, version: info.version, addon: addonPath });
-      console.log(`condense: native backend built (${info.blas})`);
+      writeStatus({ ok: true, blas: info.blas, flags: info.flags, version: info.version, addon: addonPath });
+      console.log(`condense: native backend built (${info.blas}; ${info.flags})`);
       return;
     }
   }

@@ -86,71 +86,68 @@ static void col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t 
 
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c)) {
-    cn_sgemm(0, 0, c->batch * P, c->outC, K, 1.0f, x, K, w, c->outC, 0.0f, y, c->outC);
-    return 0;
-  }
+  if (is_pointwise(c))
+    return cn_sgemm(0, 0, c->batch * P, c->outC, K, 1.0f, x, K, w, c->outC, 0.0f, y, c->outC);
   const int64_t chunk = chunk_images(c);
-  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!colT) return -1;
-  for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
+  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
+  if (!colT) return CN_ENOMEM;
+  int rc = CN_OK;
+  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
     im2col_t(c, x, b0, nb, colT);
     /* y[P', outC] = colT^T [P', K] * w [K, outC] */
-    cn_sgemm(1, 0, nb * P, c->outC, K, 1.0f, colT, nb * P, w, c->outC, 0.0f,
-             y + b0 * P * c->outC, c->outC);
+    rc = cn_sgemm(1, 0, nb * P, c->outC, K, 1.0f, colT, nb * P, w, c->outC, 0.0f,
+                  y + b0 * P * c->outC, c->outC);
   }
   free(colT);
-  return 0;
+  return rc;
 }
 
 int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c)) {
-    cn_sgemm(0, 1, c->batch * P, K, c->outC, 1.0f, dy, c->outC, w, c->outC, 0.0f, dx, K);
-    return 0;
-  }
+  if (is_pointwise(c))
+    return cn_sgemm(0, 1, c->batch * P, K, c->outC, 1.0f, dy, c->outC, w, c->outC, 0.0f, dx, K);
   memset(dx, 0, sizeof(float) * (size_t)(c->batch * c->inH * c->inW * c->inC));
   const int64_t chunk = chunk_images(c);
-  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!colT) return -1;
-  for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
+  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
+  if (!colT) return CN_ENOMEM;
+  int rc = CN_OK;
+  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
     /* colT[K, P'] = w [K, outC] * dy^T [outC, P'] */
-    cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dy + b0 * P * c->outC, c->outC, 0.0f,
-             colT, nb * P);
-    col2im_t(c, colT, b0, nb, dx);
+    rc = cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dy + b0 * P * c->outC, c->outC,
+                  0.0f, colT, nb * P);
+    if (rc == CN_OK) col2im_t(c, colT, b0, nb, dx);
   }
   free(colT);
-  return 0;
+  return rc;
 }
 
 int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c)) {
-    cn_sgemm(1, 0, K, c->outC, c->batch * P, 1.0f, x, K, dy, c->outC, 0.0f, dw, c->outC);
-    return 0;
-  }
-  if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)(K * c->outC)); return 0; }
+  if (is_pointwise(c))
+    return cn_sgemm(1, 0, K, c->outC, c->batch * P, 1.0f, x, K, dy, c->outC, 0.0f, dw, c->outC);
+  if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)(K * c->outC)); return CN_OK; }
   const int64_t chunk = chunk_images(c);
-  float *colT = malloc(sizeof(float) * (size_t)(chunk * P * K));
-  if (!colT) return -1;
-  for (int64_t b0 = 0; b0 < c->batch; b0 += chunk) {
+  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
+  if (!colT) return CN_ENOMEM;
+  int rc = CN_OK;
+  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
     im2col_t(c, x, b0, nb, colT);
     /* dw[K, outC] (+)= colT [K, P'] * dy [P', outC] */
-    cn_sgemm(0, 0, K, c->outC, nb * P, 1.0f, colT, nb * P, dy + b0 * P * c->outC, c->outC,
-             b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
+    rc = cn_sgemm(0, 0, K, c->outC, nb * P, 1.0f, colT, nb * P, dy + b0 * P * c->outC, c->outC,
+                  b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
   }
   free(colT);
-  return 0;
+  return rc;
 }
 
 /* Pooling windows follow TF.js's cpu backend: only in-bounds pixels, first strict max wins. */
 int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y) {
   const int64_t C = c->inC;
-  double *acc = malloc(sizeof(double) * (size_t)C);
-  if (!acc) return -1;
+  double *acc = cn_alloc((size_t)C, sizeof(double));
+  if (!acc) return CN_ENOMEM;
   for (int64_t b = 0; b < c->batch; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
@@ -173,7 +170,7 @@ int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y) {
         if (isAvg) for (int64_t ci = 0; ci < C; ci++) o[ci] = (float)(acc[ci] / (double)count);
       }
   free(acc);
-  return 0;
+  return CN_OK;
 }
 
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx) {

@@ -48,10 +48,10 @@ void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const floa
       }
 }
 
-void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
+int cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
   const int64_t Ci = c->inC, Co = c->outC, mult = Co / Ci, n = c->fh * c->fw * Co;
-  double *acc = calloc((size_t)(n > 0 ? n : 1), sizeof(double));
-  if (!acc) return;
+  double *acc = cn_calloc((size_t)n, sizeof(double));
+  if (!acc) return CN_ENOMEM;
   for (int64_t b = 0; b < c->batch; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
@@ -71,4 +71,5 @@ void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const floa
       }
   for (int64_t i = 0; i < n; i++) dw[i] = (float)acc[i];
   free(acc);
+  return CN_OK;
 }

@@ -146,7 +146,7 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
 
 /* ---------------- reductions ---------------- */
 
-void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post) {
+int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post) {
   if (post == 1) {
     for (int64_t p = 0; p < pre; p++) {
       const float *row = x + p * red;
@@ -167,10 +167,10 @@ void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int
         out[p] = m;
       }
     }
-    return;
+    return CN_OK;
   }
-  double *acc = malloc(sizeof(double) * (size_t)post);
-  if (!acc) return;
+  double *acc = cn_alloc((size_t)post, sizeof(double));
+  if (!acc) return CN_ENOMEM;
   for (int64_t p = 0; p < pre; p++) {
     const float *blk = x + p * red * post;
     float *o = out + p * post;
@@ -194,6 +194,7 @@ void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int
     }
   }
   free(acc);
+  return CN_OK;
 }
 
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {

@@ -1,5 +1,6 @@
 /* GEMM for the native backend: OpenBLAS cblas_sgemm when built with CONDENSE_OPENBLAS,
  * else a portable cache-blocked GEMM written so that gcc -O3 auto-vectorizes its inner loop. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
@@ -28,38 +29,49 @@ const char *cn_blas_name(void) {
   return name;
 }
 
-void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
-              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-              float *C, int64_t ldc) {
-  if (M == 0 || N == 0) return;
+extern char *openblas_get_corename(void);
+const char *cn_blas_core(void) {
+  const char *core = openblas_get_corename();
+  return core ? core : "unknown";
+}
+
+int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+             float *C, int64_t ldc) {
+  if (M == 0 || N == 0) return CN_OK;
+  if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX ||
+      ldc > INT32_MAX)
+    return CN_ETOOBIG;
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
               transB ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A, (int)lda,
               B, (int)ldb, beta, C, (int)ldc);
+  return CN_OK;
 }
 
 #else /* portable */
 
 void cn_blas_init(void) {}
 int cn_blas_set_threads(int n) { (void)n; return 1; } /* the portable GEMM is single-threaded */
-const char *cn_blas_name(void) { return "portable gemm"; }
+const char *cn_blas_name(void) { return "portable"; }
+const char *cn_blas_core(void) { return ""; }
 
 #define MC 64
 #define KC 256
 #define NC 1024
 
-void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
-              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-              float *C, int64_t ldc) {
-  if (M == 0 || N == 0) return;
+int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+             float *C, int64_t ldc) {
+  if (M == 0 || N == 0) return CN_OK;
   for (int64_t i = 0; i < M; i++) {
     float *c = C + i * ldc;
     if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof(float));
     else if (beta != 1.0f) for (int64_t j = 0; j < N; j++) c[j] *= beta;
   }
-  if (K == 0) return;
-  float *pa = malloc(sizeof(float) * MC * KC);
-  float *pb = malloc(sizeof(float) * KC * NC);
-  if (!pa || !pb) { free(pa); free(pb); return; }
+  if (K == 0) return CN_OK;
+  float *pa = cn_alloc(MC * KC, sizeof(float));
+  float *pb = cn_alloc(KC * NC, sizeof(float));
+  if (!pa || !pb) { free(pa); free(pb); return CN_ENOMEM; }
   for (int64_t j0 = 0; j0 < N; j0 += NC) {
     int64_t nc = N - j0 < NC ? N - j0 : NC;
     for (int64_t k0 = 0; k0 < K; k0 += KC) {
@@ -98,5 +110,6 @@ void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alp
   }
   free(pa);
   free(pb);
+  return CN_OK;
 }
 #endif

@@ -7,11 +7,26 @@
 
 #define CN_MAX_RANK 8
 
-/* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. */
-void cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+/* Kernel status codes (the kernels that can fail return one of these). */
+#define CN_OK 0
+#define CN_ENOMEM (-1)    /* a work buffer could not be allocated */
+#define CN_ETOOBIG (-2)   /* a size does not fit BLAS's 32-bit int arguments */
+
+/* ---- alloc.c: every kernel allocation goes through these; NULL on failure or size overflow. */
+void *cn_alloc(size_t count, size_t size);
+void *cn_calloc(size_t count, size_t size);
+/* Test hook: the n-th allocation from now fails once (n <= 0: none). */
+void cn_fail_allocation(int64_t n);
+
+/* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. Returns a
+ * status code: the portable GEMM allocates packing buffers, OpenBLAS takes 32-bit sizes. */
+int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
+/* "openblas <version>" (of the library actually linked) or "portable". */
 const char *cn_blas_name(void);
+/* OpenBLAS's kernel set in use (e.g. "Haswell"; it changes the last bits), "" for portable. */
+const char *cn_blas_core(void);
 void cn_blas_init(void);
 /* Sets BLAS's thread count (benchmarks only); returns the count in effect. */
 int cn_blas_set_threads(int n);
@@ -30,8 +45,9 @@ void cn_unary(int op, const float *x, float *out, int64_t n, float p0, float p1)
 /* out[r, c] = act(out[r, c] + bias[c or 0]); bias may be NULL; biasLen is N or 1. */
 void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
                  int act, float p0);
-/* Reduce the middle axis of [pre, red, post]. op: 0 sum, 1 max, 2 min, 3 mean, 4 prod. */
-void cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
+/* Reduce the middle axis of [pre, red, post]. op: 0 sum, 1 max, 2 min, 3 mean, 4 prod.
+ * Returns a status code. */
+int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols);
 /* Returns the first bad index position + 1, or 0 when all indices are valid. */
 int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
@@ -58,16 +74,16 @@ void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int6
 typedef struct {
   int64_t batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft;
 } cn_conv_t;
-/* These write every output element and return 0, or -1 when a work buffer could not be allocated. */
+/* These write every output element and return a status code. */
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
 int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
 int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* ---- depthwise.c: filters [fh, fw, inC, mult], outC = inC * mult. */
 void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y);
 void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
-void cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
+int cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* Max/avg pooling (avg: isAvg=1, padding excluded from the count like TF.js). */
-int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y); /* 0, or -1: out of memory */
+int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y); /* a status code */
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx);
 /* ---- optim.c: Adam, as TF.js's AdamOptimizer computes it (float32 scalars). */
 typedef struct {

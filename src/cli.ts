@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKEND_NAMES } from './backend/names.js';
 import { CondenseError, EXIT, RecipeError, formatProblem } from './errors.js';
 import { CONDENSE_VERSION } from './version.js';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_RECIPE = join(PACKAGE_ROOT, 'recipes', 'quickstart.yaml');
-const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
+const BACKENDS = [...BACKEND_NAMES];
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

@@ -16,5 +16,17 @@ describe('runDoctor', () => {
     const text = formatDoctor(report);
     expect(text).toMatch(/wasm\s+\d+\.\d+ GFLOP\/s/);
     expect(text).toMatch(/cpu\s+\d+\.\d+ GFLOP\/s/);
+    const wasm = report.backends.find((x) => x.name === 'wasm')!;
+    expect(wasm.build).toMatch(new RegExp(`^tfjs-backend-wasm ${wasm.version}; simd=(true|false); threads=\\d+$`));
+    const native = report.backends.find((x) => x.name === 'native')!;
+    if (native.loads) {
+      // the exact build, on its own line under native's
+      expect(native.build).toMatch(/^native \S+; blas=(openblas \S+ \(\S+\)|portable); flags=.*-O\d.*; cc=.+; libc=.+; tfjs-backend-cpu \S+$/);
+      expect(text).toContain(`build: ${native.build}`);
+      expect(text.split('\n').findIndex((l) => l.includes(`build: ${native.build}`)))
+        .toBe(text.split('\n').findIndex((l) => /✓ native /.test(l)) + 1);
+    } else {
+      expect(text).not.toContain('build: native');
+    }
   }, 60_000);
 });

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { AUTO_ORDER, loadBackend, reason, type ConcreteBackend } from './select.js';
+import { AUTO_ORDER, type BackendInfo, type ConcreteBackend } from './names.js';
+import { loadBackend, reason } from './select.js';
 
 /** One backend's line in the report. */
 export interface BackendCheck {
@@ -13,6 +14,8 @@ export interface BackendCheck {
   loads: boolean;
   /** Provider package version, when it loads. */
   version?: string;
+  /** The exact build ({@link BackendInfo.build}), when it loads. */
+  build?: string;
   /** Why it does not load (first line of the error). */
   reason?: string;
   /** Measured float32 matmul throughput (256x256x256 products for ~0.3 s), when it loads. */
@@ -102,7 +105,7 @@ export async function runDoctor(): Promise<DoctorReport> {
     try {
       const info = await loadBackend(name);
       const matmulGflops = await measureMatmulGflops();
-      backends.push({ name, loads: true, version: info.version, matmulGflops });
+      backends.push({ name, loads: true, version: info.version, build: info.build, matmulGflops });
     } catch (err) {
       backends.push({ name, loads: false, reason: reason(err) });
     }
@@ -126,6 +129,8 @@ export function formatDoctor(report: DoctorReport): string {
         ? `  ✓ ${b.name.padEnd(10)} ${(b.matmulGflops ?? 0).toFixed(2).padStart(7)} GFLOP/s  (${b.version})`
         : `  ✗ ${b.name.padEnd(10)} does not load: ${b.reason}`,
     );
+    // native's numbers depend on how it was built (BLAS, compile flags): say which build it is
+    if (b.name === 'native' && b.build) lines.push(`    ${''.padEnd(10)} build: ${b.build}`);
   }
   const best = report.backends.find((b) => b.loads);
   lines.push('', `auto would pick: ${best ? best.name : 'nothing (no backend loads)'}`, '', 'optional dependencies:');

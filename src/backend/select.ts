@@ -2,21 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { registerFastGradients } from './gradients.js';
+import { AUTO_ORDER, type BackendInfo, type BackendRequest, type ConcreteBackend } from './names.js';
 
-/** Backend names a recipe or `--backend` may ask for. `auto` picks the fastest one that loads. */
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
-export type BackendRequest = (typeof BACKEND_NAMES)[number];
-export type ConcreteBackend = Exclude<BackendRequest, 'auto'>;
-
-/** Order in which `auto` tries backends: compiled first, plain JS last. */
-export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow', 'native', 'wasm', 'cpu'];
-
-/** The backend that ended up running, as recorded in reports and run.lock.json. */
-export interface BackendInfo {
-  name: ConcreteBackend;
-  /** Version of the package that provides it. */
-  version: string;
-}
+export { AUTO_ORDER, BACKEND_NAMES, type BackendInfo, type BackendRequest, type ConcreteBackend } from './names.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,24 +26,32 @@ export async function loadBackend(name: ConcreteBackend): Promise<BackendInfo> {
     case 'tensorflow': {
       await import('@tensorflow/tfjs-node' as string);
       await activate('tensorflow');
-      return { name, version: packageVersion('@tensorflow/tfjs-node') };
+      const version = packageVersion('@tensorflow/tfjs-node');
+      const libtensorflow = (tf.backend() as { binding?: { TF_Version?: string } }).binding?.TF_Version ?? 'unknown';
+      return { name, version, build: `tfjs-node ${version}; libtensorflow ${libtensorflow}` };
     }
     case 'native': {
       const native = await import('./native/index.js');
       const version = await native.registerNativeBackend();
       await activate('native');
-      return { name, version };
+      // the kernels native does not implement are tfjs-backend-cpu's
+      const build = `${native.nativeBuildId(native.loadAddon())}; tfjs-backend-cpu ${packageVersion('@tensorflow/tfjs-backend-cpu')}`;
+      return { name, version, build };
     }
     case 'wasm': {
-      await import('@tensorflow/tfjs-backend-wasm');
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const wasmKernels = await import('./wasm-kernels.js');
       wasmKernels.registerWasmTrainingKernels();
       await activate('wasm');
-      return { name, version: packageVersion('@tensorflow/tfjs-backend-wasm') };
+      const version = packageVersion('@tensorflow/tfjs-backend-wasm');
+      const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      return { name, version, build: `tfjs-backend-wasm ${version}; simd=${simd}; threads=${wasm.getThreadsCount()}` };
     }
-    case 'cpu':
+    case 'cpu': {
       await activate('cpu');
-      return { name, version: packageVersion('@tensorflow/tfjs-backend-cpu') };
+      const version = packageVersion('@tensorflow/tfjs-backend-cpu');
+      return { name, version, build: `tfjs-backend-cpu ${version}` };
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BackendRequest } from '../backend/select.js';
+import type { BackendRequest } from '../backend/names.js';
 import { prepareRun } from '../runner/run.js';
 import { loadForCommand } from './shared.js';
 

@@ -2,7 +2,7 @@ import { InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
 import { createRenderer } from './progress.js';
 import { describeGate } from '../report/gates.js';
-import type { BackendRequest } from '../backend/select.js';
+import type { BackendRequest } from '../backend/names.js';
 import { loadForCommand, outputMode } from './shared.js';
 
 interface RunFlags {

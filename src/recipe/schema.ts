@@ -1,4 +1,4 @@
-import { BACKEND_NAMES } from '../backend/select.js';
+import { BACKEND_NAMES } from '../backend/names.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { JsonSchema } from '../stages/types.js';
 import { DATASET_SCHEMAS } from '../data/index.js';

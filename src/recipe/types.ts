@@ -1,7 +1,7 @@
 // The recipe types the code uses. They come from the schema (src/recipe/schema-types.generated.ts,
 // written by scripts/gen-schema.mjs), so a schema change that the code does not follow fails to
 // compile, and the generated file going stale fails `gen-schema.mjs --check` and the tests.
-import type { BackendRequest } from '../backend/select.js';
+import type { BackendRequest } from '../backend/names.js';
 import type { DataSpec as DataVariant, Recipe as GeneratedRecipe, Stage } from './schema-types.generated.js';
 
 export type {

@@ -24,7 +24,7 @@ export interface RunContext {
   /** The run directory. */
   out: string;
   backend: BackendInfo;
-  /** The exact backend build, as fingerprints and the lock record it. */
+  /** The exact backend build ({@link BackendInfo.build}), as fingerprints and the lock record it. */
   backendBuild: string;
   data: Dataset;
   steps: PlanStep[];
@@ -56,17 +56,12 @@ export function runDirectory(loaded: LoadedRecipe, out?: string): string {
   return resolve(out ?? join('runs', loaded.recipe.name));
 }
 
-/** The identifier of the exact backend build: it changes whenever the numbers could. */
-export function backendBuildOf(backend: BackendInfo): string {
-  return (backend as BackendInfo & { build?: string }).build ?? `${backend.name} ${backend.version}`;
-}
-
 /** Loads the backend and the data, fingerprints the initial model and plans every stage. */
 export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions): Promise<RunContext> {
   const { recipe } = loaded;
   const out = runDirectory(loaded, options.out);
   const backend = await selectBackend(options.backend ?? recipe.backend);
-  const backendBuild = backendBuildOf(backend);
+  const backendBuild = backend.build;
   const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);

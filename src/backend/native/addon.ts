@@ -10,9 +10,30 @@ export type ConvParams = [
   padLeft: number,
 ];
 
-/** The compiled addon (native/condense_native.c). Every call is synchronous and copy-free. */
+/** What a build of the addon compiled in and links against: what, besides the code, can change its numbers. */
+export interface NativeBuildInfo {
+  /** `openblas <version>` (of the library actually loaded) or `portable` (the C GEMM in gemm.c). */
+  blas: string;
+  /** OpenBLAS's kernel set in use, e.g. `Haswell` (its results differ per set); '' for portable. */
+  blasCore: string;
+  /** The numeric-affecting compile flags in effect, e.g. `-m64 -O3 -fno-math-errno -ffp-contract=off`. */
+  flags: string;
+  /** e.g. `gcc 12.2.0`. */
+  compiler: string;
+  /** The C library providing exp/log/tanh, e.g. `glibc 2.36`. */
+  libc: string;
+}
+
+/**
+ * The compiled addon (native/*.c). Every call is synchronous and copy-free, and throws an Error
+ * (code `ERR_CONDENSE_NATIVE`, message `<function>: <argument> ...`) for a bad argument or when a
+ * kernel cannot allocate its work buffer.
+ */
 export interface NativeAddon {
   info(): { version: string; blas: string };
+  buildInfo(): NativeBuildInfo;
+  /** Test hook: the n-th kernel allocation from now fails, once (0 disables). */
+  _failAllocation(n: number): void;
   /** Raw row-major `C = alpha op(A) op(B) + beta C` (cblas_sgemm semantics). */
   sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array,
@@ -119,11 +140,22 @@ export function loadAddon(): NativeAddon {
   }
 }
 
-/** Whether the native backend can load here, and which BLAS it uses; for `condense doctor`. */
-export function nativeBackendStatus(): { available: boolean; reason?: string; blas?: string } {
+/**
+ * A short stable identifier of the exact build, which changes whenever its numbers could:
+ * e.g. `native 0.1.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
+ */
+export function nativeBuildId(addon: Pick<NativeAddon, 'info' | 'buildInfo'>): string {
+  const { version } = addon.info();
+  const b = addon.buildInfo();
+  const blas = b.blasCore ? `${b.blas} (${b.blasCore})` : b.blas;
+  return `native ${version}; blas=${blas}; flags=${b.flags}; cc=${b.compiler}; libc=${b.libc}`;
+}
+
+/** Whether the native backend can load here, which BLAS it uses and its build id; for `condense doctor`. */
+export function nativeBackendStatus(): { available: boolean; reason?: string; blas?: string; build?: string } {
   try {
     const addon = loadAddon();
-    return { available: true, blas: addon.info().blas };
+    return { available: true, blas: addon.info().blas, build: nativeBuildId(addon) };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -9,7 +9,7 @@ import { matmulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
 
-export { nativeBackendStatus, loadAddon, type NativeAddon } from './addon.js';
+export { nativeBackendStatus, nativeBuildId, loadAddon, type NativeAddon, type NativeBuildInfo } from './addon.js';
 export { NativeBackend } from './backend.js';
 
 /** Name under which the backend is registered. */

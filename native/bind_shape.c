@@ -1,0 +1,104 @@
+/* N-API bindings of the gather / transpose / tile / slice / batch norm / segment sum kernels. */
+#include "bindings.h"
+
+/* gather(x, indices:Int32Array, out, outer, axisDim, inner) -> 0 or (bad position + 1) */
+static napi_value js_gather(napi_env env, napi_callback_info info) {
+  ARGS("gather", 6);
+  ANY4(x, 0); I32(indices, 1); ANY4(out, 2); DIM(outer, 3); DIM(axisDim, 4); DIM(inner, 5);
+  NEED(x, cmul(outer, cmul(axisDim, inner)));
+  NEED(out, cmul(outer, cmul((int64_t)indices_len, inner)));
+  napi_value r;
+  CALL(napi_create_int64(env, cn_gather(x, indices, out, outer, axisDim, inner, (int64_t)indices_len), &r));
+  return r;
+}
+
+/* transpose(x, out, shape, perm) */
+static napi_value js_transpose(napi_env env, napi_callback_info info) {
+  ARGS("transpose", 4);
+  ANY4(x, 0); ANY4(out, 1); SHAPE(shape, 2); SHAPE(perm, 3);
+  if (perm_rank != shape_rank)
+    FAILF("perm has %d entries, shape has %d", perm_rank, shape_rank);
+  int seen[CN_MAX_RANK] = {0};
+  for (int i = 0; i < shape_rank; i++) {
+    if (perm[i] >= shape_rank || seen[perm[i]])
+      FAILF("perm must be a permutation of 0..%d (perm[%d] is %lld)", shape_rank - 1, i, (long long)perm[i]);
+    seen[perm[i]] = 1;
+  }
+  NEED(x, cprod(shape, shape_rank));
+  NEED(out, cprod(shape, shape_rank));
+  cn_transpose(x, out, shape, perm, shape_rank);
+  return undefined_value(env);
+}
+
+/* tile(x, out, shape, reps) for 4-byte elements */
+static napi_value js_tile(napi_env env, napi_callback_info info) {
+  ARGS("tile", 4);
+  ANY4(x, 0); ANY4(out, 1); SHAPE(shape, 2); SHAPE(reps, 3);
+  if (reps_rank != shape_rank) FAILF("reps has %d entries, shape has %d", reps_rank, shape_rank);
+  int64_t outShape[CN_MAX_RANK];
+  for (int i = 0; i < shape_rank; i++) outShape[i] = cmul(shape[i], reps[i]);
+  NEED(x, cprod(shape, shape_rank));
+  NEED(out, cprod(outShape, shape_rank));
+  cn_tile(x, out, shape, reps, shape_rank);
+  return undefined_value(env);
+}
+
+/* slice(x, out, shape, begin, size) for 4-byte elements */
+static napi_value js_slice(napi_env env, napi_callback_info info) {
+  ARGS("slice", 5);
+  ANY4(x, 0); ANY4(out, 1); SHAPE(shape, 2); SHAPE(begin, 3); SHAPE(size, 4);
+  if (begin_rank != shape_rank || size_rank != shape_rank)
+    FAILF("shape, begin and size must have the same length (got %d, %d, %d)", shape_rank, begin_rank, size_rank);
+  for (int i = 0; i < shape_rank; i++)
+    if (begin[i] + size[i] > shape[i])
+      FAILF("begin[%d] + size[%d] (%lld) must be <= shape[%d] (%lld)", i, i,
+            (long long)(begin[i] + size[i]), i, (long long)shape[i]);
+  NEED(x, cprod(shape, shape_rank));
+  NEED(out, cprod(size, shape_rank));
+  cn_slice(x, out, shape, begin, size, shape_rank);
+  return undefined_value(env);
+}
+
+/* optional Float32Array argument: NULL with length 0 for null/undefined; 0 when neither */
+static int optional_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t == napi_null || t == napi_undefined) { *data = NULL; *len = 0; return 1; }
+  *data = typed4(env, v, len, napi_float32_array);
+  return *data != NULL;
+}
+
+/* batchNorm(x, mean, variance, offset | null, scale | null, epsilon, out) */
+static napi_value js_batch_norm(napi_env env, napi_callback_info info) {
+  ARGS("batchNorm", 7);
+  F32(x, 0); F32(mean, 1); F32(variance, 2); NUM(epsilon, 5); F32(out, 6);
+  float *offset = NULL, *scale = NULL;
+  size_t offset_len = 0, scale_len = 0;
+  if (!optional_f32(env, argv[3], &offset, &offset_len)) FAILF("offset must be a Float32Array or null");
+  if (!optional_f32(env, argv[4], &scale, &scale_len)) FAILF("scale must be a Float32Array or null");
+  /* parameters are read cyclically, so any non-empty length is in bounds */
+  if (mean_len == 0) FAILF("mean must not be empty");
+  if (variance_len == 0) FAILF("variance must not be empty");
+  if (offset && offset_len == 0) FAILF("offset must not be empty");
+  if (scale && scale_len == 0) FAILF("scale must not be empty");
+  NEED(out, (int64_t)x_len);
+  cn_batch_norm(x, (int64_t)x_len, mean, (int64_t)mean_len, variance, (int64_t)variance_len, offset,
+                (int64_t)offset_len, scale, (int64_t)scale_len, epsilon, out);
+  return undefined_value(env);
+}
+
+/* segmentSum(x, ids, inner, numSegments, out) */
+static napi_value js_segment_sum(napi_env env, napi_callback_info info) {
+  ARGS("segmentSum", 5);
+  F32(x, 0); I32(ids, 1); DIM(inner, 2); DIM(numSegments, 3); F32(out, 4);
+  NEED(x, cmul((int64_t)ids_len, inner));
+  NEED(out, cmul(numSegments, inner));
+  cn_segment_sum(x, ids, (int64_t)ids_len, inner, numSegments, out);
+  return undefined_value(env);
+}
+
+const cn_binding_t cn_shape_bindings[] = {
+    {"gather", js_gather}, {"transpose", js_transpose}, {"tile", js_tile}, {"slice", js_slice},
+    {"batchNorm", js_batch_norm}, {"segmentSum", js_segment_sum},
+};
+const size_t cn_shape_binding_count = sizeof cn_shape_bindings / sizeof cn_shape_bindings[0];
