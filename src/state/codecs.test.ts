@@ -87,7 +87,7 @@ describe('encodeParts / decodeParts', () => {
   it('reads back every kind, a custom one included', () => {
     const back = decodeParts(encodeParts(parts, lookup, 'state/'), lookup, KINDS, 'state/');
     expect(Object.keys(back).sort()).toEqual(['clusters', 'masks', 'quantization']);
-    expect(bitsOf(back.masks.get('d/kernel')!)).toEqual(bitsOf(ODD_FLOATS));
+    expect(bitsOf((back.masks as Map<string, Float32Array>).get('d/kernel')!)).toEqual(bitsOf(ODD_FLOATS));
     expect(back.quantization).toEqual(parts.quantization);
     expect(back.clusters).toEqual(parts.clusters);
   });
@@ -104,7 +104,7 @@ describe('encodeParts / decodeParts', () => {
     const back = decodeParts(onlyMasks, lookup, KINDS, 'state/');
     expect(back.quantization).toEqual(new Map());
     expect(back.clusters).toEqual(new Map());
-    expect(back.masks.size).toBe(1);
+    expect((back.masks as Map<string, Float32Array>).size).toBe(1);
   });
 
   it('refuses to encode a kind without a codec, naming it', () => {
