@@ -50,6 +50,13 @@ describe('acquireRunLock', () => {
     expect(lockPid(dir)).toBe(owner.pid);
   });
 
+  it('refuses a lock held by a live process of another user (pid 1), which cannot be signalled', () => {
+    const dir = freshDir();
+    acquireRunLock(dir).release();
+    lockHeldBy(dir, 1);
+    expect(() => acquireRunLock(dir)).toThrow('in use by another condense run (pid 1)');
+  });
+
   it('takes over the lock of a dead owner', async () => {
     const dir = freshDir();
     const owner = await otherProcess();
