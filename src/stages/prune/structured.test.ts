@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBuiltinModel } from '../src/model/builtin.js';
-import { pruneStage } from '../src/stages/prune/prune.js';
-import type { PruneParams } from '../src/stages/prune/prune.js';
-import type { ModelState } from '../src/stages/types.js';
-import { useTestBackend } from './helpers.js';
+import { useTestBackend } from '../../../test/helpers.js';
+import { buildBuiltinModel } from '../../model/builtin.js';
+import { freshTestState, testPruneParams, testStageContext } from '../testing.js';
+import type { PruneParams } from './prune.js';
+import { pruneStage } from './prune.js';
 
-const params = (over: Partial<PruneParams>): PruneParams => ({
-  method: 'structured', sparsity: 0.25, scope: 'layer', schedule: { kind: 'oneShot' }, include: [], exclude: [], n: 2, m: 4,
-  batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 }, lrSchedule: { kind: 'constant' }, ...over,
+const params = (over: Partial<PruneParams>): PruneParams => testPruneParams({
+  method: 'structured', sparsity: 0.25, scope: 'layer', batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 }, ...over,
 });
 
 /** Zeroes whole units (kernel columns and biases) so that removing them cannot change outputs. */
@@ -22,13 +21,10 @@ function silence(model: tf.LayersModel, layer: string, units: number[]): void {
   model.getLayer(layer).setWeights([tf.tensor(k, kernel!.shape), tf.tensor(b, bias!.shape)]);
 }
 
+/** One-shot structured pruning needs no data: the context has none, and no fresh states. */
 async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<string, Float32Array>()) {
-  const input: ModelState = { model, masks, quantization: new Map() };
-  return pruneStage.run({
-    name: 'p', params: p, seed: 1, recipe: {} as never, input, data: {} as never,
-    loadStageModel: async () => { throw new Error('unused'); }, freshState: () => { throw new Error('unused'); }, loadModelPath: async () => { throw new Error('unused'); },
-    progress: () => {}, saveSnapshot: async () => {}, signal: new AbortController().signal,
-  });
+  const input = { ...freshTestState(model), masks };
+  return pruneStage.run(testStageContext(p, input, {} as never, { name: 'p', seed: 1, freshState: () => { throw new Error('unused'); } }));
 }
 
 const x = () => tf.randomUniform([5, 784], 0, 1, 'float32', 3);

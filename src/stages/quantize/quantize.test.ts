@@ -1,0 +1,36 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tinyMnist, useTestBackend } from '../../../test/helpers.js';
+import type { Dataset } from '../../data/types.js';
+import { parameterStats } from '../../model/inspect.js';
+import { loadModelFromFiles, modelFiles } from '../../model/io.js';
+import { keyedWeights, readWeight } from '../../model/weights.js';
+import { CONSTANT_LR, mlpTestState, runTestStage, TEST_ADAM } from '../testing.js';
+import { trainStage } from '../train/train.js';
+import { quantizeStage } from './quantize.js';
+
+let data: Dataset;
+beforeAll(async () => {
+  await useTestBackend();
+  data = tinyMnist(800);
+});
+
+describe('quantize', () => {
+  it('stores every weight quantized per the manifest, decodable by the stock loader within scale/2', async () => {
+    const trained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, mlpTestState(), data)).state;
+    const original = new Map(keyedWeights(trained.model).map((w) => [w.key, readWeight(w)]));
+    const { state } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [] } }, trained, data);
+    const files = await modelFiles(state.model, state.quantization);
+    const json = JSON.parse(new TextDecoder().decode(files.get('model.json')));
+    const specs = json.weightsManifest[0].weights as Array<{ name: string; quantization?: { dtype: string; scale: number } }>;
+    expect(specs.every((s) => s.quantization?.dtype === 'uint8')).toBe(true);
+    const shardBytes = [...files].filter(([n]) => n !== 'model.json').reduce((n, [, b]) => n + b.length, 0);
+    expect(shardBytes).toBe(parameterStats(state.model).params);
+    const loaded = await loadModelFromFiles(files);
+    for (const w of keyedWeights(loaded)) {
+      const scale = specs.find((s) => s.name === w.variable.originalName)!.quantization!.scale;
+      const decoded = readWeight(w);
+      const source = original.get(w.key)!;
+      for (let i = 0; i < decoded.length; i++) expect(Math.abs(decoded[i]! - source[i]!)).toBeLessThanOrEqual(scale / 2 + 1e-6);
+    }
+  });
+});
