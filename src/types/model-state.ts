@@ -3,9 +3,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { QuantizationSpec } from '../compress/quantize.js';
 
-/** Everything a stage hands to the next one: the model and what compression decided about it. */
-export interface ModelState {
-  model: tf.LayersModel;
+/** What compression decided about a model, by kind: everything a state holds but the model. */
+export interface StateParts {
   /** Pruning masks (1 keep, 0 pruned) by weight key; fixed through later training. */
   masks: Map<string, Float32Array>;
   /** Per-weight quantization chosen by a quantize stage, applied when the model is exported. */
@@ -14,8 +13,10 @@ export interface ModelState {
   [kind: string]: unknown;
 }
 
-/** A model state without its model: what the codecs persist. */
-export type StateParts = Omit<ModelState, 'model'>;
+/** Everything a stage hands to the next one: the model and what compression decided about it. */
+export interface ModelState extends StateParts {
+  model: tf.LayersModel;
+}
 
 /**
  * How one kind of model state is written to a checkpoint and read back, bit for bit. A stage
