@@ -24,7 +24,10 @@ export { planStages } from './runner/plan.js';
 export type { PlanStep } from './runner/plan.js';
 export { StageRegistry } from './stages/registry.js';
 export { builtinStages } from './stages/builtin.js';
-export type { StageDefinition, StageContext, StageResult, ModelState, Metrics } from './stages/types.js';
+export type {
+  StageDefinition, StageContext, StageResult, StageCheckContext, StageCheckProblem, StageSnapshot, ModelView, ModelState, StateParts, StateCodec, Metrics,
+} from './stages/types.js';
+export { nextState, stateParts } from './state/codecs.js';
 export { loadDataset } from './data/index.js';
 export { buildBuiltinModel } from './model/builtin.js';
 export { loadModelFromPath, fileSystemHandler, modelFiles } from './model/io.js';
