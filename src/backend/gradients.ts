@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Gradient config for the Tile kernel. */
-export const tileGradConfig: tf.GradConfig = {
+const tileGradConfig: tf.GradConfig = {
   kernelName: tf.Tile,
   inputsToSave: ['x'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {

@@ -14,7 +14,7 @@ import { makeGatherV2, makeSlice, makeSum, makeTile, makeTranspose } from './was
 import { registerFastGradients } from './gradients.js';
 
 /** The kernels condense adds to the wasm backend (only registered where the backend has none). */
-export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,

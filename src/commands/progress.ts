@@ -18,7 +18,7 @@ export function createRenderer(mode: 'json' | 'tty' | 'plain', write: (line: str
 }
 
 /** `accuracy 0.9512 · sparsity 0.900` from whichever of the headline metrics exist. */
-export function metricSummary(m: Metrics): string {
+function metricSummary(m: Metrics): string {
   const parts: string[] = [];
   if (m.accuracy !== undefined) parts.push(`accuracy ${m.accuracy.toFixed(4)}`);
   if (m.sparsity !== undefined && m.sparsity > 0) parts.push(`sparsity ${m.sparsity.toFixed(3)}`);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 const EPSILON = 1e-7;
 
 /** Softmax of log-probabilities over a temperature: softmax(z/T) from p = softmax(z). */
-export function softenProbabilities(probs: tf.Tensor, temperature: number): tf.Tensor {
+function softenProbabilities(probs: tf.Tensor, temperature: number): tf.Tensor {
   return tf.tidy(() => tf.softmax(tf.div(tf.log(tf.clipByValue(probs, EPSILON, 1)), temperature)));
 }
 

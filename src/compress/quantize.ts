@@ -68,11 +68,6 @@ export function dequantizeValues(codes: Uint8Array | Uint16Array, spec: Quantiza
   return out;
 }
 
-/** Bytes per stored element of a dtype. */
-export function bytesPerElement(dtype: QuantizationDtype | 'float32'): number {
-  return dtype === 'uint8' ? 1 : dtype === 'float32' ? 4 : 2;
-}
-
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

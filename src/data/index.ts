@@ -72,7 +72,7 @@ export const DATASET_SCHEMAS: JsonSchema[] = [
 ];
 
 /** Dataset names the schema accepts. */
-export const DATASET_NAMES = ['mnist', 'idx', 'spam-assassin'];
+const DATASET_NAMES = ['mnist', 'idx', 'spam-assassin'];
 
 /**
  * Loads the dataset a recipe names and splits it with the seed.

@@ -4,7 +4,7 @@ import type { ModelSpec } from '../recipe/types.js';
 import type { ModelView } from '../stages/types.js';
 
 /** Builtin architectures and how their layers connect. */
-export const BUILTIN_TOPOLOGY: Record<NonNullable<ModelSpec['builtin']>, 'sequential' | 'functional'> = {
+const BUILTIN_TOPOLOGY: Record<NonNullable<ModelSpec['builtin']>, 'sequential' | 'functional'> = {
   mlp: 'sequential',
   lenet5: 'sequential',
   textmlp: 'sequential',

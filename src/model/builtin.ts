@@ -3,16 +3,6 @@ import { UsageError } from '../errors.js';
 import { deriveSeed } from '../util/prng.js';
 import type { ModelSpec } from '../recipe/types.js';
 
-/** Builtin architectures and what they are. */
-export const BUILTIN_MODELS = {
-  mlp: 'dense layers with ReLU (default 784-300-100-10, LeNet-300-100)',
-  lenet5: 'LeNet-5: two 5×5 conv + max-pool blocks, dense 120-84, softmax',
-  textmlp: 'text classifier of token ids: embedding (dim) → global average pooling → dense ReLU layers (hidden) → softmax',
-  bert: 'BERT-style encoder of token ids: embedding + convolutional position mixing, `layers` blocks of '
-    + '`heads`-head self-attention and a ReLU feed-forward (4 × dim), each with a residual and layer norm → '
-    + 'average pooling → softmax',
-} as const;
-
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
  * exactly as the data loader gives them (flat pixels in [0, 1], or token ids for textmlp);

@@ -10,15 +10,15 @@ import type { ModelJson } from './model-json.js';
 import { keyedWeights } from './weights.js';
 
 /** Weight shards are cut at this size, like the TF.js converter (4 MiB). */
-export const SHARD_BYTES = 4 * 1024 * 1024;
+const SHARD_BYTES = 4 * 1024 * 1024;
 /** Written into model.json's `convertedBy`. */
-export const GENERATED_BY = `condense ${CONDENSE_VERSION}`;
+const GENERATED_BY = `condense ${CONDENSE_VERSION}`;
 
 /** A model as files: `model.json` and its weight shards, by file name. */
 export type ModelFiles = Map<string, Uint8Array>;
 
 /** The model's topology and float weights as TF.js saves them. */
-export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     saved = artifacts;

@@ -15,7 +15,7 @@ export interface KeyedWeight {
  * their inner layer, so the outer layer's name goes in front: `encoder/dense1/kernel`. The key
  * does not use `variable.name`, which TF.js suffixes (`_1`) each time a model is loaded.
  */
-export function weightKey(layer: tf.layers.Layer, variable: tf.LayerVariable): string {
+function weightKey(layer: tf.layers.Layer, variable: tf.LayerVariable): string {
   const own = variable.originalName;
   return own.startsWith(`${layer.name}/`) ? own : `${layer.name}/${own}`;
 }
@@ -52,7 +52,7 @@ export function applyMasks(model: tf.LayersModel, masks: Map<string, Float32Arra
 }
 
 /** Whether a selector (see {@link selectorMatchesView}) picks a layer of a built model. */
-export function selectorMatches(selector: string, layer: tf.layers.Layer): boolean {
+function selectorMatches(selector: string, layer: tf.layers.Layer): boolean {
   return selectorMatchesView(selector, { name: layer.name, className: layer.getClassName() });
 }
 

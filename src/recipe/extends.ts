@@ -14,11 +14,11 @@ type Json = Record<string, unknown>;
 /** The package root: two levels above this file (src/recipe or dist/recipe). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where `extends: [NAME]` finds the preset NAME.yaml. */
-export const PRESETS_DIR = join(PACKAGE_ROOT, 'recipes');
+const PRESETS_DIR = join(PACKAGE_ROOT, 'recipes');
 /** How many recipes deep `extends` may nest (the recipe being run is depth 1). */
-export const MAX_EXTENDS_DEPTH = 8;
+const MAX_EXTENDS_DEPTH = 8;
 /** How many files one composition may read in all (bounds diamonds as well as depth). */
-export const MAX_EXTENDS_FILES = 64;
+const MAX_EXTENDS_FILES = 64;
 
 const PRESET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 

@@ -11,7 +11,7 @@ import type { Recipe } from './types.js';
  * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
  * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
  */
-export const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
+const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
 
 /**
  * Checks the schema cannot express: unique stage names, `model` naming exactly one of

@@ -22,7 +22,7 @@ function newAjv(): InstanceType<typeof Ajv.default> {
  * Compiles (once per schema object) an ajv validator. Throws when the schema itself is invalid:
  * for condense's own schema that is a bug; plugin fragments are checked first by {@link schemaFragmentError}.
  */
-export function validatorFor(schema: JsonSchema): ValidateFunction {
+function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = newAjv().compile(schema);
@@ -53,7 +53,7 @@ export function schemaFragmentError(schema: JsonSchema): string | undefined {
 }
 
 /** Recipe language versions this condense reads. */
-export const SUPPORTED_VERSIONS = [1];
+const SUPPORTED_VERSIONS = [1];
 const VERSION_HINT = 'add `version: 1` at the top; this condense reads recipe language version 1';
 const versionMessage = (v: unknown) => `unsupported recipe version ${JSON.stringify(v)}; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`;
 
@@ -67,7 +67,7 @@ export function versionProblem(value: Record<string, unknown>, source: Locator):
 }
 
 /** Splits an ajv instancePath (`/stages/1/sparsity`) into segments, array indices as numbers. */
-export function pathSegments(instancePath: string): Segment[] {
+function pathSegments(instancePath: string): Segment[] {
   if (!instancePath) return [];
   return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
@@ -197,7 +197,7 @@ function describe(path: Segment[], value: unknown): string {
 }
 
 /** The value at a path inside a plain value, or undefined. */
-export function valueAt(value: unknown, path: readonly Segment[]): unknown {
+function valueAt(value: unknown, path: readonly Segment[]): unknown {
   let v: unknown = value;
   for (const seg of path) {
     if (v === null || typeof v !== 'object') return undefined;

@@ -97,7 +97,7 @@ export function compareRuns(runs: RunInfo[]): Comparison {
 }
 
 /** A recipe value as a cell: scalars as written, others as JSON, absent as `–`. */
-export function formatValue(v: unknown): string {
+function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '–';
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

@@ -11,7 +11,7 @@ export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): 
 }
 
 /** The baseline of a report: recorded, or (reports from before it was recorded) the first stage. */
-export function baselineOf(report: Report): Baseline | undefined {
+function baselineOf(report: Report): Baseline | undefined {
   if (report.baseline) return report.baseline;
   const first = report.stages[0];
   return first ? { stage: first.name, metrics: first.metrics } : undefined;

@@ -1,7 +1,7 @@
 import { coord, escapeHtml } from './escape.js';
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'];
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'];
 
 /** One line of a line chart; each point gets a circle with a `<title>` tooltip. */
 export interface Series {

@@ -9,7 +9,7 @@ import { sweepTemp } from '../store/atomic.js';
 import { packFloat, unpackFloat } from '../util/float-pack.js';
 
 /** Epoch checkpoints kept per stage (older ones are removed once a newer one is complete). */
-export const KEEP_EPOCH_CHECKPOINTS = 2;
+const KEEP_EPOCH_CHECKPOINTS = 2;
 
 /** Directory holding a stage's epoch checkpoints: `stages/NN-name.epochs`. */
 export function snapshotRoot(stageDir: string): string {

@@ -24,7 +24,7 @@ export function stageParams(stage: StageSpec): Record<string, unknown> {
 }
 
 /** Every stage with its definition and check context, the model view carried through replacements. */
-export function walkStages(recipe: Recipe, registry: StageRegistry, initial: ModelView) {
+function walkStages(recipe: Recipe, registry: StageRegistry, initial: ModelView) {
   let model = initial;
   return recipe.stages.map((stage, index) => {
     const definition = registry.get(stage.type) as StageDefinition | undefined;

@@ -9,7 +9,7 @@ const KILL_DURING_WRITE = Number(process.env.CONDENSE_TEST_KILL_DURING_WRITE ?? 
 let directoryWrites = 0;
 
 /** Writes a file and fsyncs it before returning. */
-export function writeFileDurable(file: string, bytes: Uint8Array | string): void {
+function writeFileDurable(file: string, bytes: Uint8Array | string): void {
   const fd = openSync(file, 'w');
   try {
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
@@ -22,7 +22,7 @@ export function writeFileDurable(file: string, bytes: Uint8Array | string): void
 }
 
 /** fsyncs a directory, so a rename inside it survives a power loss. */
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -32,7 +32,7 @@ export function fsyncDir(dir: string): void {
 }
 
 /** A temp name beside `finalPath`: `.NAME.tmp-PID-RANDOM`. */
-export function tempPathFor(finalPath: string): string {
+function tempPathFor(finalPath: string): string {
   const rand = Math.floor(Math.random() * 0x7fffffff).toString(36);
   return join(dirname(finalPath), `.${basename(finalPath)}.tmp-${process.pid}-${rand}`);
 }

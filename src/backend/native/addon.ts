@@ -89,12 +89,12 @@ export interface NativeAddon {
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Where the addon is loaded from (`CONDENSE_NATIVE_ADDON` overrides). */
-export function addonPath(): string {
+function addonPath(): string {
   return process.env.CONDENSE_NATIVE_ADDON ?? join(PACKAGE_ROOT, 'build', 'Release', 'condense_native.node');
 }
 
 /** Where native/build.mjs records the outcome of the last build (`CONDENSE_NATIVE_STATUS` overrides). */
-export function buildStatusPath(): string {
+function buildStatusPath(): string {
   return process.env.CONDENSE_NATIVE_STATUS ?? join(PACKAGE_ROOT, 'build', 'native-status.json');
 }
 

@@ -13,16 +13,11 @@ export { nativeBackendStatus, nativeBuildId, loadAddon, type NativeAddon, type N
 export { NativeBackend } from './backend.js';
 
 /** Name under which the backend is registered. */
-export const NATIVE_BACKEND = 'native';
+const NATIVE_BACKEND = 'native';
 
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
-export function nativeKernelConfigs(): KernelConfig[] {
+function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels()];
-}
-
-/** Names of the kernels that run compiled code on the native backend. */
-export function nativeKernelNames(): string[] {
-  return nativeKernelConfigs().map((k) => k.kernelName);
 }
 
 /**

@@ -7,13 +7,13 @@ import {
 } from './util.js';
 
 /** Fused activations the addon applies in place, by TF.js name. */
-export const FUSED_ACTIVATIONS: Record<string, number> = {
+const FUSED_ACTIVATIONS: Record<string, number> = {
   linear: UNARY_OPS.Linear, relu: UNARY_OPS.Relu, relu6: UNARY_OPS.Relu6,
   sigmoid: UNARY_OPS.Sigmoid, elu: UNARY_OPS.Elu, leakyrelu: UNARY_OPS.LeakyRelu,
 };
 
 /** Batched float32 matmul over BLAS; undefined when batch shapes need general broadcasting. */
-export function nativeMatMul(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo,
+function nativeMatMul(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo,
   transposeA: boolean, transposeB: boolean): TensorInfo | undefined {
   if (!allFloat32(a, b) || a.shape.length < 2 || b.shape.length < 2) return undefined;
   const ra = a.shape.length;

@@ -3,7 +3,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { addon, cpuFallback, f32, nativeKernel, output, sizeOf, values4, type KernelArgs } from './util.js';
 
 /** Reduction op codes of the addon. */
-export const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
+const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
 type ReduceName = keyof typeof REDUCE_OPS;
 
 /** Permutes a 4-byte tensor natively; undefined for other dtypes or ranks above 8. */

@@ -11,7 +11,7 @@ import type { WasmKernelArgs } from './tensor-util.js';
 type Values = Float32Array | Int32Array;
 
 /** Writes `x` (shape `shape`) repeated `reps[k]` times along each dim k into `out`. */
-export function tileInto(x: Values, out: Values, shape: readonly number[], reps: readonly number[]): void {
+function tileInto(x: Values, out: Values, shape: readonly number[], reps: readonly number[]): void {
   const rank = shape.length;
   if (rank === 0) {
     out[0] = x[0]!;
@@ -150,7 +150,7 @@ function rowMajorStrides(shape: readonly number[]): number[] {
 }
 
 /** Writes x[begin : begin + size] (x of shape `shape`) into `out`. */
-export function sliceInto(x: Values, out: Values, shape: readonly number[], begin: readonly number[], size: readonly number[]): void {
+function sliceInto(x: Values, out: Values, shape: readonly number[], begin: readonly number[], size: readonly number[]): void {
   const strides = rowMajorStrides(shape);
   copyStrided(x, out, begin.reduce((o, b, i) => o + b * strides[i]!, 0), size, strides);
 }
@@ -171,7 +171,7 @@ export function makeSlice(stock: tf.KernelFunc): tf.KernelFunc {
 }
 
 /** Writes x (shape `shape`) permuted by `perm` into `out`. */
-export function transposeInto(x: Values, out: Values, shape: readonly number[], perm: readonly number[]): void {
+function transposeInto(x: Values, out: Values, shape: readonly number[], perm: readonly number[]): void {
   const strides = rowMajorStrides(shape);
   copyStrided(x, out, 0, perm.map((p) => shape[p]!), perm.map((p) => strides[p]!));
 }

@@ -12,7 +12,7 @@ import { patches } from './im2col.js';
 import { composeKernel, dilationPair, geometry, type WasmKernelArgs } from './tensor-util.js';
 
 /** Kernel function: inputs {x, dy}; attrs {strides, dilations, pad, dimRoundingMode, filterShape}. */
-export function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
+function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   return composeKernel(args, ({ x, dy }) => {
     const x4 = x as tf.Tensor4D;

@@ -36,7 +36,7 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
 }
 
 /** Kernel function: inputs {dy, filter}; attrs {strides, dilations, pad, dimRoundingMode, inputShape}. */
-export function depthwiseConv2dNativeBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
+function depthwiseConv2dNativeBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   return composeKernel(args, ({ dy, filter }) => {
     const f4 = filter as tf.Tensor4D;

@@ -14,7 +14,7 @@ const cache = new Map<string, Int32Array>();
  * m = (n * outH + i) * outW + j) is the row of the [N*H*W, C] input that tap t reads for output
  * position m, or -1 where that read falls into the padding. Cached per geometry.
  */
-export function patchIndices(g: ConvGeometry): Int32Array {
+function patchIndices(g: ConvGeometry): Int32Array {
   const key = [
     g.batch, g.inH, g.inW, g.outH, g.outW, g.filterH, g.filterW,
     g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,

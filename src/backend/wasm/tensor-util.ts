@@ -18,7 +18,7 @@ export interface WasmKernelArgs {
  * are returned unchanged; a bare TensorInfo gets a new Tensor that holds its own reference to the
  * data (so disposing it, e.g. at the end of a tidy, leaves the caller's data alive).
  */
-export function asTensor<R extends tf.Rank = tf.Rank>(info: tf.TensorInfo, backend: BackendWasm): tf.Tensor<R> {
+function asTensor<R extends tf.Rank = tf.Rank>(info: tf.TensorInfo, backend: BackendWasm): tf.Tensor<R> {
   if (info instanceof tf.Tensor) return info as tf.Tensor<R>;
   backend.incRef(info.dataId);
   return tf.engine().makeTensorFromTensorInfo(info, backend) as tf.Tensor<R>;
@@ -29,7 +29,7 @@ export function asTensor<R extends tf.Rank = tf.Rank>(info: tf.TensorInfo, backe
  * keeps the data (one more reference), the Tensor wrapper is disposed, and the engine wraps the
  * returned TensorInfo in the Tensor the caller sees. No copy is made.
  */
-export function toOutput(t: tf.Tensor, backend: BackendWasm): tf.TensorInfo {
+function toOutput(t: tf.Tensor, backend: BackendWasm): tf.TensorInfo {
   const info: tf.TensorInfo = { dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype };
   backend.incRef(t.dataId);
   t.dispose();

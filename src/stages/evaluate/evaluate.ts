@@ -3,7 +3,7 @@ import type { EvaluateStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** Metrics an `evaluate` stage can measure beyond those every stage reports. */
-export const EVALUATE_METRICS = ['sizeBytes', 'gzipBytes', 'latencyMs'] as const;
+const EVALUATE_METRICS = ['sizeBytes', 'gzipBytes', 'latencyMs'] as const;
 
 /** Fields of an `evaluate` stage, generated from the schema: `metrics` (of {@link EVALUATE_METRICS}), `latencyRuns`. */
 export type EvaluateParams = StageParams<EvaluateStage>;

@@ -38,7 +38,7 @@ const selectorList = (what: string) => ({
 const { epochs: _epochs, ...rest } = trainingProperties;
 
 /** The weights of the selected layers that pruning may zero (kernels; never biases). */
-export function prunableSelection(model: tf.LayersModel, include: string[], exclude: string[]) {
+function prunableSelection(model: tf.LayersModel, include: string[], exclude: string[]) {
   const layers = new Set(selectLayers(model, include, exclude));
   return prunableWeights(model).filter((w) => layers.has(w.layer));
 }
