@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
+import { CondenseError, StageFailedError } from '../errors.js';
 import { quickMetrics, sizeStats } from '../model/inspect.js';
 import type { StageDefinition, StageResult } from '../stages/types.js';
 import { writeCheckpoint } from '../store/checkpoint.js';
@@ -21,7 +22,13 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
   };
-  const files = await encodeStageOutput(done.result.state, record, run.codecs, done.result.artifacts);
+  let files: Map<string, Uint8Array>;
+  try {
+    files = await encodeStageOutput(done.result.state, record, run.codecs, done.result.artifacts);
+  } catch (err) {
+    // A state kind without a codec, or an unserialisable artifact: the stage's (or plugin's) bug.
+    throw err instanceof CondenseError ? err : new StageFailedError(step.name, err);
+  }
   withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(run.out, step.dir), step.fingerprint, files));
   removeSnapshots(join(run.out, snapshotRoot(step.dir)));
   return { ...record, status: done.resumed ? 'resumed' : 'ran' };

@@ -1,4 +1,5 @@
 import type { QuantizationSpec } from '../compress/quantize.js';
+import { UsageError } from '../errors.js';
 import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
 import { packFloat, unpackFloat } from '../util/float-pack.js';
 import type { PackIndex } from '../util/float-pack.js';
@@ -57,7 +58,11 @@ export function decodeParts(files: Map<string, Uint8Array>, codecs: CodecLookup,
   const stored = [...files.keys()].filter((f) => f.startsWith(prefix) && f.endsWith('.json')).map((f) => f.slice(prefix.length, -'.json'.length));
   for (const kind of new Set([...kinds, ...stored])) {
     const codec = codecs(kind);
-    if (!codec) throw new Error(`checkpoint holds model state "${kind}", which no registered codec reads`);
+    if (!codec) {
+      throw new UsageError(`a checkpoint holds model state "${kind}", which no registered codec reads`, {
+        hint: 'list the plugin that adds it under `plugins:` (or rerun without the stage that made it)',
+      });
+    }
     const json = files.get(`${prefix}${kind}.json`);
     parts[kind] = json ? codec.decode(JSON.parse(new TextDecoder().decode(json)), files.get(`${prefix}${kind}.bin`)) : codec.empty();
   }
