@@ -41,13 +41,18 @@ export interface RunContext {
   started: number;
 }
 
-/** What {@link prepareRun} needs besides the recipe. */
+/** What {@link prepareRun} (and so a run) needs besides the recipe. */
 export interface PrepareOptions {
+  /** The stage types (and state codecs) the recipe may use: `loaded.registry` for a recipe with plugins. */
   registry: StageRegistry;
+  /** Run directory (default `runs/<name>` under the current directory). */
   out?: string;
+  /** Overrides the recipe's `backend`. */
   backend?: BackendRequest;
+  /** Continue an interrupted stage from its newest epoch checkpoint. */
   resume?: boolean;
   onEvent?: (event: RunEvent) => void;
+  /** Aborting stops training at the next batch; the run then throws InterruptedError. */
   signal?: AbortSignal;
 }
 

@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendRequest } from '../backend/select.js';
 import { RecipeError, UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
 import { loadModelFor } from '../model/io.js';
 import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
-import type { StageRegistry } from '../stages/registry.js';
 import type { ModelView } from '../stages/types.js';
 import { stageProblems } from '../stages/walk.js';
 import { freshState } from '../state/codecs.js';
@@ -20,8 +18,7 @@ import type { ModelState } from '../types/model-state.js';
 import type { StageOutcome } from '../types/records.js';
 import { commitStage } from './commit.js';
 import { prepareRun, runDirectory } from './context.js';
-import type { RunContext } from './context.js';
-import type { RunEvent } from './events.js';
+import type { PrepareOptions, RunContext } from './context.js';
 import { finishRun } from './finish.js';
 import type { RunSummary } from './finish.js';
 import { runStage } from './stage-run.js';
@@ -31,19 +28,8 @@ export { prepareRun, runDirectory } from './context.js';
 export type { RunContext } from './context.js';
 export type { StageOutcome } from '../types/records.js';
 
-/** Options of {@link runRecipe}. */
-export interface RunOptions {
-  registry: StageRegistry;
-  /** Run directory (default `runs/<name>` under the current directory). */
-  out?: string;
-  /** Overrides the recipe's `backend`. */
-  backend?: BackendRequest;
-  /** Continue an interrupted stage from its newest epoch checkpoint. */
-  resume?: boolean;
-  onEvent?: (event: RunEvent) => void;
-  /** Aborting stops training at the next batch; the run then throws InterruptedError. */
-  signal?: AbortSignal;
-}
+/** Options of {@link runRecipe}: where, on which backend, resuming or not, events, abort signal. */
+export type RunOptions = PrepareOptions;
 
 /**
  * Runs a loaded recipe into its run directory: reuses stages whose checkpoint matches, runs the
