@@ -143,7 +143,7 @@ describe('plugins through the CLI', () => {
 
 describe('loadRecipeWithPlugins', () => {
   it('returns the registry with the plugin\'s type and what it loaded: spec, real path, sha256', async () => {
-    const loaded = await loadRecipeWithPlugins(join(FIXTURES, 'count.yaml'));
+    const loaded = await loadRecipeWithPlugins(join(FIXTURES, 'count.yaml'), { registry: builtinStages() });
     expect(loaded.registry.get('count-params')?.type).toBe('count-params');
     expect(builtinStages().get('count-params')).toBeUndefined();
     const file = realpathSync(join(FIXTURES, 'count-stage.mjs'));
@@ -151,7 +151,7 @@ describe('loadRecipeWithPlugins', () => {
   });
 
   it('an entry of an extended recipe resolves against that recipe\'s file; the resolved recipe names it from the recipe\'s directory', async () => {
-    const loaded = await loadRecipeWithPlugins(join(FIXTURES, 'extends-child.yaml'));
+    const loaded = await loadRecipeWithPlugins(join(FIXTURES, 'extends-child.yaml'), { registry: builtinStages() });
     expect(loaded.plugins.map((p) => p.path)).toEqual([realpathSync(join(FIXTURES, 'lib', 'lib-stage.mjs'))]);
     expect(loaded.plugins[0]!.spec).toBe('./lib-stage.mjs');
     expect(loaded.recipe.plugins).toEqual(['./lib/lib-stage.mjs']);
@@ -164,7 +164,7 @@ describe('loadRecipeWithPlugins', () => {
       'node_modules/@acme/stages/package.json': JSON.stringify({ name: '@acme/stages', version: '0.4.0', main: 'main.mjs' }),
       'node_modules/@acme/stages/main.mjs': pluginSource('acme'),
     });
-    const loaded = await loadRecipeWithPlugins(join(dir, 'recipe.yaml'));
+    const loaded = await loadRecipeWithPlugins(join(dir, 'recipe.yaml'), { registry: builtinStages() });
     expect(loaded.plugins[0]).toMatchObject({ spec: '@acme/stages', package: { name: '@acme/stages', version: '0.4.0' } });
     expect(loaded.plugins[0]!.path).toBe(realpathSync(join(dir, 'node_modules/@acme/stages/main.mjs')));
   });

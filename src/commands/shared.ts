@@ -1,3 +1,4 @@
+import { builtinStages } from '../stages/builtin.js';
 import { loadRecipeWithPlugins } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 
@@ -6,7 +7,7 @@ import type { LoadedRecipe } from '../recipe/load.js';
  * with `--set` values applied. Run it with the returned `registry`.
  */
 export function loadForCommand(file: string, set: string[] = []): Promise<LoadedRecipe> {
-  return loadRecipeWithPlugins(file, { set });
+  return loadRecipeWithPlugins(file, { registry: builtinStages(), set });
 }
 
 /** How progress is shown: JSON lines, a listr2 task list on a terminal, or plain lines. */

@@ -2,7 +2,6 @@ import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem, SourceLocation } from '../errors.js';
-import { builtinStages } from '../stages/builtin.js';
 import type { StageRegistry } from '../stages/registry.js';
 import { hashValue } from '../util/hash.js';
 import { composeRecipe } from './extends.js';
@@ -60,8 +59,8 @@ export function loadRecipe(file: string, options: LoadOptions): LoadedRecipe {
 
 /** Options of {@link loadRecipeWithPlugins}. */
 export interface PluginLoadOptions {
-  /** Stage types to start from (copied, not changed); default {@link builtinStages}. */
-  registry?: StageRegistry;
+  /** Stage types to start from, usually `builtinStages()` (copied, not changed). */
+  registry: StageRegistry;
   /** `--set PATH=VALUE` arguments, as for {@link loadRecipe}; they may change `plugins` too. */
   set?: readonly string[];
 }
@@ -72,11 +71,11 @@ export interface PluginLoadOptions {
  * validates with that registry. The result's `registry` runs it; `plugins` says what was loaded.
  * A recipe whose version this condense does not read fails before any plugin code runs.
  */
-export async function loadRecipeWithPlugins(file: string, options: PluginLoadOptions = {}): Promise<LoadedRecipe> {
+export async function loadRecipeWithPlugins(file: string, options: PluginLoadOptions): Promise<LoadedRecipe> {
   const composed = composeWithOverrides(file, options.set);
   const version = versionProblem(composed.value, composed.origins);
   if (version) throw located([version], composed.sources);
-  const registry = copyRegistry(options.registry ?? builtinStages());
+  const registry = copyRegistry(options.registry);
   let plugins: LoadedPlugin[];
   try {
     plugins = await loadPlugins(composed.value, composed.origins, file, registry);

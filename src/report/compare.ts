@@ -37,7 +37,7 @@ export function loadRun(dir: string, label = basename(resolve(dir))): RunInfo {
   };
   let report: Report;
   try {
-    report = normalizeReport(JSON.parse(read('report.json')) as Report);
+    report = JSON.parse(read('report.json')) as Report;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`${resolve(dir, 'report.json')} is not valid JSON: ${(err as Error).message}`, { hint: 'rerun condense run into that directory to rewrite it' });
@@ -79,7 +79,7 @@ export function diffRecipes(recipes: unknown[]): Comparison['recipe'] {
 
 /** Compares runs: identity, recipe differences, final metrics (with accuracyDrop and sizeRatio). */
 export function compareRuns(runs: RunInfo[]): Comparison {
-  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...report.final.relative }));
+  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...normalizeReport(report).final.relative }));
   const keys = [...COLUMNS, 'accuracyDrop', 'sizeRatio'];
   const extra = [...new Set(finals.flatMap((f) => Object.keys(f)))].filter((k) => !keys.includes(k)).sort();
   const metrics = [...keys, ...extra].filter((k) => finals.some((f) => f[k as keyof typeof f] !== undefined)).map((metric) => {

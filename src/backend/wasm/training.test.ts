@@ -10,49 +10,50 @@ beforeAll(async () => {
   await tf.ready();
 });
 
+// Every initializer is seeded: the gradient comparison must be the same test on every run.
 type Forward = (x: tf.Tensor) => tf.Tensor;
 
 function mlp(): Forward {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ inputShape: [784], units: 32, activation: 'relu' }));
-  m.add(tf.layers.dense({ units: 16, activation: 'relu' }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), inputShape: [784], units: 32, activation: 'relu' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), units: 16, activation: 'relu' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), units: 10, activation: 'softmax' }));
   return (x) => m.apply(x) as tf.Tensor;
 }
 
 function lenet5(): Forward {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }));
-  m.add(tf.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.conv2d({ kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }));
+  m.add(tf.layers.conv2d({ kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }));
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 120, activation: 'relu' }));
-  m.add(tf.layers.dense({ units: 84, activation: 'relu' }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }), units: 120, activation: 'relu' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }), units: 84, activation: 'relu' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }), units: 10, activation: 'softmax' }));
   return (x) => m.apply(x) as tf.Tensor;
 }
 
 function separable(): Forward {
   const m = tf.sequential();
   m.add(tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }));
-  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
-  m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }));
-  m.add(tf.layers.separableConv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
-  m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', activation: 'relu' }));
+  m.add(tf.layers.conv2d({ kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }), filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.depthwiseConv2d({ depthwiseInitializer: tf.initializers.glorotUniform({ seed: 10 }), kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.separableConv2d({ depthwiseInitializer: tf.initializers.glorotUniform({ seed: 11 }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: 15 }), filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.depthwiseConv2d({ depthwiseInitializer: tf.initializers.glorotUniform({ seed: 12 }), kernelSize: 3, padding: 'valid', activation: 'relu' }));
   m.add(tf.layers.globalAveragePooling2d({}));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.add(tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 13 }), units: 10, activation: 'softmax' }));
   return (x) => m.apply(x) as tf.Tensor;
 }
 
 /** Embedding + layer norm + one two-head dense self-attention block + mean pooling + dense. */
 function textAttention(vocab: number, dim: number, heads: number): Forward {
-  const embed = tf.layers.embedding({ inputDim: vocab, outputDim: dim });
+  const embed = tf.layers.embedding({ inputDim: vocab, outputDim: dim, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 16 }) });
   const norm = tf.layers.layerNormalization({});
-  const proj = ['q', 'k', 'v', 'o'].map((n) => tf.variable(tf.randomNormal([dim, dim], 0, 0.2), true, `att_${n}_${Math.random()}`));
+  const proj = ['q', 'k', 'v', 'o'].map((n, i) => tf.variable(tf.randomNormal([dim, dim], 0, 0.2, 'float32', 11 + i), true, `att_${n}_${Math.random()}`));
   const pool = tf.layers.globalAveragePooling1d({});
-  const head = tf.layers.dense({ units: 10, activation: 'softmax' });
+  const head = tf.layers.dense({ kernelInitializer: tf.initializers.glorotUniform({ seed: 14 }), units: 10, activation: 'softmax' });
   const dh = dim / heads;
   return (ids) => {
     const h = norm.apply(embed.apply(ids)) as tf.Tensor3D;
