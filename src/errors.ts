@@ -93,10 +93,3 @@ export class InterruptedError extends CondenseError {
     super(`interrupted by ${signal}; rerun with --resume to continue`, EXIT.interrupted);
   }
 }
-
-/** One or more quality gates were not met: exit 3. */
-export class GateFailedError extends CondenseError {
-  constructor(failed: string[]) {
-    super(`quality gates not met: ${failed.join('; ')}`, EXIT.gateFailed);
-  }
-}

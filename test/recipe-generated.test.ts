@@ -95,7 +95,8 @@ describe('the schema → TypeScript emitter (scripts/gen-types.mjs)', () => {
   it('declares each stage type, their union and the shared optimizer once', () => {
     const out = recipeTypesSource(schema);
     for (const type of builtinStages().types()) {
-      const name = type[0]!.toUpperCase() + type.slice(1) + 'Stage';
+      // The generator's naming: `reinit-output` declares ReinitOutputStage.
+      const name = type.split(/[^A-Za-z0-9]+/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') + 'Stage';
       expect(out).toContain(`export type ${name} = {\n`);
       expect(out).toContain(`\n  | ${name}`);
       expect(out).toContain(`  type: '${type}';`);

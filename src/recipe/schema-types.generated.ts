@@ -152,20 +152,51 @@ export type ModelSpec = {
 
 /** One stage: `type` selects which fields it takes. */
 export type Stage =
-  | TrainStage
+  | DistillStage
+  | EvaluateStage
+  | ExportStage
   | FinetuneStage
   | PruneStage
-  | DistillStage
   | QuantizeStage
-  | EvaluateStage
-  | ExportStage;
+  | TrainStage;
 
-/** Trains the current model (all weights; earlier pruning masks are released). */
-export type TrainStage = {
-  /** Unique name of the stage within the recipe (default: "train"). */
+/** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+export type DistillStage = {
+  /** Unique name of the stage within the recipe (default: "distill"). */
   name: string;
-  /** Trains the current model (all weights; earlier pruning masks are released). */
-  type: 'train';
+  /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+  type: 'distill';
+  /** Teacher: "stage:<name>" of an earlier stage, or a model.json path. */
+  teacher: string;
+  /** Builtin student model; default: the current model. */
+  student?: ModelSpec;
+  /**
+   * Softmax temperature T (default 4).
+   * @default 4
+   */
+  temperature: number;
+  /**
+   * Weight of the soft-target loss (default 0.9).
+   * @default 0.9
+   */
+  alpha: number;
+  /**
+   * Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between
+   * a student layer's output and a teacher layer's output. Their shapes must agree except the last
+   * dimension; when widths differ, a learned linear projection (trained with the student, not
+   * exported) maps the student's.
+   */
+  hidden?: {
+    /** A layer name of the teacher. */
+    teacher: string;
+    /** A layer name of the student. */
+    student: string;
+    /**
+     * Weight of this pair's loss (default 1).
+     * @default 1
+     */
+    weight: number;
+  }[];
   /**
    * Passes over the training split (default 1).
    * @default 1
@@ -184,12 +215,12 @@ export type TrainStage = {
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
    */
-  lrSchedule?: TrainLrSchedule;
+  lrSchedule?: DistillLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
    */
-  earlyStopping?: TrainEarlyStopping;
+  earlyStopping?: DistillEarlyStopping;
 };
 
 /** Optimizer (default adam, learningRate 0.001). */
@@ -209,7 +240,7 @@ export type OptimizerSpec = {
 /**
  * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
  */
-export type TrainLrSchedule = {
+export type DistillLrSchedule = {
   /** Schedule kind. */
   kind: 'constant' | 'step' | 'exponential' | 'cosine';
   /**
@@ -226,7 +257,7 @@ export type TrainLrSchedule = {
  * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the held-out
  * split stays unseen).
  */
-export type TrainEarlyStopping = {
+export type DistillEarlyStopping = {
   /**
    * Epochs without improvement before stopping (default 2).
    * @default 2
@@ -237,6 +268,37 @@ export type TrainEarlyStopping = {
    * @default 0
    */
   minDelta: number;
+};
+
+/** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+export type EvaluateStage = {
+  /** Unique name of the stage within the recipe (default: "evaluate"). */
+  name: string;
+  /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+  type: 'evaluate';
+  /**
+   * Extra metrics to measure (default all); accuracy, loss and params are always measured.
+   * @default ["sizeBytes","gzipBytes","latencyMs"]
+   */
+  metrics: Array<'sizeBytes' | 'gzipBytes' | 'latencyMs'>;
+  /**
+   * Batch-1 predictions timed for latencyMs (median; default 50).
+   * @default 50
+   */
+  latencyRuns: number;
+};
+
+/** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+export type ExportStage = {
+  /** Unique name of the stage within the recipe (default: "export"). */
+  name: string;
+  /** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+  type: 'export';
+  /**
+   * Output format: layers-model (model.json + shards).
+   * @default "layers-model"
+   */
+  format: 'layers-model';
 };
 
 /** Trains the current model with every pruning mask kept fixed. */
@@ -263,12 +325,12 @@ export type FinetuneStage = {
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
    */
-  lrSchedule?: TrainLrSchedule;
+  lrSchedule?: DistillLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
    */
-  earlyStopping?: TrainEarlyStopping;
+  earlyStopping?: DistillEarlyStopping;
 };
 
 /**
@@ -332,12 +394,12 @@ export type PruneStage = {
   /**
    * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
    */
-  lrSchedule?: TrainLrSchedule;
+  lrSchedule?: DistillLrSchedule;
   /**
    * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
    * held-out split stays unseen).
    */
-  earlyStopping?: TrainEarlyStopping;
+  earlyStopping?: DistillEarlyStopping;
 };
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
@@ -361,69 +423,6 @@ export type PruneSchedule = {
   initialSparsity: number;
   /** Steps between mask updates (default: a tenth of an epoch). */
   updateEvery?: number;
-};
-
-/** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
-export type DistillStage = {
-  /** Unique name of the stage within the recipe (default: "distill"). */
-  name: string;
-  /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
-  type: 'distill';
-  /** Teacher: "stage:<name>" of an earlier stage, or a model.json path. */
-  teacher: string;
-  /** Builtin student model; default: the current model. */
-  student?: ModelSpec;
-  /**
-   * Softmax temperature T (default 4).
-   * @default 4
-   */
-  temperature: number;
-  /**
-   * Weight of the soft-target loss (default 0.9).
-   * @default 0.9
-   */
-  alpha: number;
-  /**
-   * Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between
-   * a student layer's output and a teacher layer's output. Their shapes must agree except the last
-   * dimension; when widths differ, a learned linear projection (trained with the student, not
-   * exported) maps the student's.
-   */
-  hidden?: {
-    /** A layer name of the teacher. */
-    teacher: string;
-    /** A layer name of the student. */
-    student: string;
-    /**
-     * Weight of this pair's loss (default 1).
-     * @default 1
-     */
-    weight: number;
-  }[];
-  /**
-   * Passes over the training split (default 1).
-   * @default 1
-   */
-  epochs: number;
-  /**
-   * Examples per optimizer step (default 128).
-   * @default 128
-   */
-  batchSize: number;
-  /**
-   * Optimizer (default adam, learningRate 0.001).
-   * @default {"name":"adam","learningRate":0.001}
-   */
-  optimizer: OptimizerSpec;
-  /**
-   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
-   */
-  lrSchedule?: TrainLrSchedule;
-  /**
-   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
-   * held-out split stays unseen).
-   */
-  earlyStopping?: TrainEarlyStopping;
 };
 
 /** Quantizes weights to uint8, uint16 or float16 in the stock TF.js weights-manifest format. */
@@ -458,35 +457,36 @@ export type QuantizeWeights = {
   exclude: string[];
 };
 
-/** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
-export type EvaluateStage = {
-  /** Unique name of the stage within the recipe (default: "evaluate"). */
+/** Trains the current model (all weights; earlier pruning masks are released). */
+export type TrainStage = {
+  /** Unique name of the stage within the recipe (default: "train"). */
   name: string;
-  /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
-  type: 'evaluate';
+  /** Trains the current model (all weights; earlier pruning masks are released). */
+  type: 'train';
   /**
-   * Extra metrics to measure (default all); accuracy, loss and params are always measured.
-   * @default ["sizeBytes","gzipBytes","latencyMs"]
+   * Passes over the training split (default 1).
+   * @default 1
    */
-  metrics: Array<'sizeBytes' | 'gzipBytes' | 'latencyMs'>;
+  epochs: number;
   /**
-   * Batch-1 predictions timed for latencyMs (median; default 50).
-   * @default 50
+   * Examples per optimizer step (default 128).
+   * @default 128
    */
-  latencyRuns: number;
-};
-
-/** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
-export type ExportStage = {
-  /** Unique name of the stage within the recipe (default: "export"). */
-  name: string;
-  /** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
-  type: 'export';
+  batchSize: number;
   /**
-   * Output format: layers-model (model.json + shards).
-   * @default "layers-model"
+   * Optimizer (default adam, learningRate 0.001).
+   * @default {"name":"adam","learningRate":0.001}
    */
-  format: 'layers-model';
+  optimizer: OptimizerSpec;
+  /**
+   * Learning rate per epoch from the optimizer's: constant (default), step, exponential or cosine.
+   */
+  lrSchedule?: DistillLrSchedule;
+  /**
+   * Stop when the mean training loss of an epoch has not improved for `patience` epochs (the
+   * held-out split stays unseen).
+   */
+  earlyStopping?: DistillEarlyStopping;
 };
 
 /** Bounds on one metric (inclusive); give min, max or both. */

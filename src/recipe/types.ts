@@ -4,23 +4,10 @@
 import type { BackendRequest } from '../backend/names.js';
 import type { DataSpec as DataVariant, Recipe as GeneratedRecipe, Stage } from './schema-types.generated.js';
 
-export type {
-  DistillStage,
-  EvaluateStage,
-  ExportStage,
-  FinetuneStage,
-  Gate,
-  IdxDataSpec,
-  MnistDataSpec,
-  ModelSpec,
-  OptimizerSpec,
-  PruneSchedule,
-  PruneStage,
-  QuantizeStage,
-  QuantizeWeights,
-  Stage,
-  TrainStage,
-} from './schema-types.generated.js';
+// Every generated type (each stage's, the data and model specs, ...): a new stage type's params
+// are importable from here as soon as the schema is regenerated. `Recipe` and `DataSpec` below
+// refine the generated ones and take precedence over them.
+export type * from './schema-types.generated.js';
 
 /**
  * A stage entry after resolution, seen by code that handles every type alike (the runner):

@@ -1,20 +1,10 @@
-import { distillStage } from './distill/distill.js';
-import { evaluateStage } from './evaluate/evaluate.js';
-import { exportStage } from './export/export.js';
-import { finetuneStage } from './finetune/finetune.js';
-import { pruneStage } from './prune/prune.js';
-import { quantizeStage } from './quantize/quantize.js';
+import * as builtins from './builtin-list.js';
 import { StageRegistry } from './registry.js';
-import { trainStage } from './train/train.js';
+import type { StageDefinition } from './types.js';
 
-/** A registry holding condense's built-in stage types. */
+/** A registry holding condense's built-in stage types (those of builtin-list.ts). */
 export function builtinStages(): StageRegistry {
-  return new StageRegistry()
-    .register(trainStage)
-    .register(finetuneStage)
-    .register(pruneStage)
-    .register(distillStage)
-    .register(quantizeStage)
-    .register(evaluateStage)
-    .register(exportStage);
+  const registry = new StageRegistry();
+  for (const definition of Object.values(builtins) as StageDefinition[]) registry.register(definition);
+  return registry;
 }

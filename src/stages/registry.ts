@@ -22,6 +22,9 @@ export class StageRegistry {
     if (!Number.isInteger(definition.version) || definition.version < 1) {
       throw new Error(`stage type "${definition.type}" needs a \`version\` (an integer ≥ 1) that enters its fingerprint`);
     }
+    for (const codec of definition.stateCodecs ?? []) {
+      if (this.codecs.get(codec.kind) !== codec) this.registerStateCodec(codec);
+    }
     this.definitions.set(definition.type, definition as unknown as StageDefinition);
     if (options.origin) this.origins.set(definition.type, options.origin);
     return this;

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import type { FitSnapshot } from '../model/fit.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
-import type { ModelState, StateParts } from '../types/model-state.js';
+import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
 import type { Metrics } from '../types/records.js';
 
 export type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
@@ -132,6 +132,11 @@ export interface StageDefinition<P = Record<string, unknown>> {
    */
   modelFiles?(params: P): string[];
   run(ctx: StageContext<P>): Promise<StageResult>;
+  /**
+   * Codecs of the kinds of model state this stage adds (clusters, a vocabulary, ...): registered
+   * with the stage, so checkpoints and `--resume` keep those kinds. Several stages may share one.
+   */
+  stateCodecs?: readonly StateCodec[];
   /** Releases what `run` acquired (a teacher model, a server); runs after success and failure alike. */
   cleanup?(ctx: StageContext<P>): Promise<void> | void;
 }
