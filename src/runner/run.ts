@@ -36,11 +36,13 @@ export type RunOptions = PrepareOptions;
  * rest in order, checkpoints each, then writes the final model and the reports.
  */
 export async function runRecipe(loaded: LoadedRecipe, options: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
   // Lock before planning: planning reads checkpoints another writer could be replacing.
   const dir = runDirectory(loaded, options.out);
   const lock = withDiskErrors(`the lock file in ${dir}`, () => acquireRunLock(dir));
   try {
-    const run = await prepareRun(loaded, options);
+    // The run's time counts loading the backend and the data too.
+    const run = { ...(await prepareRun(loaded, options)), started };
     const conflicts = run.steps.filter((s) => s.conflict).map((s) => s.conflict!);
     if (conflicts.length) {
       throw new UsageError(`cannot resume: ${conflicts.join('; ')}`, { hint: 'run without --resume to restart the stage from its start' });
