@@ -2,6 +2,7 @@
 // do: stage checkpoints, the training stages after it (carried along untouched), and a real
 // kill -9 in the middle of one of them followed by --resume, bit-identical.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,10 @@ describe('a plugin kind of model state', () => {
     const expected = final(reference);
     expect(expected.metrics.taggedWeights).toBe(2);
     expect(expected.metrics.tagSum).toBe(784 * 32 + 32 * 10);
+    const lock = JSON.parse(readFileSync(join(reference, 'run.lock.json'), 'utf8'));
+    const plugin = join(ROOT, 'test/fixtures/plugins/state-kind.mjs');
+    expect(lock.plugins).toEqual([{ spec: './state-kind.mjs', path: 'state-kind.mjs', sha256: createHash('sha256').update(readFileSync(plugin)).digest('hex') }]);
+    expect(lock.stages[1].provenance.plugin).toBe(lock.plugins[0].sha256);
     for (const stage of ['02-tag', '03-finetune', '04-count']) {
       const tags = JSON.parse(readFileSync(join(reference, 'stages', stage, 'state/tags.json'), 'utf8'));
       expect((Object.values(tags) as number[]).sort((a, b) => a - b)).toEqual([320, 25088]);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { filesSize, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
@@ -72,7 +72,8 @@ function runLock(run: RunContext, outcomes: StageOutcome[]) {
     backend: { name: run.backend.name, version: run.backend.version, build: run.backendBuild },
     versions: { condense: CONDENSE_VERSION, tfjs: tf.version.tfjs, node: process.versions.node },
     data: { dataset: recipe.data.dataset, fingerprint: run.data.fingerprint },
-    plugins: run.loaded.plugins,
+    // Paths relative to the recipe, so the lock reads the same on every machine.
+    plugins: run.loaded.plugins.map((p) => ({ ...p, path: relative(run.loaded.dir, p.path).split(sep).join('/') })),
     stages: run.steps.map((s, i) => ({ name: s.name, type: s.type, dir: s.dir, fingerprint: s.fingerprint, provenance: s.provenance, status: outcomes[i]?.status })),
   };
 }
