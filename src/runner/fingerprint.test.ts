@@ -85,6 +85,8 @@ describe('provenanceChange', () => {
 
   it('names the part that changed, with both values', () => {
     expect(provenanceChange({ ...now, backend: 'native b1' }, now)).toBe('backend build changed (native b1 → native b2)');
+    expect(provenanceChange({ ...now, backend: 'native 0.1.0; blas=openblas 0.3.21; cc=gcc 12' }, { ...now, backend: 'native 0.1.0; blas=portable; cc=gcc 12' }))
+      .toBe('backend build changed (blas=openblas 0.3.21 → blas=portable)');
     expect(provenanceChange({ ...now, stageVersion: '1' }, now)).toBe('stage version changed (1 → 2)');
     expect(provenanceChange({ ...now, condense: '1.9.0' }, now)).toBe('condense version changed (1.9.0 → 2.0.0)');
     expect(provenanceChange({ ...now, plugin: 'a'.repeat(64) }, { ...now, plugin: 'b'.repeat(64) }))

@@ -36,7 +36,7 @@ export function initialFingerprint(model: unknown, modelFileHash: string | undef
 /** Which part of the provenance differs, as a plan's reason; undefined when none does. */
 export function provenanceChange(before: Partial<Provenance> | undefined, now: Provenance): string | undefined {
   if (!before) return undefined;
-  if (before.backend !== now.backend) return `backend build changed (${before.backend ?? 'unrecorded'} → ${now.backend})`;
+  if (before.backend !== now.backend) return `backend build changed (${buildDifference(before.backend, now.backend)})`;
   if (before.stageVersion !== now.stageVersion) return `stage version changed (${before.stageVersion ?? 'unrecorded'} → ${now.stageVersion})`;
   if (before.plugin !== now.plugin) return `plugin changed (sha256 ${short(before.plugin)} → ${short(now.plugin)})`;
   if (before.condense !== now.condense) return `condense version changed (${before.condense ?? 'unrecorded'} → ${now.condense})`;
@@ -45,4 +45,17 @@ export function provenanceChange(before: Partial<Provenance> | undefined, now: P
 
 function short(hash: string | undefined): string {
   return hash ? `${hash.slice(0, 12)}…` : 'none';
+}
+
+/**
+ * The parts of two build identifiers (`; `-separated) that differ, `old → new`: a build string
+ * is long, and what a user needs to see is e.g. `blas=openblas 0.3.21 → blas=portable`.
+ */
+function buildDifference(before: string | undefined, now: string): string {
+  if (before === undefined) return `unrecorded → ${now}`;
+  const a = before.split('; ');
+  const b = now.split('; ');
+  const gone = a.filter((part) => !b.includes(part));
+  const added = b.filter((part) => !a.includes(part));
+  return `${gone.join('; ') || '(nothing)'} → ${added.join('; ') || '(nothing)'}`;
 }
