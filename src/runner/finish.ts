@@ -28,14 +28,14 @@ export interface RunSummary {
  * not, checks gates, builds the report once and hands it to every writer: report.json,
  * scalars.jsonl, report.md, report.html, run.lock.json and recipe.resolved.yaml.
  */
-export async function finishRun(run: RunContext, outcomes: StageOutcome[], state: ModelState): Promise<RunSummary> {
+export async function finishRun(run: RunContext, outcomes: StageOutcome[], state: ModelState, input?: Baseline): Promise<RunSummary> {
   const { loaded, out } = run;
   const files = await modelFiles(state.model, state.quantization);
   writeDirAtomic(join(out, 'model'), files);
   const final: Metrics = { ...outcomes.at(-1)!.metrics };
   if (final.sizeBytes === undefined || final.gzipBytes === undefined) Object.assign(final, filesSize(files));
   if (final.latencyMs === undefined) final.latencyMs = latencyMs(state.model, run.data);
-  const report = await runReport(run, outcomes, final, state);
+  const report = await runReport(run, outcomes, final, state, input);
   const scalars = scalarsFromStages(report.stages);
   const recipeYaml = resolvedYaml(loaded.recipe);
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -51,9 +51,11 @@ export async function finishRun(run: RunContext, outcomes: StageOutcome[], state
   return { out, report, exitCode: report.gates.every((g) => g.passed) ? 0 : 3 };
 }
 
-async function runReport(run: RunContext, outcomes: StageOutcome[], final: Metrics, state: ModelState): Promise<Report> {
+async function runReport(run: RunContext, outcomes: StageOutcome[], final: Metrics, state: ModelState, input?: Baseline): Promise<Report> {
   const { recipe } = run.loaded;
-  const { exported, baseline } = await stageSizes(run, outcomes, final);
+  const sizes = await stageSizes(run, outcomes, final);
+  const { exported } = sizes;
+  const baseline = input ?? sizes.baseline;
   const relative = relativeMetrics(baseline.metrics, final);
   return buildReport({
     name: recipe.name, backend: run.backend.name, backendVersion: run.backend.version, seed: recipe.seed, recipeHash: run.loaded.hash,

@@ -15,7 +15,9 @@ import { readCheckpoint } from '../store/checkpoint.js';
 import { acquireRunLock } from '../store/lock.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
-import type { StageOutcome } from '../types/records.js';
+import type { Baseline, StageOutcome } from '../types/records.js';
+import { INPUT_BASELINE } from '../types/records.js';
+import { quickMetrics, sizeStats } from '../model/inspect.js';
 import { commitStage } from './commit.js';
 import { prepareRun, runDirectory } from './context.js';
 import type { PrepareOptions, RunContext } from './context.js';
@@ -61,6 +63,7 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
   let state = await initialState(run);
   let stateIndex = -1;
   checkBeforeRunning(run, state.model);
+  const input = run.modelPath ? await inputBaseline(run, state) : undefined;
   run.emit({ event: 'run-start', name: loaded.recipe.name, out, backend: run.backend.name, backendVersion: run.backend.version,
     stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
   const loadStage = (index: number) => decodeStageOutput(readCheckpoint(join(out, steps[index]!.dir)).files, run.codecs, run.kinds);
@@ -84,7 +87,7 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
   }
   if (stateIndex !== steps.length - 1) state = await replaceState(state, () => loadStage(steps.length - 1));
   try {
-    const summary = await finishRun(run, outcomes, state);
+    const summary = await finishRun(run, outcomes, state, input);
     run.emit({ event: 'run-end', out, final: summary.report.final.metrics, gates: summary.report.gates, exitCode: summary.exitCode, seconds: (Date.now() - run.started) / 1000 });
     return summary;
   } finally {
@@ -98,6 +101,15 @@ async function initialState(run: RunContext): Promise<ModelState> {
   const { data } = run;
   if (!run.modelPath) return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize), run.registry.stateCodecs());
   return freshState(await loadModelFor(run.modelPath, data), run.registry.stateCodecs());
+}
+
+/**
+ * The model the user brought (`model.path`), measured before any stage: what the answer, the
+ * ratios and the relative gates compare with, so a post-training recipe (quantize, evaluate) is
+ * judged against the model as given. A builtin starts untrained: its baseline is the first stage.
+ */
+async function inputBaseline(run: RunContext, state: ModelState): Promise<Baseline> {
+  return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data), ...(await sizeStats(state)) } };
 }
 
 async function replaceState(state: ModelState, load: () => Promise<ModelState>): Promise<ModelState> {

@@ -69,10 +69,17 @@ export interface ReportStage {
   exported?: ExportedSize;
 }
 
-/** What the final model is compared with: the first stage's model. */
+/** The {@link Baseline.stage} of a baseline that is the model as given (`model.path`), before any stage. */
+export const INPUT_BASELINE = 'input';
+
+/**
+ * What the final model is compared with: the model as given (`model.path`: stage `input`), or for
+ * a builtin, which starts untrained, the first stage's model.
+ */
 export interface Baseline {
+  /** The first stage's name, or {@link INPUT_BASELINE}. */
   stage: string;
-  /** The first stage's metrics; sizeBytes and gzipBytes are those of its float32 export. */
+  /** Its metrics; sizeBytes and gzipBytes are those of its float32 export. */
   metrics: Metrics;
 }
 
