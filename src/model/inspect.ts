@@ -4,7 +4,7 @@ import { crossEntropy } from '../compress/distill.js';
 import type { Split } from '../data/types.js';
 import type { Dataset } from '../data/types.js';
 import type { ModelState } from '../types/model-state.js';
-import type { LayerStats, Metrics } from '../types/records.js';
+import type { LayerStats, Metrics, QuantizationError } from '../types/records.js';
 import { countCorrect, makeBatch } from './batches.js';
 import { modelFiles } from './io.js';
 import { keyedWeights, prunableWeights } from './weights.js';
@@ -102,6 +102,8 @@ export function layerStats(state: ModelState): LayerStats[] {
     for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonzero++;
     // modelFiles quantizes only float32 weights; others are stored as they are.
     const q = w.variable.dtype === 'float32' ? state.quantization.get(w.key) : undefined;
+    // Recorded by a quantize stage as its own kind of state; read by name so model/ needs no stage.
+    const error = q ? (state.quantizationError as Map<string, QuantizationError> | undefined)?.get(w.key) : undefined;
     const dtype = q?.dtype ?? w.variable.dtype;
     const layer = layers.get(w.layer.name) ?? { name: w.layer.name, className: w.layer.getClassName(), weights: [] };
     layers.set(w.layer.name, layer);
@@ -113,6 +115,7 @@ export function layerStats(state: ModelState): LayerStats[] {
       sparsity: values.length ? (values.length - nonzero) / values.length : 0,
       dtype,
       ...(q ? { quantization: { ...q } } : {}),
+      ...(error ? { quantizationError: { ...error } } : {}),
       bytes: values.length * (STORED_BYTES[dtype] ?? 4),
     });
   }

@@ -2,7 +2,7 @@ import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
 import { COLUMNS, baselineLabel, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
-import type { LayerStats } from '../types/records.js';
+import type { LayerStats, WeightStats } from '../types/records.js';
 import type { Report } from './report.js';
 import type { Scalar } from './scalars.js';
 
@@ -118,11 +118,17 @@ function layersSection(layers: LayerStats[] | undefined): string {
     const dtype = q ? `${w.dtype}${q.scale !== undefined ? ` (scale ${Number(q.scale.toPrecision(4))}, min ${Number((q.min ?? 0).toPrecision(4))})` : ''}` : w.dtype;
     return `<tr><td>${e(l.name)}</td><td>${e(l.className)}</td><td>${e(w.key.slice(l.name.length + 1))}</td><td>[${e(w.shape.join(', '))}]</td>` +
       `<td class="n">${formatMetric('params', w.params)}</td><td class="n">${formatMetric('params', w.nonzeroParams)}</td><td class="n">${formatMetric('sparsity', w.sparsity)}</td>` +
-      `<td>${e(dtype)}</td><td class="n">${formatMetric('sizeBytes', w.bytes)}</td></tr>`;
+      `<td>${e(dtype)}</td><td class="n">${quantizationErrorCell(w.quantizationError)}</td><td class="n">${formatMetric('sizeBytes', w.bytes)}</td></tr>`;
   }));
   const total = layers.flatMap((l) => l.weights);
   const sum = (f: (w: (typeof total)[number]) => number) => total.reduce((n, w) => n + f(w), 0);
-  rows.push(`<tr><th colspan="4">total</th><th class="n">${formatMetric('params', sum((w) => w.params))}</th><th class="n">${formatMetric('params', sum((w) => w.nonzeroParams))}</th><th></th><th></th><th class="n">${formatMetric('sizeBytes', sum((w) => w.bytes))} (${formatBytes(sum((w) => w.bytes))})</th></tr>`);
-  return section('layers', 'Layers of the final model', '<table><thead><tr><th>layer</th><th>class</th><th>weight</th><th>shape</th><th class="n">params</th><th class="n">nonzero</th><th class="n">sparsity</th><th>stored as</th><th class="n">bytes</th></tr></thead>' +
-    `<tbody>${rows.join('')}</tbody></table><p class="note">Bytes are those of each weight in the weight files; model.json adds the rest of sizeBytes.</p>`);
+  rows.push(`<tr><th colspan="4">total</th><th class="n">${formatMetric('params', sum((w) => w.params))}</th><th class="n">${formatMetric('params', sum((w) => w.nonzeroParams))}</th><th></th><th></th><th></th><th class="n">${formatMetric('sizeBytes', sum((w) => w.bytes))} (${formatBytes(sum((w) => w.bytes))})</th></tr>`);
+  return section('layers', 'Layers of the final model', '<table><thead><tr><th>layer</th><th>class</th><th>weight</th><th>shape</th><th class="n">params</th><th class="n">nonzero</th><th class="n">sparsity</th><th>stored as</th><th class="n">quantization error</th><th class="n">bytes</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table><p class="note">Bytes are those of each weight in the weight files; model.json adds the rest of sizeBytes. ` +
+    'Quantization error: RMS error relative to the weight\'s RMS; “larger” marks a weight whose manifest entry outweighs the bytes quantizing it saved.</p>');
+}
+
+function quantizationErrorCell(q: WeightStats['quantizationError']): string {
+  if (!q) return '';
+  return `${(q.relative * 100).toFixed(2)}%${q.larger ? ' <strong>larger</strong>' : ''}`;
 }

@@ -4,7 +4,7 @@ import { AbortedError } from '../model/fit.js';
 import { loadModelFor } from '../model/io.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { stageParams } from '../stages/walk.js';
-import { freshState } from '../state/codecs.js';
+import { freshState, weightsChanged } from '../state/codecs.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
 import { deriveSeed } from '../util/prng.js';
@@ -58,6 +58,7 @@ function stageContext(
     name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data,
     loadStageModel: loadStage,
     freshState: (model) => freshState(model, registry.stateCodecs()),
+    weightsChanged: (state, changes) => weightsChanged(state, registry.stateCodecs(), changes),
     loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data),
     progress: (p) => run.emit({ event: 'progress', index: step.index, name: step.name, ...p }),
     resume,

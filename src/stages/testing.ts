@@ -3,7 +3,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import { buildBuiltinModel } from '../model/builtin.js';
-import { BUILTIN_STATE_CODECS, freshState } from '../state/codecs.js';
+import { BUILTIN_STATE_CODECS, freshState, weightsChanged } from '../state/codecs.js';
+import { builtinStages } from './builtin.js';
 import type { PruneParams } from './prune/prune.js';
 import type { ModelState, StageContext, StageDefinition, StageProgress, StageResult } from './types.js';
 
@@ -32,6 +33,7 @@ export function testStageContext<P>(params: P, input: ModelState, data: Dataset,
     name: 'test', params, seed: 3, recipe: {} as never, input, data,
     loadStageModel: async () => { throw new Error('no stages'); },
     freshState: freshTestState,
+    weightsChanged: (state, changes) => weightsChanged(state, builtinStages().stateCodecs(), changes),
     loadModelPath: async () => { throw new Error('no paths'); },
     progress: (p) => events.push(p),
     saveSnapshot: async () => {},

@@ -40,6 +40,11 @@ export interface StageContext<P> {
   loadStageModel(stageName: string): Promise<ModelState>;
   /** A state for a model the stage built itself (a student): every registered kind empty. */
   freshState(model: tf.LayersModel): ModelState;
+  /**
+   * The state after the stage changed weight values (trained, pruned): kinds tied to the values
+   * (quantization, ...) released, `changes` applied, everything else carried along.
+   */
+  weightsChanged(state: ModelState, changes?: Partial<ModelState>): ModelState;
   /** Loads a TF.js LayersModel from a path relative to the recipe. */
   loadModelPath(path: string): Promise<tf.LayersModel>;
   progress(update: StageProgress): void;

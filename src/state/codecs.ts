@@ -19,6 +19,8 @@ export const masksCodec: StateCodec<Map<string, Float32Array>> = {
 export const quantizationCodec: StateCodec<Map<string, QuantizationSpec>> = {
   kind: 'quantization',
   empty: () => new Map(),
+  // Trained or pruned weights are off the quantization grid they were snapped to.
+  tiedToWeights: true,
   encode: (quantization) => ({ json: Object.fromEntries(quantization) }),
   decode: (json) => new Map(Object.entries(json as Record<string, QuantizationSpec>)),
 };
@@ -75,6 +77,17 @@ export function decodeParts(files: Map<string, Uint8Array>, codecs: CodecLookup,
  */
 export function nextState(input: ModelState, changes: Partial<ModelState>): ModelState {
   return { ...input, ...changes } as ModelState;
+}
+
+/**
+ * The state after a stage changed weight values: every kind tied to the values
+ * ({@link StateCodec.tiedToWeights}: quantization, ...) released, then `changes` applied; other
+ * kinds (masks, and kinds the stage does not know) carried along.
+ */
+export function weightsChanged(input: ModelState, codecs: readonly StateCodec[], changes: Partial<ModelState> = {}): ModelState {
+  const released: Record<string, unknown> = {};
+  for (const codec of codecs) if (codec.tiedToWeights && codec.kind in input) released[codec.kind] = codec.empty();
+  return nextState(input, { ...released, ...changes });
 }
 
 /** A state for a freshly built or loaded model: every registered kind empty. */

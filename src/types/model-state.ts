@@ -28,6 +28,12 @@ export interface StateCodec<T = unknown> {
   kind: string;
   /** The value of a model no stage has touched. */
   empty(): T;
+  /**
+   * True for a kind that describes the weights' current values (quantization, clusters): a stage
+   * that changes weight values releases it (see `weightsChanged`). Masks are decisions that
+   * training keeps, so they are not tied. Default false.
+   */
+  tiedToWeights?: boolean;
   /** JSON-able metadata and optional binary payload. */
   encode(value: T): { json: unknown; bytes?: Uint8Array };
   decode(json: unknown, bytes: Uint8Array | undefined): T;

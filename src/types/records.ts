@@ -91,6 +91,18 @@ export interface RelativeMetrics {
   sizeRatio?: number;
 }
 
+/** How far a quantized weight's stored values are from its float32 ones (chosen by the quantize stage). */
+export interface QuantizationError {
+  /** Root-mean-square error, in the weight's units. */
+  rmse: number;
+  /** Largest absolute error. */
+  maxAbs: number;
+  /** rmse / RMS of the float32 values (0 for an all-zero tensor). */
+  relative: number;
+  /** Stored quantized, this weight makes the download larger than float32 (its manifest entry outweighs the bytes saved). */
+  larger?: true;
+}
+
 /** One weight of the final model as exported. */
 export interface WeightStats {
   /** The weight's key: its full path, e.g. `dense1/kernel`, `encoder/dense1/kernel` inside a nested model. */
@@ -104,6 +116,8 @@ export interface WeightStats {
   dtype: string;
   /** The manifest's quantization entry, for quantized weights. */
   quantization?: QuantizationSpec;
+  /** Its reconstruction error, for weights a quantize stage stored quantized. */
+  quantizationError?: QuantizationError;
   /** Bytes of this weight in the weight shards. */
   bytes: number;
 }

@@ -9,7 +9,6 @@ import { MODEL_SCHEMA } from '../../recipe/schema.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
-import { nextState } from '../../state/codecs.js';
 import type { ModelSpec } from '../../recipe/types.js';
 import type { ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 
@@ -68,7 +67,7 @@ export const distillStage: StageDefinition<DistillParams> = {
     teachers.set(ctx, teacher);
     const student: ModelState = p.student
       ? ctx.freshState(buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize))
-      : nextState(ctx.input, { quantization: new Map() });
+      : ctx.weightsChanged(ctx.input);
     const pairs = p.hidden ?? [];
     const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);
     const history = await trainWith({ ...ctx, input: student }, {

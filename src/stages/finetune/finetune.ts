@@ -1,7 +1,6 @@
 import { applyMasks } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
-import { nextState } from '../../state/codecs.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** `finetune`: training that keeps every pruning mask fixed through the optimizer steps. */
@@ -13,6 +12,6 @@ export const finetuneStage: StageDefinition<TrainingParams> = {
   async run(ctx): Promise<StageResult> {
     const { model, masks } = ctx.input;
     const history = await trainWith(ctx, { masks, afterStep: () => applyMasks(model, masks) });
-    return { state: nextState(ctx.input, { quantization: new Map() }), metrics: trainingMetrics(history), history };
+    return { state: ctx.weightsChanged(ctx.input), metrics: trainingMetrics(history), history };
   },
 };

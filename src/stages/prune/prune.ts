@@ -8,8 +8,7 @@ import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
-import { nextState } from '../../state/codecs.js';
-import type { ModelState, ModelView, StageCheckProblem, StageDefinition, StageResult } from '../types.js';
+import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 
 /**
  * A pruning schedule: all at once, or gradually while training (Zhu & Gupta). The resolved
@@ -98,7 +97,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const { model } = ctx.input;
-    if (p.method === 'structured') return pruneStructured(ctx.input, p);
+    if (p.method === 'structured') return pruneStructured(ctx, p);
     const selected = prunableSelection(model, p.include, p.exclude);
     if (selected.length === 0) throw new UsageError('the selected layers have no prunable weights (kernels of rank ≥ 2)', { hint: 'select layers with kernels (Dense, Conv2D, Embedding), e.g. include: ["type:Dense"]' });
     const masks = new Map(ctx.input.masks);
@@ -109,7 +108,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
         masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, n, m)));
       }
       applyMasks(model, masks);
-      return { state: nextState(ctx.input, { masks, quantization: new Map() }), metrics: {} };
+      return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
     }
     const sparsity = p.sparsity!;
     let current = ctx.resume?.extra.sparsity ?? 0;
@@ -134,12 +133,13 @@ export const pruneStage: StageDefinition<PruneParams> = {
       });
     }
     pruneTo(sparsity);
-    return { state: nextState(ctx.input, { masks, quantization: new Map() }), metrics: trainingMetrics(history), history };
+    return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
   },
 };
 
 /** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
-async function pruneStructured(input: ModelState, p: PruneParams): Promise<StageResult> {
+async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
+  const { input } = ctx;
   const { model } = input;
   if (model.getClassName() !== 'Sequential') {
     throw new UsageError('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt)', { hint: 'use method: magnitude or nm' });
@@ -161,7 +161,7 @@ async function pruneStructured(input: ModelState, p: PruneParams): Promise<Stage
   const { model: smaller, cut } = await removeUnits(model, kept);
   const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
   applyMasks(smaller, masks);
-  return { state: nextState(input, { model: smaller, masks, quantization: new Map() }), metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+  return { state: ctx.weightsChanged(input, { model: smaller, masks }), metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
 }
 
 /** Structured pruning rebuilds Sequential models only (for now): a functional input is refused before running. */

@@ -33,4 +33,33 @@ describe('quantize', () => {
       for (let i = 0; i < decoded.length; i++) expect(Math.abs(decoded[i]! - source[i]!)).toBeLessThanOrEqual(scale / 2 + 1e-6);
     }
   });
+
+  it('records each weight\'s reconstruction error as its own kind of state, and flags tensors made larger', async () => {
+    const trained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, mlpTestState(), data)).state;
+    const original = new Map(keyedWeights(trained.model).map((w) => [w.key, readWeight(w)]));
+    const { state, metrics } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [] } }, trained, data);
+    const errors = state.quantizationError as Map<string, { rmse: number; maxAbs: number; relative: number; larger?: true }>;
+    expect([...errors.keys()].sort()).toEqual([...original.keys()].sort());
+    for (const w of keyedWeights(state.model)) {
+      const source = original.get(w.key)!;
+      const decoded = readWeight(w);
+      let squared = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < source.length; i++) {
+        squared += (decoded[i]! - source[i]!) ** 2;
+        maxAbs = Math.max(maxAbs, Math.abs(decoded[i]! - source[i]!));
+      }
+      expect(errors.get(w.key)!.rmse).toBeCloseTo(Math.sqrt(squared / source.length), 9);
+      expect(errors.get(w.key)!.maxAbs).toBe(maxAbs);
+      // The 10-value output bias saves 30 bytes but its manifest entry costs more: larger stored as uint8.
+      expect(errors.get(w.key)!.larger === true).toBe(source.length * 3 < 60);
+    }
+    expect(metrics.largerQuantizedTensors).toBe([...errors.values()].filter((e) => e.larger).length);
+    expect(metrics.largerQuantizedTensors).toBeGreaterThan(0);
+    expect(metrics.maxRelativeQuantizationError).toBe(Math.max(...[...errors.values()].map((e) => e.relative)));
+    // Training again releases it with the quantization: both describe the weights' values.
+    const retrained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, state, data)).state;
+    expect(retrained.quantization.size).toBe(0);
+    expect((retrained.quantizationError as Map<string, unknown>).size).toBe(0);
+  });
 });

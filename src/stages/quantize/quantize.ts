@@ -3,6 +3,8 @@ import type { QuantizationDtype } from '../../compress/quantize.js';
 import { keyedWeights, readWeight, selectLayers, writeWeight } from '../../model/weights.js';
 import type { QuantizeStage, StageParams } from '../../recipe/types.js';
 import { nextState } from '../../state/codecs.js';
+import type { QuantizationError } from '../../types/records.js';
+import { QUANTIZATION_ERROR_KIND, quantizationErrorCodec, reconstructionError } from './quantization-error.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
 /** Fields of a `quantize` stage, generated from the schema. */
@@ -35,21 +37,33 @@ export const quantizeStage: StageDefinition<QuantizeParams> = {
     },
   },
   selectors: [['weights', 'include'], ['weights', 'exclude']],
+  stateCodecs: [quantizationErrorCodec],
   async run(ctx): Promise<StageResult> {
     const { dtype, include, exclude } = ctx.params.weights;
     const { model } = ctx.input;
     const layers = new Set(selectLayers(model, include, exclude));
     const quantization = new Map(ctx.input.quantization);
+    const errors = new Map((ctx.input[QUANTIZATION_ERROR_KIND] as Map<string, QuantizationError> | undefined) ?? []);
     let quantized = 0;
     for (const w of keyedWeights(model)) {
       if (!layers.has(w.layer) || w.variable.dtype !== 'float32') continue;
       const values = readWeight(w);
       const spec = chooseQuantization(values, dtype);
-      const decoded = dequantizeValues(quantizeValues(values, spec), spec);
+      const stored = quantizeValues(values, spec);
+      const decoded = dequantizeValues(stored, spec);
       writeWeight(w, decoded);
       quantization.set(w.key, spec);
+      errors.set(w.key, reconstructionError(values, decoded, spec, stored.BYTES_PER_ELEMENT));
       quantized += values.length;
     }
-    return { state: nextState(ctx.input, { quantization }), metrics: { quantizedParams: quantized } };
+    const all = [...errors.values()];
+    return {
+      state: nextState(ctx.input, { quantization, [QUANTIZATION_ERROR_KIND]: errors }),
+      metrics: {
+        quantizedParams: quantized,
+        maxRelativeQuantizationError: Math.max(0, ...all.map((e) => e.relative)),
+        largerQuantizedTensors: all.filter((e) => e.larger).length,
+      },
+    };
   },
 };

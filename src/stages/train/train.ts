@@ -1,7 +1,7 @@
 import { fit } from '../../model/fit.js';
 import type { FitOptions } from '../../model/fit.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
-import { nextState, stateParts } from '../../state/codecs.js';
+import { stateParts } from '../../state/codecs.js';
 import type { JsonSchema, ModelState, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
 
 /**
@@ -118,6 +118,6 @@ export const trainStage: StageDefinition<TrainingParams> = {
   async run(ctx): Promise<StageResult> {
     const history = await trainWith(ctx);
     // Trained weights are off any quantization grid and may regrow pruned entries.
-    return { state: nextState(ctx.input, { masks: new Map(), quantization: new Map() }), metrics: trainingMetrics(history), history };
+    return { state: ctx.weightsChanged(ctx.input, { masks: new Map() }), metrics: trainingMetrics(history), history };
   },
 };
