@@ -2,7 +2,7 @@
  * condense's public API. The CLI is a thin shell over these functions; a program can load a
  * recipe, plan it, run it and read its report the same way.
  */
-import { loadRecipe } from './recipe/load.js';
+import { loadRecipe, loadRecipeWithPlugins } from './recipe/load.js';
 import type { LoadOptions } from './recipe/load.js';
 import type { PluginModule } from './recipe/plugins.js';
 import type { Recipe } from './recipe/types.js';
@@ -57,6 +57,6 @@ export function resolveRecipe(file: string, options: LoadOptions): Recipe {
  * as `condense plan` prints it. Loads the backend and the data to compute fingerprints.
  */
 export async function planRun(file: string, options: LoadOptions & Pick<RunOptions, 'out' | 'backend' | 'resume'>): Promise<PlanStep[]> {
-  const loaded = loadRecipe(file, options);
-  return (await prepareRun(loaded, options)).steps;
+  const loaded = await loadRecipeWithPlugins(file, options);
+  return (await prepareRun(loaded, { out: options.out, backend: options.backend, resume: options.resume })).steps;
 }

@@ -32,6 +32,7 @@ describe('builtin models', () => {
     const before = model.getLayer('conv1').getWeights()[0]!.dataSync().slice();
     const history = await fit({ model, data, epochs: 1, batchSize: 16, optimizer: { name: 'adam', learningRate: 0.001 }, seed: 1 });
     expect(Number.isFinite(history[0]!.loss)).toBe(true);
+    expect(history[0]!.loss).toBeGreaterThan(0);
     expect(Array.from(model.getLayer('conv1').getWeights()[0]!.dataSync())).not.toEqual(Array.from(before));
   });
 

@@ -122,6 +122,35 @@ describe('plugins through the CLI', () => {
     expect(stderr).toMatch(/recipe\.yaml:6:5: plugin \S*b\.mjs: stage type "twice" is already registered by plugin \S*a\.mjs/);
   });
 
+  it('a change to a module the plugin imports reruns its stages, saying the plugin changed', () => {
+    const dir = project({
+      'recipe.yaml': recipe(['./entry.mjs'], 'helped'),
+      'entry.mjs': `import { factor } from './lib/helper.mjs';\nexport default { stages: [{ type: 'helped', version: 1, description: 'x', properties: {}, changesModel: false, async run(ctx) { return { state: ctx.input, metrics: { factor } }; } }] };\n`,
+      'lib/helper.mjs': 'export const factor = 1;\n',
+    });
+    const out = join(dir, 'run');
+    const plan = () => JSON.parse(runCli(['plan', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm', '--json']).stdout).steps as Array<{ action: string; reason: string }>;
+    expect(runCli(['run', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm']).code).toBe(0);
+    expect(plan().map((s) => s.action)).toEqual(['cached', 'cached']);
+    writeFileSync(join(dir, 'lib/helper.mjs'), 'export const factor = 2;\n');
+    const after = plan();
+    expect(after.map((s) => s.action)).toEqual(['cached', 'run']);
+    expect(after[1]!.reason).toMatch(/^plugin changed \(sha256 [0-9a-f]{12}… → [0-9a-f]{12}…\)$/);
+  });
+
+  it('state codecs: a stage\'s codec over a built-in kind is located; one codec on a stage and on the module is fine', () => {
+    const codec = (kind: string) => `{ kind: '${kind}', empty: () => new Map(), encode: (m) => ({ json: [...m] }), decode: (j) => new Map(j) }`;
+    const stage = (type: string, codecs: string) => `{ type: '${type}', version: 1, description: 'x', properties: {}, stateCodecs: [${codecs}], async run(ctx) { return { state: ctx.input, metrics: {} }; } }`;
+    const dir = project({
+      'recipe.yaml': recipe(['./clash.mjs', './shared.mjs'], 'shared-kind'),
+      'clash.mjs': `export default { stages: [${stage('clash', codec('masks'))}] };\n`,
+      'shared.mjs': `const tags = ${codec('tags')};\nexport default { stages: [${stage('shared-kind', 'tags')}], stateCodecs: [tags] };\n`,
+    });
+    const stderr = refused(join(dir, 'recipe.yaml'));
+    expect(stderr).toMatch(/recipe\.yaml:4:5: plugin \S*clash\.mjs: stage type "clash": model state kind "masks" is already registered/);
+    expect(stderr).not.toMatch(/plugin \S*shared\.mjs/);
+  });
+
   it.each([
     ['a wrong type name', '{ sigma: { type: "nubmer" } }', /invalid schema: properties\/sigma\/type must be equal to one of the allowed values \(got "nubmer"\)/],
     ['a typo\'d keyword (strict mode)', '{ sigma: { type: "number", minimun: 0 } }', /strict mode: unknown keyword: "minimun"/],
@@ -147,7 +176,10 @@ describe('loadRecipeWithPlugins', () => {
     expect(loaded.registry.get('count-params')?.type).toBe('count-params');
     expect(builtinStages().get('count-params')).toBeUndefined();
     const file = realpathSync(join(FIXTURES, 'count-stage.mjs'));
-    expect(loaded.plugins).toEqual([{ spec: './count-stage.mjs', path: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }]);
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    // It imports no local module: its code is the one file.
+    const codeSha256 = createHash('sha256').update(`count-stage.mjs ${sha256}`).digest('hex');
+    expect(loaded.plugins).toEqual([{ spec: './count-stage.mjs', path: file, sha256, codeSha256 }]);
   });
 
   it('an entry of an extended recipe resolves against that recipe\'s file; the resolved recipe names it from the recipe\'s directory', async () => {

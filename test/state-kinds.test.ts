@@ -43,8 +43,10 @@ describe('a plugin kind of model state', () => {
     expect(expected.metrics.tagSum).toBe(784 * 32 + 32 * 10);
     const lock = JSON.parse(readFileSync(join(reference, 'run.lock.json'), 'utf8'));
     const plugin = join(ROOT, 'test/fixtures/plugins/state-kind.mjs');
-    expect(lock.plugins).toEqual([{ spec: './state-kind.mjs', path: 'state-kind.mjs', sha256: createHash('sha256').update(readFileSync(plugin)).digest('hex') }]);
-    expect(lock.stages[1].provenance.plugin).toBe(lock.plugins[0].sha256);
+    expect(lock.plugins).toEqual([{
+      spec: './state-kind.mjs', path: 'state-kind.mjs', sha256: createHash('sha256').update(readFileSync(plugin)).digest('hex'), codeSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    }]);
+    expect(lock.stages[1].provenance.plugin).toBe(lock.plugins[0].codeSha256);
     for (const stage of ['02-tag', '03-finetune', '04-count']) {
       const tags = JSON.parse(readFileSync(join(reference, 'stages', stage, 'state/tags.json'), 'utf8'));
       expect((Object.values(tags) as number[]).sort((a, b) => a - b)).toEqual([320, 25088]);

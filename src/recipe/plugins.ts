@@ -7,6 +7,7 @@ import type { RecipeProblem } from '../errors.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { StageDefinition, StateCodec } from '../stages/types.js';
 import { projectRoots } from './extends.js';
+import { pluginCodeHash } from './plugin-code.js';
 import type { Origins } from './origins.js';
 import { PluginEntryError, resolvePluginEntry, shown } from './plugin-resolve.js';
 import type { PackageId } from './plugin-resolve.js';
@@ -31,8 +32,10 @@ export interface LoadedPlugin {
   spec: string;
   /** Real absolute path of the module file imported. */
   path: string;
-  /** sha256 (hex) of that file's bytes (the entry module only, not what it imports). */
+  /** sha256 (hex) of that file's bytes (the entry module only). */
   sha256: string;
+  /** sha256 of its code: the module file and the local modules it imports (see {@link pluginCodeHash}); enters its stages' fingerprints. */
+  codeSha256: string;
   /** The installed package it came from, for a package name entry. */
   package?: PackageId;
 }
@@ -75,9 +78,10 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
       if (twice >= 0) throw new PluginEntryError(`plugin "${spec}" is listed twice (also entry ${twice + 1}, "${loaded[twice]!.spec}")`);
       const sha256 = createHash('sha256').update(readFileSync(target.path)).digest('hex');
       const module = await importPlugin(target.path);
-      registerStages(module, shown(target.path), registry, owners, sha256);
+      const codeSha256 = pluginCodeHash(target.path);
+      registerStages(module, shown(target.path), registry, owners, codeSha256);
       registerCodecs(module, shown(target.path), registry);
-      loaded.push({ spec, path: target.path, sha256, ...(target.package ? { package: target.package } : {}) });
+      loaded.push({ spec, path: target.path, sha256, codeSha256, ...(target.package ? { package: target.package } : {}) });
     } catch (err) {
       if (!(err instanceof PluginEntryError)) throw err;
       report(i, err.message, err.hint);
@@ -114,7 +118,7 @@ async function importPlugin(path: string): Promise<PluginModule> {
 }
 
 /** Checks each stage definition of a plugin and registers it; `owners` says which plugin added a type. */
-function registerStages(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>, sha256: string): void {
+function registerStages(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>, codeSha256: string): void {
   for (const [i, definition] of (module.stages ?? []).entries()) {
     const type = (definition as Partial<StageDefinition> | null)?.type;
     const what = typeof type === 'string' && type ? `stage type "${type}"` : `stages[${i}]`;
@@ -131,23 +135,34 @@ function registerStages(module: PluginModule, plugin: string, registry: StageReg
     if (schemaError) {
       throw fail(`has an invalid schema: ${schemaError}`, 'fix its `properties`: condense compiles them as JSON Schema draft-07 with ajv in strict mode');
     }
-    registry.register(definition, { origin: sha256 });
+    for (const codec of definition.stateCodecs ?? []) checkCodec(codec, `plugin ${plugin}: ${what}`, registry);
+    registry.register(definition, { origin: codeSha256 });
     owners.set(type!, plugin);
   }
 }
 
-/** Registers the plugin's state codecs; a kind registered twice is the plugin's mistake. */
+/** Registers the plugin's module-level state codecs (a codec its stages already brought is skipped). */
 function registerCodecs(module: PluginModule, plugin: string, registry: StageRegistry): void {
   for (const codec of module.stateCodecs ?? []) {
-    const kind = (codec as Partial<StateCodec> | null)?.kind;
-    if (typeof kind !== 'string' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function' || typeof codec.empty !== 'function') {
-      throw new PluginEntryError(`plugin ${plugin}: a state codec needs kind, empty, encode and decode`, 'see docs/plugins.md');
-    }
-    if (kind === 'model' || registry.stateCodec(kind)) {
-      throw new PluginEntryError(`plugin ${plugin}: model state kind "${kind}" is ${kind === 'model' ? 'reserved' : 'already registered'}`);
-    }
-    registry.registerStateCodec(codec);
+    if (checkCodec(codec, `plugin ${plugin}`, registry)) registry.registerStateCodec(codec);
   }
+}
+
+/**
+ * A plugin's codec must have the codec shape and a kind of its own; false when this very codec
+ * is registered already (declared both on a stage and by the module), which is fine.
+ */
+function checkCodec(codec: StateCodec, who: string, registry: StageRegistry): boolean {
+  const kind = (codec as Partial<StateCodec> | null)?.kind;
+  if (typeof kind !== 'string' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function' || typeof codec.empty !== 'function') {
+    throw new PluginEntryError(`${who}: a state codec needs kind, empty, encode and decode`, 'see docs/plugins.md');
+  }
+  const existing = registry.stateCodec(kind);
+  if (existing === codec) return false;
+  if (kind === 'model' || existing) {
+    throw new PluginEntryError(`${who}: model state kind "${kind}" is ${kind === 'model' ? 'reserved' : 'already registered'}`, 'give the kind a name of its own');
+  }
+  return true;
 }
 
 /** What is wrong with the shape of a stage definition, or undefined. */

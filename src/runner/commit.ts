@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import { CondenseError, StageFailedError } from '../errors.js';
-import { quickMetrics, sizeStats } from '../model/inspect.js';
+import { filesSize, quickMetrics } from '../model/inspect.js';
+import { modelFiles } from '../model/io.js';
 import type { StageDefinition, StageResult } from '../stages/types.js';
 import { writeCheckpoint } from '../store/checkpoint.js';
 import { withDiskErrors } from '../store/disk-errors.js';
@@ -16,8 +17,8 @@ import type { StageRun } from './stage-run.js';
  * Makes a stage's result permanent: measures its metrics, writes its checkpoint atomically (the
  * model, every kind of state, its record), then drops its epoch checkpoints.
  */
-export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<StageOutcome> {
-  const metrics = await stageMetrics(done.definition, done.result, previous, run.data);
+export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<{ outcome: StageOutcome; files?: Map<string, Uint8Array> }> {
+  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data);
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
@@ -31,17 +32,17 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
   }
   withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(run.out, step.dir), step.fingerprint, files));
   removeSnapshots(join(run.out, snapshotRoot(step.dir)));
-  return { ...record, status: done.resumed ? 'resumed' : 'ran' };
+  return { outcome: { ...record, status: done.resumed ? 'resumed' : 'ran' }, ...(exported ? { files: exported } : {}) };
 }
 
 /**
  * A stage's metrics: what it measured, plus held-out accuracy and loss, parameter counts and
- * exported size. A stage that leaves the model as it was (`changesModel: false`) inherits those
- * from the stage before it instead of measuring them again.
+ * exported size (with the exported files measured, so the run's end need not build them again).
+ * A stage that leaves the model as it was (`changesModel: false`) inherits those from the stage
+ * before it instead of measuring them again.
  */
-async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<Metrics> {
-  const base = definition.changesModel === false && previous
-    ? previous
-    : { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)) };
-  return { ...base, ...result.metrics };
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<{ metrics: Metrics; files?: Map<string, Uint8Array> }> {
+  if (definition.changesModel === false && previous) return { metrics: { ...previous, ...result.metrics } };
+  const files = await modelFiles(result.state.model, result.state.quantization);
+  return { metrics: { ...quickMetrics(result.state.model, data), ...filesSize(files), ...result.metrics }, files };
 }

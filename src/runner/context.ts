@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
@@ -43,8 +43,8 @@ export interface RunContext {
 
 /** What {@link prepareRun} (and so a run) needs besides the recipe. */
 export interface PrepareOptions {
-  /** The stage types (and state codecs) the recipe may use: `loaded.registry` for a recipe with plugins. */
-  registry: StageRegistry;
+  /** The stage types (and state codecs) the recipe may use; default `loaded.registry` (the built-ins and its plugins'). */
+  registry?: StageRegistry;
   /** Run directory (default `runs/<name>` under the current directory). */
   out?: string;
   /** Overrides the recipe's `backend`. */
@@ -72,9 +72,9 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
   const records = new Map<string, StageRecord>();
   const modelFileHash = (path: string) => hashModelDir(resolvePath(loaded.dir, path));
-  const steps = planStages(recipe, options.registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume, modelFileHash },
+  const registry = options.registry ?? loaded.registry;
+  const steps = planStages(recipe, registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume, modelFileHash },
     (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
-  const registry = options.registry;
   return {
     loaded, registry, out, backend, backendBuild, data, steps, records, modelPath,
     codecs: (kind) => registry.stateCodec(kind), kinds: registry.stateCodecs().map((c) => c.kind),
@@ -87,19 +87,35 @@ export function resolvePath(dir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dir, path);
 }
 
-/** sha256 over a model.json and the files beside it, so a changed model file reruns every stage. */
+/**
+ * sha256 over a model.json and the weight files its manifest names, so a changed model reruns
+ * what reads it and an unrelated file beside it (the recipe, notes) does not.
+ */
 function hashModelDir(modelJson: string): string {
+  let text: Buffer;
   try {
-    const dir = dirname(modelJson);
-    return sha256(readdirSync(dir).sort().map((f) => {
-      try {
-        return f + sha256(readFileSync(join(dir, f)));
-      } catch {
-        return f;
-      }
-    }).join('\n'));
+    text = readFileSync(modelJson);
   } catch {
     return 'unreadable';
+  }
+  const parts = [`model.json ${sha256(text)}`];
+  for (const file of manifestPaths(text)) {
+    try {
+      parts.push(`${file} ${sha256(readFileSync(join(dirname(modelJson), file)))}`);
+    } catch {
+      parts.push(`${file} unreadable`);
+    }
+  }
+  return sha256(parts.join('\n'));
+}
+
+/** The weight files a model.json's manifest lists (none when it does not parse: loading says why). */
+function manifestPaths(text: Buffer): string[] {
+  try {
+    const json = JSON.parse(text.toString('utf8')) as { weightsManifest?: Array<{ paths?: unknown }> };
+    return (json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []));
+  } catch {
+    return [];
   }
 }
 

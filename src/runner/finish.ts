@@ -28,9 +28,10 @@ export interface RunSummary {
  * not, checks gates, builds the report once and hands it to every writer: report.json,
  * scalars.jsonl, report.md, report.html, run.lock.json and recipe.resolved.yaml.
  */
-export async function finishRun(run: RunContext, outcomes: StageOutcome[], state: ModelState, input?: Baseline): Promise<RunSummary> {
+export async function finishRun(run: RunContext, outcomes: StageOutcome[], state: ModelState, input?: Baseline, exported?: Map<string, Uint8Array>): Promise<RunSummary> {
   const { loaded, out } = run;
-  const files = await modelFiles(state.model, state.quantization);
+  // The last stage's commit measured these very files when it changed the model.
+  const files = exported ?? await modelFiles(state.model, state.quantization);
   writeDirAtomic(join(out, 'model'), files);
   const final: Metrics = { ...outcomes.at(-1)!.metrics };
   if (final.sizeBytes === undefined || final.gzipBytes === undefined) Object.assign(final, filesSize(files));

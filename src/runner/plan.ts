@@ -1,4 +1,5 @@
-import type { Recipe } from '../recipe/types.js';
+import type { Recipe, StageSpec } from '../recipe/types.js';
+import { stageParams } from '../stages/walk.js';
 import type { StageRegistry } from '../stages/registry.js';
 import { canonicalJson } from '../util/hash.js';
 import { provenanceChange, provenanceOf, stageFingerprint } from './fingerprint.js';
@@ -101,7 +102,6 @@ function runReason(c: StageOnDisk['checkpoint'], stage: Record<string, unknown>,
   const rebuilt = provenanceChange(c.provenance, provenance);
   if (rebuilt) return rebuilt;
   if (upstreamRuns) return 'an earlier stage runs';
-  const { name: _n, type: _t, ...params } = stage;
-  const changed = c.params ? changedFields(c.params, params) : [];
+  const changed = c.params ? changedFields(c.params, stageParams(stage as StageSpec)) : [];
   return changed.length ? `changed: ${changed.join(', ')}` : 'its input changed';
 }

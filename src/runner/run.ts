@@ -60,13 +60,33 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
   const { out, steps, loaded } = run;
   mkdirSync(join(out, 'stages'), { recursive: true });
   sweepTemp(join(out, 'stages'));
-  let state = await initialState(run);
-  let stateIndex = -1;
-  checkBeforeRunning(run, state.model);
-  const input = run.modelPath ? await inputBaseline(run, state) : undefined;
-  run.emit({ event: 'run-start', name: loaded.recipe.name, out, backend: run.backend.name, backendVersion: run.backend.version,
-    stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
-  const loadStage = (index: number) => decodeStageOutput(readCheckpoint(join(out, steps[index]!.dir)).files, run.codecs, run.kinds);
+  // The model in hand, disposed however the run ends.
+  const held: Held = { state: await initialState(run), index: -1 };
+  try {
+    checkBeforeRunning(run, held.state.model);
+    const input = run.modelPath ? await inputBaseline(run, held.state) : undefined;
+    run.emit({ event: 'run-start', name: loaded.recipe.name, out, backend: run.backend.name, backendVersion: run.backend.version,
+      stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
+    const outcomes = await runSteps(run, held);
+    if (held.index !== steps.length - 1) await hold(held, steps.length - 1, loadStage(run, steps.length - 1));
+    const summary = await finishRun(run, outcomes, held.state, input, held.index === steps.length - 1 ? held.files : undefined);
+    run.emit({ event: 'run-end', out, final: summary.report.final.metrics, gates: summary.report.gates, exitCode: summary.exitCode, seconds: (Date.now() - run.started) / 1000 });
+    return summary;
+  } finally {
+    held.state.model.dispose();
+  }
+}
+
+/** The state in hand: which stage's output it is (−1: the initial model), and its exported files if built. */
+interface Held {
+  state: ModelState;
+  index: number;
+  files?: Map<string, Uint8Array>;
+}
+
+/** Every step in order: cached ones reused from their records, the others run and committed. */
+async function runSteps(run: RunContext, held: Held): Promise<StageOutcome[]> {
+  const { steps } = run;
   const outcomes: StageOutcome[] = [];
   for (const step of steps) {
     run.emit({ event: 'stage-start', index: step.index, name: step.name, type: step.type, action: step.action });
@@ -76,23 +96,27 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
       run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'cached', seconds: record.seconds, metrics: record.metrics });
       continue;
     }
-    if (stateIndex !== step.index - 1) state = await replaceState(state, () => loadStage(step.index - 1));
-    const done = await runStage(run, step, state, (name) => loadStage(steps.findIndex((s) => s.name === name)));
-    const outcome = await commitStage(run, step, done, outcomes.at(-1)?.metrics);
-    if (done.result.state.model !== state.model) state.model.dispose();
-    state = done.result.state;
-    stateIndex = step.index;
+    if (held.index !== step.index - 1) await hold(held, step.index - 1, loadStage(run, step.index - 1));
+    const done = await runStage(run, step, held.state, (name) => loadStage(run, steps.findIndex((s) => s.name === name)));
+    await hold(held, step.index, Promise.resolve(done.result.state));
+    const { outcome, files } = await commitStage(run, step, done, outcomes.at(-1)?.metrics);
+    held.files = files;
     outcomes.push(outcome);
     run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: outcome.status, seconds: outcome.seconds, metrics: outcome.metrics });
   }
-  if (stateIndex !== steps.length - 1) state = await replaceState(state, () => loadStage(steps.length - 1));
-  try {
-    const summary = await finishRun(run, outcomes, state, input);
-    run.emit({ event: 'run-end', out, final: summary.report.final.metrics, gates: summary.report.gates, exitCode: summary.exitCode, seconds: (Date.now() - run.started) / 1000 });
-    return summary;
-  } finally {
-    state.model.dispose();
-  }
+  return outcomes;
+}
+
+/** Replaces the state in hand (disposing its model unless the new state keeps it). */
+async function hold(held: Held, index: number, next: Promise<ModelState>): Promise<void> {
+  const state = await next;
+  if (state.model !== held.state.model) held.state.model.dispose();
+  Object.assign(held, { state, index, files: undefined });
+}
+
+/** The model state stage `index`'s checkpoint holds. */
+function loadStage(run: RunContext, index: number): Promise<ModelState> {
+  return decodeStageOutput(readCheckpoint(join(run.out, run.steps[index]!.dir)).files, run.codecs, run.kinds);
 }
 
 /** The model before the first stage: built from its builtin spec, or loaded from `model.path`. */
@@ -110,11 +134,6 @@ async function initialState(run: RunContext): Promise<ModelState> {
  */
 async function inputBaseline(run: RunContext, state: ModelState): Promise<Baseline> {
   return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data), ...(await sizeStats(state)) } };
-}
-
-async function replaceState(state: ModelState, load: () => Promise<ModelState>): Promise<ModelState> {
-  state.model.dispose();
-  return load();
 }
 
 /**

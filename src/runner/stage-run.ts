@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CondenseError, InterruptedError, StageFailedError } from '../errors.js';
+import { CondenseError, InterruptedError, RecipeError, StageFailedError, UsageError } from '../errors.js';
 import { AbortedError } from '../model/fit.js';
 import { loadModelFor } from '../model/io.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
@@ -36,15 +36,37 @@ export async function runStage(run: RunContext, step: PlanStep, input: ModelStat
   const params = stageParams(stage);
   const ctx = stageContext(run, step, params, input, loadStage, resume);
   const t0 = performance.now();
+  let failure: unknown;
   try {
     const result = await definition.run(ctx);
     return { definition, params, result, seconds: (performance.now() - t0) / 1000, resumed: resume !== undefined };
   } catch (err) {
-    if (err instanceof AbortedError || run.signal.aborted) throw new InterruptedError('a signal');
-    if (err instanceof CondenseError) throw err;
-    throw new StageFailedError(step.name, err);
+    failure = err;
+    throw stageError(step.name, err, run.signal);
   } finally {
+    await cleanUp(definition, ctx, step.name, failure);
+  }
+}
+
+/** What a stage threw, as the error the CLI reports: interrupted, the user's mistake (named), or a failure. */
+function stageError(stage: string, err: unknown, signal: AbortSignal): unknown {
+  if (err instanceof AbortedError || signal.aborted) return new InterruptedError('a signal');
+  if (err instanceof UsageError && !(err instanceof RecipeError) && !err.message.startsWith('stage "')) {
+    return new UsageError(`stage "${stage}": ${err.message}`, { hint: err.hint, cause: err });
+  }
+  if (err instanceof CondenseError) return err;
+  return new StageFailedError(stage, err);
+}
+
+/**
+ * Runs the stage's cleanup. A cleanup that throws after a successful run fails the stage; after
+ * a failed one it must not hide the first error, so it is dropped (the first error says why).
+ */
+async function cleanUp(definition: StageDefinition, ctx: StageContext<Record<string, unknown>>, stage: string, failure: unknown): Promise<void> {
+  try {
     await definition.cleanup?.(ctx);
+  } catch (err) {
+    if (failure === undefined) throw new StageFailedError(stage, new Error(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   }
 }
 

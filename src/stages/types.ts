@@ -96,7 +96,7 @@ export interface StageCheckContext {
   recipe: Readonly<Recipe>;
 }
 
-/** A stage type: its schema fragment and its implementation. Register it in stages/builtin.ts. */
+/** A stage type: its schema fragment and its implementation. Register it with one line in stages/builtin-list.ts. */
 export interface StageDefinition<P = Record<string, unknown>> {
   type: string;
   /** One line shown in the schema and docs. */

@@ -83,9 +83,22 @@ export function sweepTemp(dir: string): string[] {
   } catch {
     return [];
   }
-  const stale = names.filter((n) => n.startsWith('.') && n.includes('.tmp-'));
+  // A temp file of a live writer (another process, e.g. a run while `condense plan` looks) is
+  // not stale: its name carries the writer's pid.
+  const stale = names.filter((n) => n.startsWith('.') && n.includes('.tmp-') && !writerAlive(n));
   for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
   return stale;
+}
+
+function writerAlive(tempName: string): boolean {
+  const pid = Number(/\.tmp-(\d+)-/.exec(tempName)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function writeTree(root: string, files: Map<string, Uint8Array | string>): void {
