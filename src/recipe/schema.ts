@@ -38,6 +38,11 @@ export const MODEL_SCHEMA: JsonSchema = {
     layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
+    outputs: {
+      enum: ['probabilities', 'logits'],
+      description: 'What the model\'s output holds (default: detected from its last layer: softmax or sigmoid = probabilities, '
+        + 'anything else = logits). Losses and distillation take logits; set this when the detection is wrong.',
+    },
   },
   additionalProperties: false,
 };
@@ -106,6 +111,11 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
         oneOf: DATASET_SCHEMAS,
       },
       model: MODEL_SCHEMA,
+      task: {
+        enum: ['classification', 'regression'],
+        description: 'classification (absent: the default): class labels, cross-entropy, accuracy. regression: numeric targets, '
+          + 'mean squared error, and the metrics mae and rmse instead of accuracy.',
+      },
       stages: { type: 'array', minItems: 1, items: stageItem(registry.stageSchema()), description: 'Stages, run in order.' },
       gates: {
         type: 'object',

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import { CondenseError, StageFailedError } from '../errors.js';
 import { quickMetrics, sizeStats } from '../model/inspect.js';
+import { outputOptionsAt } from '../model/outputs.js';
+import type { OutputOptions } from '../model/outputs.js';
 import type { StageDefinition, StageResult } from '../stages/types.js';
 import { writeCheckpoint } from '../store/checkpoint.js';
 import { withDiskErrors } from '../store/disk-errors.js';
@@ -17,7 +19,7 @@ import type { StageRun } from './stage-run.js';
  * model, every kind of state, its record), then drops its epoch checkpoints.
  */
 export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<StageOutcome> {
-  const metrics = await stageMetrics(done.definition, done.result, previous, run.data);
+  const metrics = await stageMetrics(done.definition, done.result, previous, run.data, outputOptionsAt(run.loaded.recipe, step.name, true));
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
@@ -39,9 +41,9 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
  * exported size. A stage that leaves the model as it was (`changesModel: false`) inherits those
  * from the stage before it instead of measuring them again.
  */
-async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<Metrics> {
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset, outputs: OutputOptions): Promise<Metrics> {
   const base = definition.changesModel === false && previous
     ? previous
-    : { ...quickMetrics(result.state.model, data), ...(await sizeStats(result.state)) };
+    : { ...quickMetrics(result.state.model, data, outputs), ...(await sizeStats(result.state)) };
   return { ...base, ...result.metrics };
 }

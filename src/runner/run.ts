@@ -96,8 +96,11 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
 async function initialState(run: RunContext): Promise<ModelState> {
   const { recipe } = run.loaded;
   const { data } = run;
-  if (!run.modelPath) return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize), run.registry.stateCodecs());
-  return freshState(await loadModelFor(run.modelPath, data), run.registry.stateCodecs());
+  if (!run.modelPath) {
+    return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize, recipe.task), run.registry.stateCodecs());
+  }
+  // The model's input shape and outputs are checked against the data here, before any stage runs.
+  return freshState(await loadModelFor(run.modelPath, data, { task: recipe.task }), run.registry.stateCodecs());
 }
 
 async function replaceState(state: ModelState, load: () => Promise<ModelState>): Promise<ModelState> {
