@@ -7,6 +7,7 @@ import { quantizeValues } from '../compress/quantize.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { checkGroupSize, parseModelJson } from './model-json.js';
 import type { ModelJson } from './model-json.js';
+import { customLayerClasses } from './custom-layers.js';
 import type { OutputOptions } from './outputs.js';
 import { exampleShapeFor, formatShape, modelInputShape } from './shapes.js';
 import { keyedWeights } from './weights.js';
@@ -140,6 +141,7 @@ export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
  */
 export async function loadModelFromPath(modelJsonPath: string): Promise<tf.LayersModel> {
   const artifacts = await fileSystemHandler(modelJsonPath).load!();
+  registerCustomLayers();
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
@@ -149,11 +151,17 @@ export async function loadModelFromPath(modelJsonPath: string): Promise<tf.Layer
 
 /** Loads a LayersModel from files held in memory. */
 export async function loadModelFromFiles(files: ModelFiles): Promise<tf.LayersModel> {
+  registerCustomLayers();
   return tf.loadLayersModel(tf.io.fromMemory(artifactsFromFiles((name) => {
     const bytes = files.get(name);
     if (!bytes) throw new Error(`model file ${name} is missing`);
     return bytes;
   })));
+}
+
+/** Registers the layer classes plugins added, so the topologies that use them deserialize. */
+function registerCustomLayers(): void {
+  for (const c of customLayerClasses()) tf.serialization.registerClass(c as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>);
 }
 
 const MISMATCH_HINT = 'model.json and its weight files must come from the same save: export the model again';
