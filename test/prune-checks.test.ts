@@ -47,10 +47,11 @@ describe('structured pruning needs a Sequential model', () => {
 });
 
 describe('distill: the student spec is checked like the model', () => {
-  it('needs a builtin, and size fields only where they apply', () => {
+  it('needs exactly one of builtin and path, and size fields only where they apply', () => {
     const distill = (student: string) => `  - { name: base, type: train }\n  - { type: distill, teacher: "stage:base", student: ${student} }`;
     expect(problems(distill('{ builtin: mlp, hidden: [8] }'))).toEqual([]);
-    expect(problems(distill('{ path: ./m.json }'))).toEqual(['7:54: a student needs "builtin" [model]']);
+    expect(problems(distill('{ path: ./m.json }'))).toEqual([]);
+    expect(problems(distill('{ hidden: [8] }'))).toEqual(['7:54: a student needs exactly one of "builtin" and "path" [model]']);
     expect(problems(distill('{ builtin: lenet5, hidden: [8] }'))).toEqual(['7:73: "hidden" applies only to builtin: mlp and textmlp [model]']);
   });
 });

@@ -3,11 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 /** Smallest probability fed to log, so confident softmax outputs don't give -Infinity. */
 const EPSILON = 1e-7;
 
-/** Softmax of log-probabilities over a temperature: softmax(z/T) from p = softmax(z). */
-function softenProbabilities(probs: tf.Tensor, temperature: number): tf.Tensor {
-  return tf.tidy(() => tf.softmax(tf.div(tf.log(tf.clipByValue(probs, EPSILON, 1)), temperature)));
-}
-
 /**
  * Knowledge-distillation loss (Hinton et al., 2015), averaged over the batch:
  * alpha · T² · KL(softmax(teacher/T) ‖ softmax(student/T)) + (1 − alpha) · CE(labels, student).
@@ -20,12 +15,27 @@ export function distillationLoss(
   temperature: number,
   alpha: number,
 ): tf.Scalar {
+  return tf.tidy(() => logitDistillationLoss(logOf(teacherProbs), logOf(studentProbs), crossEntropy(oneHotLabels, studentProbs), temperature, alpha));
+}
+
+const logOf = (probs: tf.Tensor) => tf.log(tf.clipByValue(probs, EPSILON, 1));
+
+/**
+ * The same loss from class logits, with the hard-label loss of the student given:
+ * alpha · T² · KL(softmax(teacher/T) ‖ softmax(student/T)) + (1 − alpha) · hardLoss.
+ */
+export function logitDistillationLoss(
+  teacherLogits: tf.Tensor,
+  studentLogits: tf.Tensor,
+  hardLoss: tf.Scalar,
+  temperature: number,
+  alpha: number,
+): tf.Scalar {
   return tf.tidy(() => {
-    const soft = softenProbabilities(teacherProbs, temperature);
-    const studentLogSoft = tf.logSoftmax(tf.div(tf.log(tf.clipByValue(studentProbs, EPSILON, 1)), temperature));
+    const soft = tf.softmax(tf.div(teacherLogits, temperature));
+    const studentLogSoft = tf.logSoftmax(tf.div(studentLogits, temperature));
     const kl = tf.sum(tf.mul(soft, tf.sub(tf.log(tf.clipByValue(soft, EPSILON, 1)), studentLogSoft)), -1);
-    const ce = crossEntropy(oneHotLabels, studentProbs);
-    return tf.add(tf.mul(alpha * temperature * temperature, tf.mean(kl)), tf.mul(1 - alpha, ce)) as tf.Scalar;
+    return tf.add(tf.mul(alpha * temperature * temperature, tf.mean(kl)), tf.mul(1 - alpha, hardLoss)) as tf.Scalar;
   });
 }
 

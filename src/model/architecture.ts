@@ -25,12 +25,14 @@ export interface ModelSpecProblem {
   key?: boolean;
 }
 
-/** Exactly one of builtin/path (where a path is allowed), and size fields only where they apply. */
-export function modelSpecProblems(m: ModelSpec, pathAllowed = true): ModelSpecProblem[] {
-  if (pathAllowed && (m.builtin === undefined) === (m.path === undefined)) {
-    return [{ path: [], message: 'model needs exactly one of "builtin" and "path"', hint: 'e.g. builtin: mlp, or path: ./model/model.json' }];
+/**
+ * Exactly one of builtin/path, and size fields only where they apply.
+ * @param what names the spec in messages: `model` (default) or `a student`.
+ */
+export function modelSpecProblems(m: ModelSpec, what = 'model'): ModelSpecProblem[] {
+  if ((m.builtin === undefined) === (m.path === undefined)) {
+    return [{ path: [], message: `${what} needs exactly one of "builtin" and "path"`, hint: 'e.g. builtin: mlp, or path: ./model/model.json' }];
   }
-  if (!pathAllowed && m.builtin === undefined) return [{ path: [], message: 'a student needs "builtin"', hint: 'e.g. builtin: mlp' }];
   const only = (field: keyof ModelSpec, builtins: string[]): ModelSpecProblem[] =>
     m[field] !== undefined && !builtins.includes(m.builtin ?? '')
       ? [{ path: [field], message: `"${field}" applies only to builtin: ${builtins.join(' and ')}`, key: true }]

@@ -6,6 +6,8 @@ export interface Batch {
   xs: tf.Tensor;
   ys: tf.Tensor2D;
   labels: Int32Array;
+  /** Each example's `y` as a float: 0/1 for binary models, the value for regression. */
+  targets: Float32Array;
 }
 
 /**
@@ -18,17 +20,21 @@ export function makeBatch(split: Split, inputShape: number[], numClasses: number
   const x = new Float32Array(size * featureSize);
   const labels = new Int32Array(size);
   const oneHot = new Float32Array(size * numClasses);
+  const targets = new Float32Array(size);
   for (let i = 0; i < size; i++) {
     const row = order ? order[start + i]! : start + i;
     x.set(split.x.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize);
     const label = split.y[row]!;
     labels[i] = label;
-    oneHot[i * numClasses + label] = 1;
+    targets[i] = label;
+    // regression targets are not class indices: no one-hot row for them
+    if (Number.isInteger(label) && label >= 0 && label < numClasses) oneHot[i * numClasses + label] = 1;
   }
   return {
     xs: tf.tensor(x, [size, ...inputShape]),
     ys: tf.tensor2d(oneHot, [size, numClasses]),
     labels,
+    targets,
   };
 }
 

@@ -5,29 +5,28 @@ import type { ModelSpec } from '../recipe/types.js';
 
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
- * exactly as the data loader gives them (flat pixels in [0, 1], or token ids for textmlp);
- * outputs are class probabilities.
+ * in the shape the data loader gives them: mlp flattens whatever it is given, lenet5 takes images
+ * `[h, w, channels]` (or `[h, w]`, or flat square single-channel images), textmlp and bert take
+ * token ids `[maxLength]`. Outputs are class probabilities (softmax), or for `task: regression`
+ * one linear unit.
  * @param vocabSize textmlp: embedding rows (token ids 0 … vocabSize − 1): the text dataset's `vocabSize`.
  */
 export function buildBuiltinModel(
   spec: ModelSpec, inputShape: number[], numClasses: number, seed: number,
-  vocabSize?: number,
+  vocabSize?: number, task: 'classification' | 'regression' = 'classification',
 ): tf.LayersModel {
   let layer = 0;
   const init = () => tf.initializers.glorotUniform({ seed: deriveSeed(seed, `init:${layer++}`) });
-  const dense = (units: number, name: string, activation: 'relu' | 'softmax') =>
+  const dense = (units: number, name: string, activation: 'relu' | 'softmax' | 'linear') =>
     tf.layers.dense({ units, activation, name, kernelInitializer: init(), biasInitializer: 'zeros' });
-  if (spec.builtin === 'bert') return buildBert(spec, inputShape, numClasses, seed, vocabSize);
+  if (spec.builtin === 'bert') return buildBert(spec, inputShape, numClasses, seed, vocabSize, task);
   const model = tf.sequential();
   if (spec.builtin === 'lenet5') {
-    const featureSize = inputShape.reduce((a, b) => a * b, 1);
-    const side = Math.round(Math.sqrt(featureSize));
-    if (side * side !== featureSize) {
-      throw new UsageError(`lenet5 needs square single-channel images; examples have ${featureSize} values`);
-    }
     const conv = (filters: number, name: string, padding: 'same' | 'valid') =>
       tf.layers.conv2d({ filters, kernelSize: 5, padding, activation: 'relu', name, kernelInitializer: init() });
-    model.add(tf.layers.reshape({ targetShape: [side, side, 1], inputShape, name: 'image' }));
+    const image = lenetImageShape(inputShape);
+    if (image.join() === inputShape.join()) model.add(tf.layers.inputLayer({ inputShape, name: 'image' }));
+    else model.add(tf.layers.reshape({ targetShape: image, inputShape, name: 'image' }));
     model.add(conv(6, 'conv1', 'same'));
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
     model.add(conv(16, 'conv2', 'valid'));
@@ -50,11 +49,25 @@ export function buildBuiltinModel(
     model.add(tf.layers.globalAveragePooling1d({ name: 'pool' }));
     (spec.hidden ?? [64]).forEach((units, i) => model.add(dense(units, `dense${i + 1}`, 'relu')));
   } else {
-    model.add(tf.layers.inputLayer({ inputShape, name: 'input' }));
+    // A flat input keeps the InputLayer (and so the layer list) mlp has always had.
+    if (inputShape.length === 1) model.add(tf.layers.inputLayer({ inputShape, name: 'input' }));
+    else model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
     (spec.hidden ?? [300, 100]).forEach((units, i) => model.add(dense(units, `dense${i + 1}`, 'relu')));
   }
-  model.add(dense(numClasses, 'output', 'softmax'));
+  model.add(task === 'regression' ? dense(1, 'output', 'linear') : dense(numClasses, 'output', 'softmax'));
   return model;
+}
+
+/** The image shape lenet5 convolves: `[h, w, c]` as given, `[h, w]` with one channel, or a flat square image. */
+function lenetImageShape(inputShape: number[]): number[] {
+  if (inputShape.length === 3) return inputShape;
+  if (inputShape.length === 2) return [...inputShape, 1];
+  const featureSize = inputShape.reduce((a, b) => a * b, 1);
+  const side = Math.round(Math.sqrt(featureSize));
+  if (inputShape.length !== 1 || side * side !== featureSize) {
+    throw new UsageError(`lenet5 needs images: examples of shape [h, w, channels], [h, w], or flat square single-channel images; examples have shape [${inputShape.join(', ')}]`);
+  }
+  return [side, side, 1];
 }
 
 /**
@@ -66,7 +79,7 @@ export function buildBuiltinModel(
  * token. The feed-forward uses ReLU (BERT: GELU). Padding is attended to like any token.
  */
 function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, seed: number,
-  vocabSize: number | undefined): tf.LayersModel {
+  vocabSize: number | undefined, task: 'classification' | 'regression'): tf.LayersModel {
   if (vocabSize === undefined || inputShape.length !== 1) {
     throw new UsageError('bert needs a text dataset of token ids (e.g. dataset: spam-assassin)');
   }
@@ -111,6 +124,6 @@ function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, se
     x = norm(`block${b}_ffn_norm`).apply(tf.layers.add({ name: `block${b}_ffn_add` }).apply([x, outer])) as tf.SymbolicTensor;
   }
   const pooled = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-  const probs = dense(numClasses, 'output', 'softmax').apply(pooled) as tf.SymbolicTensor;
+  const probs = (task === 'regression' ? dense(1, 'output') : dense(numClasses, 'output', 'softmax')).apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs: tokens, outputs: probs, name: 'bert' });
 }

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../backend/native/adam.js';
-import { crossEntropy } from '../compress/distill.js';
 import { learningRateAt, shouldStopEarly } from '../compress/lr-schedule.js';
 import type { EarlyStopping, LrSchedule } from '../compress/lr-schedule.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { Prng, shuffledIndices } from '../util/prng.js';
-import { countCorrect, makeBatch } from './batches.js';
+import { makeBatch } from './batches.js';
+import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } from './outputs.js';
+import type { OutputOptions } from './outputs.js';
+import { batchShapeFor } from './shapes.js';
 import { restoreOptimizerState, saveOptimizerState } from './optimizer-state.js';
 import type { OptimizerState } from './optimizer-state.js';
 import { keyedWeights, readWeight, writeWeight } from './weights.js';
@@ -24,15 +26,19 @@ export interface FitOptions {
   optimizer: OptimizerSpec;
   seed: number;
   /**
-   * Loss of a batch; default: cross-entropy of the model's probabilities. A model with several
-   * outputs gives its first as `probs` (accuracy is counted on it) and the rest as `extras`.
+   * Loss of a batch; default: the loss of the model's output kind ({@link outputLoss}: cross-entropy
+   * of probabilities or of logits, binary cross-entropy, squared error). `ys` are the targets of
+   * {@link targetsFor}. A model with several outputs gives its first as `probs` (accuracy is
+   * counted on it) and the rest as `extras`.
    */
   loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor, extras: tf.Tensor[]) => tf.Scalar;
+  /** The recipe's `model.outputs` and `task` (default: detected from the model, classification). */
+  outputs?: OutputOptions;
   /** Called before each batch with the global step and the total steps (gradual pruning). */
   beforeStep?: (step: number, totalSteps: number) => void;
   /** Called after each optimizer step (re-applying fixed masks). */
   afterStep?: () => void;
-  onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy: number }) => void;
+  onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy?: number; mae?: number }) => void;
   /** Called after each epoch but the last with everything needed to continue from there (checkpointing). */
   onEpochEnd?: (snapshot: FitSnapshot) => Promise<void> | void;
   /** Learning rate per epoch (default constant). */
@@ -58,11 +64,10 @@ export interface FitSnapshot {
   history: EpochLogs[];
 }
 
-/** Mean training loss and accuracy of one epoch, plus any extra scalars. */
+/** Mean training loss and accuracy (regression: mean absolute error, `mae`) of one epoch, plus any extra scalars. */
 export interface EpochLogs {
   epoch: number;
   loss: number;
-  accuracy: number;
   [scalar: string]: number;
 }
 
@@ -145,31 +150,37 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
 
 async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables: tf.Variable[], order: Int32Array, epoch: number, steps: number): Promise<EpochLogs> {
   const { model, data, epochs, batchSize } = options;
+  const outputs = describeOutputs(model, options.outputs);
+  const shape = batchShapeFor(model, data.inputShape);
   let lossSum = 0;
   let correct = 0;
+  let absoluteErrors = 0;
   let seen = 0;
   for (let step = 0; step < steps; step++) {
     if (options.signal?.aborted) throw new AbortedError();
     options.beforeStep?.((epoch - 1) * steps + step, epochs * steps);
     const start = step * batchSize;
     const end = Math.min(data.train.count, start + batchSize);
-    const batch = makeBatch(data.train, data.inputShape, data.numClasses, order, start, end);
+    const batch = makeBatch(data.train, shape, data.numClasses, order, start, end);
+    const targets = targetsFor(outputs, batch);
     let probs: tf.Tensor | undefined;
     const lossTensor = optimizer.minimize(() => {
       const out = model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[];
       const [p, ...extras] = Array.isArray(out) ? out : [out];
       probs = tf.keep(p!);
-      return options.loss ? options.loss(batch.xs, batch.ys, p!, extras) : crossEntropy(batch.ys, p!);
+      return options.loss ? options.loss(batch.xs, targets, p!, extras) : outputLoss(outputs, targets, p!);
     }, true, variables)!;
     const loss = (await lossTensor.data())[0]!;
-    correct += countCorrect(probs!, batch.labels);
+    if (outputs.kind === 'regression') absoluteErrors += errorSums(probs!, targets).absolute;
+    else correct += countCorrectOf(outputs, probs!, batch.labels);
     seen += batch.labels.length;
     lossSum += loss * batch.labels.length;
-    tf.dispose([lossTensor, probs!, batch.xs, batch.ys]);
+    tf.dispose([lossTensor, probs!, batch.xs, batch.ys, targets]);
     options.afterStep?.();
-    options.onProgress?.({ epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen });
+    const quality = outputs.kind === 'regression' ? { mae: absoluteErrors / seen } : { accuracy: correct / seen };
+    options.onProgress?.({ epoch, step: step + 1, steps, loss: lossSum / seen, ...quality });
     // Yield to the event loop so signals and progress rendering get a turn.
     if (step % 8 === 7) await new Promise((r) => setImmediate(r));
   }
-  return { epoch, loss: lossSum / seen, accuracy: correct / seen };
+  return { epoch, loss: lossSum / seen, ...(outputs.kind === 'regression' ? { mae: absoluteErrors / seen } : { accuracy: correct / seen }) };
 }

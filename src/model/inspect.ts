@@ -1,30 +1,48 @@
 import * as tf from '@tensorflow/tfjs';
 import { gzipSync } from 'node:zlib';
-import { crossEntropy } from '../compress/distill.js';
 import type { Split } from '../data/types.js';
 import type { Dataset } from '../data/types.js';
 import type { ModelState } from '../types/model-state.js';
 import type { LayerStats, Metrics, QuantizationError } from '../types/records.js';
-import { countCorrect, makeBatch } from './batches.js';
+import { makeBatch } from './batches.js';
+import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } from './outputs.js';
+import type { OutputOptions } from './outputs.js';
+import { batchShapeFor } from './shapes.js';
 import { modelFiles } from './io.js';
 import { keyedWeights, prunableWeights } from './weights.js';
 
 // Everything condense measures about a model: held-out quality, parameter counts, exported size,
 // latency and per-layer statistics. Stages, the runner and the reports all measure through here.
 
-/** Accuracy and mean cross-entropy of the model on a split, in batches of `batchSize` (default 512). */
-export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Dataset, batchSize = 512): { accuracy: number; loss: number } {
+/**
+ * Held-out quality of the model on a split, in batches of `batchSize` (default 512): accuracy and
+ * the mean loss of its output kind (see {@link describeOutputs}); for regression, the mean squared
+ * error as `loss`, and `mae` and `rmse` instead of accuracy.
+ */
+export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Dataset, batchSize = 512, options: OutputOptions = {}): Metrics {
+  const outputs = describeOutputs(model, options);
+  const shape = batchShapeFor(model, data.inputShape);
   let correct = 0;
   let lossSum = 0;
+  let absolute = 0;
+  let squared = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const end = Math.min(split.count, start + batchSize);
-    const batch = makeBatch(split, data.inputShape, data.numClasses, null, start, end);
-    const probs = model.predict(batch.xs) as tf.Tensor;
-    const loss = crossEntropy(batch.ys, probs);
+    const batch = makeBatch(split, shape, data.numClasses, null, start, end);
+    const targets = targetsFor(outputs, batch);
+    const out = model.predict(batch.xs) as tf.Tensor;
+    const loss = outputLoss(outputs, targets, out);
     lossSum += loss.dataSync()[0]! * (end - start);
-    correct += countCorrect(probs, batch.labels);
-    tf.dispose([batch.xs, batch.ys, probs, loss]);
+    if (outputs.kind === 'regression') {
+      const sums = errorSums(out, targets);
+      absolute += sums.absolute;
+      squared += sums.squared;
+    } else {
+      correct += countCorrectOf(outputs, out, batch.labels);
+    }
+    tf.dispose([batch.xs, batch.ys, targets, out, loss]);
   }
+  if (outputs.kind === 'regression') return { loss: lossSum / split.count, mae: absolute / split.count, rmse: Math.sqrt(squared / split.count) };
   return { accuracy: correct / split.count, loss: lossSum / split.count };
 }
 
@@ -71,7 +89,7 @@ export function filesSize(files: Map<string, Uint8Array>): { sizeBytes: number; 
 
 /** Median wall time of one prediction at batch size 1, in milliseconds, over `runs` (default 50). */
 export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): number {
-  const one = makeBatch(data.test, data.inputShape, data.numClasses, null, 0, 1);
+  const one = makeBatch(data.test, batchShapeFor(model, data.inputShape), data.numClasses, null, 0, 1);
   const times: number[] = [];
   for (let i = 0; i < runs + 5; i++) {
     const t0 = performance.now();
@@ -86,9 +104,9 @@ export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): numb
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Metrics measured after every stage: held-out accuracy and loss, parameter counts, sparsity. */
-export function quickMetrics(model: tf.LayersModel, data: Dataset): Metrics {
-  return { ...accuracyAndLoss(model, data.test, data), ...parameterStats(model) };
+/** Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss, parameter counts, sparsity. */
+export function quickMetrics(model: tf.LayersModel, data: Dataset, options: OutputOptions = {}): Metrics {
+  return { ...accuracyAndLoss(model, data.test, data, 512, options), ...parameterStats(model) };
 }
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };

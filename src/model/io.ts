@@ -7,6 +7,9 @@ import { quantizeValues } from '../compress/quantize.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { checkGroupSize, parseModelJson } from './model-json.js';
 import type { ModelJson } from './model-json.js';
+import { customLayerClasses } from './custom-layers.js';
+import type { OutputOptions } from './outputs.js';
+import { exampleShapeFor, formatShape, modelInputShape } from './shapes.js';
 import { keyedWeights } from './weights.js';
 
 /** Weight shards are cut at this size, like the TF.js converter (4 MiB). */
@@ -138,6 +141,7 @@ export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
  */
 export async function loadModelFromPath(modelJsonPath: string): Promise<tf.LayersModel> {
   const artifacts = await fileSystemHandler(modelJsonPath).load!();
+  registerCustomLayers();
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (err) {
@@ -147,11 +151,17 @@ export async function loadModelFromPath(modelJsonPath: string): Promise<tf.Layer
 
 /** Loads a LayersModel from files held in memory. */
 export async function loadModelFromFiles(files: ModelFiles): Promise<tf.LayersModel> {
+  registerCustomLayers();
   return tf.loadLayersModel(tf.io.fromMemory(artifactsFromFiles((name) => {
     const bytes = files.get(name);
     if (!bytes) throw new Error(`model file ${name} is missing`);
     return bytes;
   })));
+}
+
+/** Registers the layer classes plugins added, so the topologies that use them deserialize. */
+function registerCustomLayers(): void {
+  for (const c of customLayerClasses()) tf.serialization.registerClass(c as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>);
 }
 
 const MISMATCH_HINT = 'model.json and its weight files must come from the same save: export the model again';
@@ -199,32 +209,49 @@ function weightMismatches(needed: Map<string, readonly (number | null)[]>, given
   ];
 }
 
+/** What {@link checkModelFitsData} needs to know of the data. */
+export interface DataShape {
+  name: string;
+  inputShape: number[];
+  numClasses: number;
+}
+
 /**
  * Checks that a model loaded from `file` can take the data's examples and predict its classes,
  * so a model for other data is a usage error before any stage runs instead of a TF.js shape
- * error inside one. Unknown (null) dimensions match anything.
+ * error inside one. Its input shape must hold as many values as an example (examples are
+ * reshaped to it); unknown (null) dimensions match anything. Its output must have one unit per
+ * class, one unit for two classes (binary) or, for `task: regression`, one unit.
  */
-export function checkModelFitsData(model: tf.LayersModel, data: { name: string; inputShape: number[]; numClasses: number }, file: string): void {
-  const hint = `the model must take inputs of shape [${data.inputShape}] and end in ${data.numClasses} class scores, like the dataset ${data.name}`;
-  const fits = (shape: readonly (number | null)[], want: number[]) => shape.length === want.length && shape.every((d, i) => d === null || d === want[i]);
+export function checkModelFitsData(model: tf.LayersModel, data: DataShape, file: string, options: OutputOptions = {}): void {
+  const regression = options.task === 'regression';
+  const ends = regression ? 'one output value' : `${data.numClasses} class scores${data.numClasses === 2 ? ' (or one binary unit)' : ''}`;
+  const hint = `the model must take inputs of ${count(data.inputShape)} values (shape ${formatShape(data.inputShape)} or any shape of that size) and end in ${ends}, like the dataset ${data.name}`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new ModelFileError(file, `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; condense needs one of each`, { hint });
   }
-  const input = model.inputs[0]!.shape.slice(1);
-  if (!fits(input, data.inputShape)) {
-    throw new ModelFileError(file, `the model takes inputs of shape [${input.map((d) => d ?? '?')}], but ${data.name} examples have shape [${data.inputShape}]`, { hint });
+  const input = modelInputShape(model);
+  if (!exampleShapeFor(input, data.inputShape)) {
+    const values = input.every((d) => d !== null) ? `${count(input as number[])} values against ${count(data.inputShape)}` : 'no reshape fits';
+    throw new ModelFileError(file, `the model takes inputs of shape ${formatShape(input)}, but ${data.name} examples have shape `
+      + `${formatShape(data.inputShape)} (${values})`, { hint });
   }
   const output = model.outputs[0]!.shape;
-  if (output.length !== 2 || (output[1] !== null && output[1] !== data.numClasses)) {
-    throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} has ${data.numClasses} classes`, { hint });
+  const units = output[1];
+  const unitsFit = units === null || (regression ? units === 1 : units === data.numClasses || (units === 1 && data.numClasses === 2));
+  if (output.length !== 2 || !unitsFit) {
+    const has = regression ? 'is a regression task (one output value)' : `has ${data.numClasses} classes`;
+    throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} ${has}`, { hint });
   }
 }
 
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
 /** Loads a user's model file and checks it fits the data ({@link checkModelFitsData}); usage errors name the file. */
-export async function loadModelFor(file: string, data: { name: string; inputShape: number[]; numClasses: number }): Promise<tf.LayersModel> {
+export async function loadModelFor(file: string, data: DataShape, options: OutputOptions = {}): Promise<tf.LayersModel> {
   const model = await loadModelFromPath(file);
   try {
-    checkModelFitsData(model, data, file);
+    checkModelFitsData(model, data, file, options);
   } catch (err) {
     model.dispose();
     throw err;

@@ -6,6 +6,8 @@ import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { StageDefinition, StateCodec } from '../stages/types.js';
+import { addLayerClasses, layerClassProblem } from '../model/custom-layers.js';
+import type { LayerClass } from '../model/custom-layers.js';
 import { projectRoots } from './extends.js';
 import { pluginCodeHash } from './plugin-code.js';
 import type { Origins } from './origins.js';
@@ -24,6 +26,8 @@ export interface PluginModule {
   stages?: StageDefinition[];
   /** Codecs of the kinds of model state its stages add (each `kind` new), so checkpoints keep them. */
   stateCodecs?: StateCodec[];
+  /** Custom layer classes (`tf.layers.Layer` subclasses with a static `className`) that models may use. */
+  layers?: LayerClass[];
 }
 
 /** A plugin a recipe loaded: what the recipe wrote, the module file, and its content hash. */
@@ -81,6 +85,7 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
       const codeSha256 = pluginCodeHash(target.path);
       registerStages(module, shown(target.path), registry, owners, codeSha256);
       registerCodecs(module, shown(target.path), registry);
+      registerLayers(module, shown(target.path));
       loaded.push({ spec, path: target.path, sha256, codeSha256, ...(target.package ? { package: target.package } : {}) });
     } catch (err) {
       if (!(err instanceof PluginEntryError)) throw err;
@@ -109,8 +114,9 @@ async function importPlugin(path: string): Promise<PluginModule> {
   } catch (err) {
     throw new PluginEntryError(`plugin ${shown(path)} failed to load: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const exported = 'stages' in namespace ? namespace : namespace.default;
-  if (exported === null || typeof exported !== 'object' || !Array.isArray((exported as PluginModule).stages)) {
+  const exported = 'stages' in namespace || 'layers' in namespace ? namespace : namespace.default;
+  const has = (field: keyof PluginModule) => Array.isArray((exported as PluginModule)[field]);
+  if (exported === null || typeof exported !== 'object' || !(has('stages') || has('layers'))) {
     throw new PluginEntryError(`plugin ${shown(path)} exports no \`stages\` list`,
       'export const stages = [myStage]; or export default { stages: [myStage] }');
   }
@@ -163,6 +169,17 @@ function checkCodec(codec: StateCodec, who: string, registry: StageRegistry): bo
     throw new PluginEntryError(`${who}: model state kind "${kind}" is ${kind === 'model' ? 'reserved' : 'already registered'}`, 'give the kind a name of its own');
   }
   return true;
+}
+
+/** Records the plugin's layer classes; TF.js registers them before any model loads (model/io.ts). */
+function registerLayers(module: PluginModule, plugin: string): void {
+  if (module.layers === undefined) return;
+  if (!Array.isArray(module.layers)) throw new PluginEntryError(`plugin ${plugin}: \`layers\` must be a list of layer classes`);
+  module.layers.forEach((c, i) => {
+    const problem = layerClassProblem(c);
+    if (problem) throw new PluginEntryError(`plugin ${plugin}: layers[${i}] ${problem}`, 'export const layers = [MyLayer]; where class MyLayer extends tf.layers.Layer { static className = \'MyLayer\'; ... }');
+  });
+  addLayerClasses(module.layers);
 }
 
 /** What is wrong with the shape of a stage definition, or undefined. */

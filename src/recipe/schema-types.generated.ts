@@ -44,16 +44,21 @@ export type Recipe = {
   data: DataSpec;
   /** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */
   model: ModelSpec;
+  /**
+   * classification (absent: the default): class labels, cross-entropy, accuracy. regression:
+   * numeric targets, mean squared error, and the metrics mae and rmse instead of accuracy.
+   */
+  task?: 'classification' | 'regression';
   /** Stages, run in order. */
   stages: Stage[];
   /**
    * Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every
-   * report. Absolute: accuracy, loss, params, nonzeroParams, sparsity, sizeBytes, gzipBytes,
-   * latencyMs bound the final value. Relative to the first stage's model (the baseline):
-   * accuracyDrop = first-stage accuracy − final accuracy (e.g. { max: 0.01 }); sizeRatio = final
-   * sizeBytes / float32 size of the first stage's model, i.e. the bytes of its checkpoint's
-   * model.json + unquantized weight files, exactly what an export before any quantization writes
-   * (e.g. { max: 0.1 }).
+   * report. Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams,
+   * sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. Relative to the first stage's
+   * model (the baseline): accuracyDrop = first-stage accuracy − final accuracy (e.g. { max: 0.01
+   * }); sizeRatio = final sizeBytes / float32 size of the first stage's model, i.e. the bytes of
+   * its checkpoint's model.json + unquantized weight files, exactly what an export before any
+   * quantization writes (e.g. { max: 0.1 }).
    */
   gates?: { [key: string]: Gate };
 };
@@ -148,6 +153,12 @@ export type ModelSpec = {
   heads?: number;
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
+  /**
+   * What the model's output holds (default: detected from its last layer: softmax or sigmoid =
+   * probabilities, anything else = logits). Losses and distillation take logits; set this when the
+   * detection is wrong.
+   */
+  outputs?: 'probabilities' | 'logits';
 };
 
 /** One stage: `type` selects which fields it takes. */
@@ -160,15 +171,21 @@ export type Stage =
   | QuantizeStage
   | TrainStage;
 
-/** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+/** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels). */
 export type DistillStage = {
   /** Unique name of the stage within the recipe (default: "distill"). */
   name: string;
-  /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy. */
+  /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels). */
   type: 'distill';
-  /** Teacher: "stage:<name>" of an earlier stage, or a model.json path. */
-  teacher: string;
-  /** Builtin student model; default: the current model. */
+  /**
+   * Teacher: "stage:<name>" of an earlier stage, a model.json path (a LayersModel), or { path,
+   * format, outputs }.
+   */
+  teacher: DistillTeacher;
+  /**
+   * Student model: a builtin or a model.json path (path: a LayersModel); default: the current
+   * model.
+   */
   student?: ModelSpec;
   /**
    * Softmax temperature T (default 4).
@@ -221,6 +238,22 @@ export type DistillStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+};
+
+/**
+ * Teacher: "stage:<name>" of an earlier stage, a model.json path (a LayersModel), or { path,
+ * format, outputs }.
+ */
+export type DistillTeacher = string | {
+  /** model.json of the teacher, relative to the recipe. */
+  path: string;
+  /**
+   * layers (absent: the default): a LayersModel; graph: a TF.js GraphModel, used for inference
+   * only.
+   */
+  format?: 'layers' | 'graph';
+  /** What the teacher outputs (default: detected from its last layer or op). */
+  outputs?: 'probabilities' | 'logits';
 };
 
 /** Optimizer (default adam, learningRate 0.001). */

@@ -38,6 +38,11 @@ export const MODEL_SCHEMA: JsonSchema = {
     layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
+    outputs: {
+      enum: ['probabilities', 'logits'],
+      description: 'What the model\'s output holds (default: detected from its last layer: softmax or sigmoid = probabilities, '
+        + 'anything else = logits). Losses and distillation take logits; set this when the detection is wrong.',
+    },
   },
   additionalProperties: false,
 };
@@ -106,11 +111,16 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
         oneOf: DATASET_SCHEMAS,
       },
       model: MODEL_SCHEMA,
+      task: {
+        enum: ['classification', 'regression'],
+        description: 'classification (absent: the default): class labels, cross-entropy, accuracy. regression: numeric targets, '
+          + 'mean squared error, and the metrics mae and rmse instead of accuracy.',
+      },
       stages: { type: 'array', minItems: 1, items: stageItem(registry.stageSchema()), description: 'Stages, run in order.' },
       gates: {
         type: 'object',
         description: 'Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every report. '
-          + 'Absolute: accuracy, loss, params, nonzeroParams, sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. '
+          + 'Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams, sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. '
           + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
           + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
           + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '

@@ -7,11 +7,12 @@ import { stageProblems } from '../stages/walk.js';
 import type { Recipe } from './types.js';
 
 /**
- * Metrics a gate may name: the report's metric keys (bounds on the final value; docs/recipe-language.md), and the
+ * Metrics a gate may name: the report's metric keys (bounds on the final value; docs/recipe-language.md; mae and
+ * rmse for `task: regression`), and the
  * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
  * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
  */
-const GATE_METRICS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
+const GATE_METRICS = ['accuracy', 'loss', 'mae', 'rmse', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
 
 /**
  * Checks the schema cannot express: unique stage names, `model` naming exactly one of

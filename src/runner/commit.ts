@@ -3,6 +3,8 @@ import type { Dataset } from '../data/types.js';
 import { CondenseError, StageFailedError } from '../errors.js';
 import { filesSize, quickMetrics } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
+import { outputOptionsAt } from '../model/outputs.js';
+import type { OutputOptions } from '../model/outputs.js';
 import type { StageDefinition, StageResult } from '../stages/types.js';
 import { writeCheckpoint } from '../store/checkpoint.js';
 import { withDiskErrors } from '../store/disk-errors.js';
@@ -18,7 +20,8 @@ import type { StageRun } from './stage-run.js';
  * model, every kind of state, its record), then drops its epoch checkpoints.
  */
 export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<{ outcome: StageOutcome; files?: Map<string, Uint8Array> }> {
-  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data);
+  const outputs = outputOptionsAt(run.loaded.recipe, step.name, true);
+  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data, outputs);
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
@@ -41,8 +44,8 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
  * A stage that leaves the model as it was (`changesModel: false`) inherits those from the stage
  * before it instead of measuring them again.
  */
-async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset): Promise<{ metrics: Metrics; files?: Map<string, Uint8Array> }> {
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset, outputs: OutputOptions): Promise<{ metrics: Metrics; files?: Map<string, Uint8Array> }> {
   if (definition.changesModel === false && previous) return { metrics: { ...previous, ...result.metrics } };
   const files = await modelFiles(result.state.model, result.state.quantization);
-  return { metrics: { ...quickMetrics(result.state.model, data), ...filesSize(files), ...result.metrics }, files };
+  return { metrics: { ...quickMetrics(result.state.model, data, outputs), ...filesSize(files), ...result.metrics }, files };
 }

@@ -69,7 +69,9 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const backendBuild = backend.build;
   const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
-  const initial = initialFingerprint(recipe.model, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
+  // `task` changes the loss of every stage; absent (classification) it leaves fingerprints as they were.
+  const modelSpec = recipe.task ? { ...recipe.model, task: recipe.task } : recipe.model;
+  const initial = initialFingerprint(modelSpec, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
   const records = new Map<string, StageRecord>();
   const modelFileHash = (path: string) => hashModelDir(resolvePath(loaded.dir, path));
   const registry = options.registry ?? loaded.registry;

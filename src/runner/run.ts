@@ -123,8 +123,11 @@ function loadStage(run: RunContext, index: number): Promise<ModelState> {
 async function initialState(run: RunContext): Promise<ModelState> {
   const { recipe } = run.loaded;
   const { data } = run;
-  if (!run.modelPath) return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize), run.registry.stateCodecs());
-  return freshState(await loadModelFor(run.modelPath, data), run.registry.stateCodecs());
+  if (!run.modelPath) {
+    return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize, recipe.task), run.registry.stateCodecs());
+  }
+  // The model's input shape and outputs are checked against the data here, before any stage runs.
+  return freshState(await loadModelFor(run.modelPath, data, { task: recipe.task }), run.registry.stateCodecs());
 }
 
 /**

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CondenseError, InterruptedError, RecipeError, StageFailedError, UsageError } from '../errors.js';
 import { AbortedError } from '../model/fit.js';
+import { loadGraphModelFromPath } from '../model/graph-model.js';
 import { loadModelFor } from '../model/io.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { stageParams } from '../stages/walk.js';
@@ -81,7 +82,8 @@ function stageContext(
     loadStageModel: loadStage,
     freshState: (model) => freshState(model, registry.stateCodecs()),
     weightsChanged: (state, changes) => weightsChanged(state, registry.stateCodecs(), changes),
-    loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data),
+    loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data, { task: loaded.recipe.task }),
+    loadGraphModelPath: (path) => loadGraphModelFromPath(resolvePath(loaded.dir, path)),
     progress: (p) => run.emit({ event: 'progress', index: step.index, name: step.name, ...p }),
     resume,
     saveSnapshot: async (snapshot) => withDiskErrors(`an epoch checkpoint of stage "${step.name}"`,

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import type { FitSnapshot } from '../model/fit.js';
+import type { LoadedGraphModel } from '../model/graph-model.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
 import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
 import type { Metrics } from '../types/records.js';
@@ -47,6 +48,8 @@ export interface StageContext<P> {
   weightsChanged(state: ModelState, changes?: Partial<ModelState>): ModelState;
   /** Loads a TF.js LayersModel from a path relative to the recipe. */
   loadModelPath(path: string): Promise<tf.LayersModel>;
+  /** Loads a TF.js GraphModel (inference only) from a path relative to the recipe. */
+  loadGraphModelPath?(path: string): Promise<LoadedGraphModel>;
   progress(update: StageProgress): void;
   /** A mid-stage snapshot to continue from (`condense run --resume`), or undefined. */
   resume?: StageSnapshot;

@@ -1,85 +1,105 @@
 import * as tf from '@tensorflow/tfjs';
-import { distillationLoss, hiddenStateLoss } from '../../compress/distill.js';
+import { hiddenStateLoss, logitDistillationLoss } from '../../compress/distill.js';
 import { UsageError } from '../../errors.js';
+import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
-import { deriveSeed } from '../../util/prng.js';
-import { didYouMean } from '../../util/suggest.js';
+import { classLogits, describeOutputs, outputLoss, outputOptionsAt } from '../../model/outputs.js';
+import type { ModelOutputs } from '../../model/outputs.js';
 import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
-import type { DistillStage, StageParams } from '../../recipe/types.js';
+import type { DistillStage, ModelSpec, StageParams } from '../../recipe/types.js';
+import { deriveSeed } from '../../util/prng.js';
+import { didYouMean } from '../../util/suggest.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
-import type { ModelSpec } from '../../recipe/types.js';
-import type { ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
+import type { JsonSchema, ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
+import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
+import type { Teacher } from './teacher.js';
+
+const HIDDEN_SCHEMA: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 16,
+  description: 'Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between '
+    + 'a student layer\'s output and a teacher layer\'s output. Their shapes must agree except the last '
+    + 'dimension; when widths differ, a learned linear projection (trained with the student, not exported) maps the student\'s.',
+  items: {
+    type: 'object',
+    properties: {
+      teacher: { type: 'string', minLength: 1, description: 'A layer name of the teacher.' },
+      student: { type: 'string', minLength: 1, description: 'A layer name of the student.' },
+      weight: { type: 'number', minimum: 0, maximum: 1000, default: 1, description: 'Weight of this pair\'s loss (default 1).' },
+    },
+    required: ['teacher', 'student'],
+    additionalProperties: false,
+  },
+};
 
 /**
- * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>` or a
- * model.json path), `student` (absent: the current model is the student, its masks kept),
- * `temperature`, `alpha`, `hidden` (layer pairs whose outputs are matched) and the training fields.
+ * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>`, a model.json
+ * path, or `{ path, format, outputs }`), `student` (absent: the current model is the student, its
+ * masks kept), `temperature`, `alpha`, `hidden` (layer pairs whose outputs are matched) and the
+ * training fields.
  */
 export type DistillParams = StageParams<DistillStage>;
 
-const STAGE_PREFIX = 'stage:';
-
 // The teacher a run loaded, released by cleanup whether the stage succeeded or failed.
-const teachers = new WeakMap<StageContext<DistillParams>, tf.LayersModel>();
+const teachers = new WeakMap<StageContext<DistillParams>, Teacher>();
+
+const TEACHER_SCHEMA: JsonSchema = {
+  description: 'Teacher: "stage:<name>" of an earlier stage, a model.json path (a LayersModel), or { path, format, outputs }.',
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      properties: {
+        path: { type: 'string', minLength: 1, description: 'model.json of the teacher, relative to the recipe.' },
+        format: { enum: ['layers', 'graph'], description: 'layers (absent: the default): a LayersModel; graph: a TF.js GraphModel, used for inference only.' },
+        outputs: { enum: ['probabilities', 'logits'], description: 'What the teacher outputs (default: detected from its last layer or op).' },
+      },
+      required: ['path'],
+      additionalProperties: false,
+    },
+  ],
+};
 
 /** `distill`: trains a student against a teacher's softened outputs. */
 export const distillStage: StageDefinition<DistillParams> = {
   type: 'distill',
   version: 1,
-  description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·cross-entropy.',
+  description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels).',
   properties: {
-    teacher: { type: 'string', minLength: 1, description: 'Teacher: "stage:<name>" of an earlier stage, or a model.json path.' },
-    student: { ...MODEL_SCHEMA, description: 'Builtin student model; default: the current model.' },
+    teacher: TEACHER_SCHEMA,
+    student: { ...MODEL_SCHEMA, description: 'Student model: a builtin or a model.json path (path: a LayersModel); default: the current model.' },
     temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softmax temperature T (default 4).' },
     alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'Weight of the soft-target loss (default 0.9).' },
-    hidden: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 16,
-      description: 'Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between '
-        + 'a student layer\'s output and a teacher layer\'s output. Their shapes must agree except the last '
-        + 'dimension; when widths differ, a learned linear projection (trained with the student, not exported) maps the student\'s.',
-      items: {
-        type: 'object',
-        properties: {
-          teacher: { type: 'string', minLength: 1, description: 'A layer name of the teacher.' },
-          student: { type: 'string', minLength: 1, description: 'A layer name of the student.' },
-          weight: { type: 'number', minimum: 0, maximum: 1000, default: 1, description: 'Weight of this pair\'s loss (default 1).' },
-        },
-        required: ['teacher', 'student'],
-        additionalProperties: false,
-      },
-    },
+    hidden: HIDDEN_SCHEMA,
     ...trainingProperties,
   },
   required: ['teacher'],
-  references: (p) => (p.teacher.startsWith(STAGE_PREFIX) ? [p.teacher.slice(STAGE_PREFIX.length)] : []),
-  modelFiles: (p) => (p.teacher.startsWith(STAGE_PREFIX) ? [] : [p.teacher]),
+  references: (p) => { const stage = teacherStage(p.teacher); return stage !== undefined ? [stage] : []; },
+  modelFiles: (p) => [teacherPath(p.teacher), p.student?.path].filter((f): f is string => f !== undefined),
   replacesModel: (p) => (p.student ? viewOfSpec(p.student as ModelSpec) : undefined),
   check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p)],
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
-    const teacher: tf.LayersModel = p.teacher.startsWith(STAGE_PREFIX)
-      ? (await ctx.loadStageModel(p.teacher.slice(STAGE_PREFIX.length))).model
-      : await ctx.loadModelPath(p.teacher);
+    const teacher = await loadTeacher(ctx);
     teachers.set(ctx, teacher);
-    const student: ModelState = p.student
-      ? ctx.freshState(buildBuiltinModel(p.student, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize))
-      : ctx.weightsChanged(ctx.input);
+    const student = await loadStudent(ctx);
+    const studentOptions = p.student ? { ...(p.student.outputs ? { outputs: p.student.outputs } : {}), task: ctx.recipe?.task } : outputOptionsAt(ctx.recipe, ctx.name);
+    const studentOutputs = describeOutputs(student.model, studentOptions);
     const pairs = p.hidden ?? [];
     const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);
     const history = await trainWith({ ...ctx, input: student }, {
       masks: student.masks,
-      loss: (xs, ys, probs, studentHidden) => {
-        const [teacherProbs, ...teacherHidden] = [taps.teacher.predict(xs) as tf.Tensor | tf.Tensor[]].flat();
-        let loss = distillationLoss(teacherProbs!, probs, ys, p.temperature, p.alpha);
+      outputs: studentOptions,
+      loss: (xs, ys, out, studentHidden) => {
+        const [teacherOut, ...teacherHidden] = taps.teacher(xs);
+        let loss = softTargetLoss(teacher.outputs, teacherOut!, studentOutputs, out, ys, p.temperature, p.alpha);
         if (pairs.length > 0) {
           const matched = hiddenStateLoss(studentHidden, teacherHidden, pairs.map((h) => h.weight ?? 1));
           loss = tf.tidy(() => tf.add(loss, matched)) as tf.Scalar;
         }
-        tf.dispose([teacherProbs!, ...teacherHidden]);
+        tf.dispose([teacherOut!, ...teacherHidden]);
         return loss;
       },
       afterStep: () => applyMasks(student.model, student.masks),
@@ -92,22 +112,44 @@ export const distillStage: StageDefinition<DistillParams> = {
   },
 };
 
+/** The student: built from its builtin spec, loaded from its path, or (no `student`) the current model with its masks. */
+async function loadStudent(ctx: StageContext<DistillParams>): Promise<ModelState> {
+  const spec = ctx.params.student;
+  if (!spec) return ctx.weightsChanged(ctx.input);
+  if (spec.path !== undefined) return ctx.freshState(await ctx.loadModelPath(spec.path));
+  return ctx.freshState(buildBuiltinModel(spec, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize, ctx.recipe?.task));
+}
+
+/**
+ * The distillation loss for these outputs, from class logits (probabilities enter as log p):
+ * for regression, alpha · MSE(student, teacher) + (1 − alpha) · MSE(student, targets).
+ */
+function softTargetLoss(teacher: ModelOutputs, teacherOut: tf.Tensor, student: ModelOutputs, studentOut: tf.Tensor, ys: tf.Tensor, temperature: number, alpha: number): tf.Scalar {
+  return tf.tidy(() => {
+    const hard = outputLoss(student, ys, studentOut);
+    if (student.kind === 'regression') {
+      return tf.add(tf.mul(alpha, tf.losses.meanSquaredError(teacherOut, studentOut)), tf.mul(1 - alpha, hard)) as tf.Scalar;
+    }
+    return logitDistillationLoss(classLogits(teacher, teacherOut), classLogits(student, studentOut), hard, temperature, alpha);
+  });
+}
+
 /** A `stage:` teacher must name an earlier stage. */
 function teacherProblems(p: DistillParams, { earlier }: StageCheckContext): StageCheckProblem[] {
-  if (!p.teacher.startsWith(STAGE_PREFIX)) return [];
-  const ref = p.teacher.slice(STAGE_PREFIX.length);
+  const ref = teacherStage(p.teacher);
+  if (ref === undefined) return [];
   const names = earlier.map((s) => s.name);
   if (names.includes(ref)) return [];
   return [{
-    path: ['teacher'], keyword: 'stage-reference', message: `teacher "${p.teacher}" names no earlier stage`,
+    path: ['teacher'], keyword: 'stage-reference', message: `teacher "stage:${ref}" names no earlier stage`,
     hint: didYouMean(ref, names) ?? (names.length ? `earlier stages: ${names.join(', ')}` : 'the teacher stage must come before this one'),
   }];
 }
 
-/** A student is a builtin model spec (the schema allows no path for it). */
+/** A student is a model spec: exactly one of builtin and path. */
 function studentProblems(p: DistillParams): StageCheckProblem[] {
   if (!p.student || typeof p.student !== 'object') return [];
-  return modelSpecProblems(p.student as ModelSpec, false).map((m) => ({ ...m, path: ['student', ...m.path], keyword: 'model' }));
+  return modelSpecProblems(p.student as ModelSpec, 'a student').map((m) => ({ ...m, path: ['student', ...m.path], keyword: 'model' }));
 }
 
 /**
@@ -117,8 +159,10 @@ function studentProblems(p: DistillParams): StageCheckProblem[] {
  * projections are layers of the training model only, so epoch checkpoints keep them but the
  * exported student does not.
  */
-function hiddenTaps(teacher: tf.LayersModel, student: tf.LayersModel, pairs: NonNullable<DistillParams['hidden']>, seed: number): { teacher: tf.LayersModel; student: tf.LayersModel } {
-  if (pairs.length === 0) return { teacher, student };
+function hiddenTaps(teacher: Teacher, student: tf.LayersModel, pairs: NonNullable<DistillParams['hidden']>, seed: number): { teacher: (xs: tf.Tensor) => tf.Tensor[]; student: tf.LayersModel } {
+  if (pairs.length === 0) return { teacher: (xs) => [teacher.predict(xs)], student };
+  if (!teacher.layers) throw new UsageError('distill.hidden needs a LayersModel teacher: a graph-model teacher has no layers to match');
+  const teacherModel = teacher.layers;
   const layer = (model: tf.LayersModel, role: string, name: string) => {
     const names = model.layers.map((l) => l.name);
     if (!names.includes(name)) {
@@ -127,7 +171,7 @@ function hiddenTaps(teacher: tf.LayersModel, student: tf.LayersModel, pairs: Non
     }
     return model.getLayer(name).output as tf.SymbolicTensor;
   };
-  const teacherOutputs = pairs.map((h) => layer(teacher, 'teacher', h.teacher));
+  const teacherOutputs = pairs.map((h) => layer(teacherModel, 'teacher', h.teacher));
   const studentOutputs = pairs.map((h, i) => {
     const out = layer(student, 'student', h.student);
     const want = teacherOutputs[i]!.shape;
@@ -142,8 +186,10 @@ function hiddenTaps(teacher: tf.LayersModel, student: tf.LayersModel, pairs: Non
       kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `hidden-projection:${i}`) }),
     }).apply(out) as tf.SymbolicTensor;
   });
+  const tapped = tf.model({ inputs: teacherModel.inputs, outputs: [teacherModel.outputs[0]!, ...teacherOutputs] });
+  const shape = teacherModel.inputs[0]!.shape.slice(1);
   return {
-    teacher: tf.model({ inputs: teacher.inputs, outputs: [teacher.outputs[0]!, ...teacherOutputs] }),
+    teacher: (xs) => [tapped.predict(reshapedFor(xs, shape, 'teacher')) as tf.Tensor | tf.Tensor[]].flat(),
     student: tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...studentOutputs] }),
   };
 }

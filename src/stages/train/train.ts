@@ -1,5 +1,7 @@
 import { fit } from '../../model/fit.js';
 import type { FitOptions } from '../../model/fit.js';
+import { outputOptionsAt } from '../../model/outputs.js';
+import type { OutputOptions } from '../../model/outputs.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
 import { stateParts } from '../../state/codecs.js';
 import type { JsonSchema, ModelState, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
@@ -53,6 +55,8 @@ export interface TrainHooks {
   afterStep?: () => void;
   beforeStep?: (step: number, total: number) => void;
   loss?: FitOptions['loss'];
+  /** Output options of the model trained (default: those of the stage's input model, {@link outputOptionsAt}). */
+  outputs?: OutputOptions;
   /** The live masks the stage maintains: saved with every epoch snapshot, restored on resume. */
   masks?: Map<string, Float32Array>;
   /** Stage scalars shown with progress and recorded per epoch (e.g. current sparsity). */
@@ -78,6 +82,7 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     afterStep: hooks.afterStep,
     beforeStep: hooks.beforeStep,
     loss: hooks.loss,
+    outputs: hooks.outputs ?? outputOptionsAt(ctx.recipe, ctx.name),
     lrSchedule,
     earlyStopping,
     resume: ctx.resume,
@@ -85,7 +90,9 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     onEpochEnd: (snapshot) => ctx.saveSnapshot({ ...snapshot, parts: { ...stateParts(ctx.input), masks }, extra: hooks.extra?.() ?? {} }),
     onProgress: (p) => ctx.progress({ epochs, ...p, ...hooks.extra?.() }),
   });
-  return history.map(({ loss, accuracy, ...rest }) => ({ ...rest, trainLoss: loss, trainAccuracy: accuracy }));
+  return history.map(({ loss, accuracy, mae, ...rest }) => ({
+    ...rest, trainLoss: loss, ...(accuracy !== undefined ? { trainAccuracy: accuracy } : {}), ...(mae !== undefined ? { trainMae: mae } : {}),
+  }));
 }
 
 /**
@@ -103,10 +110,11 @@ function restoreParts(state: ModelState, masks: Map<string, Float32Array>, parts
   }
 }
 
-/** Last epoch's training loss and accuracy as metrics. */
+/** Last epoch's training loss and accuracy (regression: mean absolute error) as metrics. */
 export function trainingMetrics(history: Array<Record<string, number>>): Record<string, number> {
   const last = history[history.length - 1];
-  return last ? { trainLoss: last.trainLoss!, trainAccuracy: last.trainAccuracy! } : {};
+  if (!last) return {};
+  return last.trainMae !== undefined ? { trainLoss: last.trainLoss!, trainMae: last.trainMae } : { trainLoss: last.trainLoss!, trainAccuracy: last.trainAccuracy! };
 }
 
 /** `train`: trains every weight of the current model; pruning masks are released. */
