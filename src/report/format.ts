@@ -1,7 +1,7 @@
 import type { GateResult } from '../types/records.js';
 
 /** The metrics the answer and the stage tables show, in order. */
-export const COLUMNS = ['accuracy', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+export const COLUMNS = ['accuracy', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
 
 /** A metric value as people read it: ratios to 4 places, bytes and counts as integers. */
 export function formatMetric(key: string, value: number | undefined | null): string {
