@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../../test/helpers.js';
-import { classLogits, countCorrectOf, describeOutputs, outputLoss, outputOptionsAt } from './outputs.js';
+import { classLogits, countCorrectOf, describeOutputs, outputLoss } from './outputs.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -61,18 +61,5 @@ describe('losses and accuracy by output kind', () => {
   it('mean squared error for regression', () => {
     const loss = outputLoss({ kind: 'regression', scores: 'logits' }, tf.tensor2d([[1], [2]]), tf.tensor2d([[2], [4]]));
     expect(loss.dataSync()[0]).toBeCloseTo(2.5, 6);
-  });
-});
-
-describe('outputOptionsAt', () => {
-  it('takes the recipe model\'s outputs, then those of the last distill student before the stage', () => {
-    const recipe = {
-      model: { path: './m.json', outputs: 'logits' as const },
-      stages: [{ name: 'a', type: 'train' }, { name: 'd', type: 'distill', student: { builtin: 'mlp' } }, { name: 'b', type: 'finetune' }],
-    } as never;
-    expect(outputOptionsAt(recipe, 'a')).toEqual({ outputs: 'logits' });
-    expect(outputOptionsAt(recipe, 'd')).toEqual({ outputs: 'logits' });
-    expect(outputOptionsAt(recipe, 'd', true)).toEqual({});
-    expect(outputOptionsAt(recipe, 'b')).toEqual({});
   });
 });

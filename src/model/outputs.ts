@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../compress/distill.js';
-import type { Recipe } from '../recipe/types.js';
 
 // What a model's output means, decided in one place: training losses, held-out metrics and
 // distillation all go through here.
@@ -52,22 +51,6 @@ export function describeOutputs(model: tf.LayersModel, options: OutputOptions = 
   const activation = finalActivation(model);
   const detected: ScoreKind = activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
   return { kind: units === 1 ? 'binary' : 'classification', scores: options.outputs ?? detected };
-}
-
-/**
- * The output options in effect for the model a stage receives (`including: false`) or hands on
- * (`including: true`): the recipe's `model.outputs`, or that of the student of the last distill
- * stage before it that brought its own student.
- */
-export function outputOptionsAt(recipe: Pick<Recipe, 'model' | 'stages' | 'task'> | undefined, stage: string, including = false): OutputOptions {
-  let outputs = recipe?.model?.outputs;
-  for (const s of recipe?.stages ?? []) {
-    if (s.name === stage && !including) break;
-    const student = s.type === 'distill' ? (s as { student?: { outputs?: ScoreKind } }).student : undefined;
-    if (student) outputs = student.outputs;
-    if (s.name === stage) break;
-  }
-  return { ...(outputs ? { outputs } : {}), ...(recipe?.task ? { task: recipe.task } : {}) };
 }
 
 /** A batch's targets for this output: one-hot rows (classification), 0/1 (binary) or the values (regression), `[n, 1]` for the latter two. */

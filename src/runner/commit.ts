@@ -3,7 +3,6 @@ import type { Dataset } from '../data/types.js';
 import { CondenseError, StageFailedError } from '../errors.js';
 import { filesSize, quickMetrics } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
-import { outputOptionsAt } from '../model/outputs.js';
 import type { OutputOptions } from '../model/outputs.js';
 import type { StageDefinition, StageResult } from '../stages/types.js';
 import { writeCheckpoint } from '../store/checkpoint.js';
@@ -20,7 +19,7 @@ import type { StageRun } from './stage-run.js';
  * model, every kind of state, its record), then drops its epoch checkpoints.
  */
 export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<{ outcome: StageOutcome; files?: Map<string, Uint8Array> }> {
-  const outputs = outputOptionsAt(run.loaded.recipe, step.name, true);
+  const outputs = run.outputs.get(step.name) ?? {};
   const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data, outputs);
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,

@@ -7,6 +7,8 @@ import type { Dataset } from '../data/types.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { CodecLookup } from '../state/codecs.js';
+import { declaredOutputs } from '../stages/walk.js';
+import type { OutputOptions } from '../model/outputs.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import type { StageRecord } from '../types/records.js';
 import { sha256 } from '../util/hash.js';
@@ -33,6 +35,8 @@ export interface RunContext {
   /** The recipe's `model.path`, resolved; undefined for a builtin. */
   modelPath?: string;
   codecs: CodecLookup;
+  /** What the recipe declares about each stage's output model ({@link declaredOutputs}). */
+  outputs: Map<string, OutputOptions>;
   /** The kinds of model state every state has (those of the registered codecs). */
   kinds: string[];
   emit: (event: RunEvent) => void;
@@ -79,7 +83,7 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
     (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
   return {
     loaded, registry, out, backend, backendBuild, data, steps, records, modelPath,
-    codecs: (kind) => registry.stateCodec(kind), kinds: registry.stateCodecs().map((c) => c.kind),
+    codecs: (kind) => registry.stateCodec(kind), outputs: declaredOutputs(recipe, registry), kinds: registry.stateCodecs().map((c) => c.kind),
     emit: options.onEvent ?? (() => {}), signal: options.signal ?? new AbortController().signal, started: Date.now(),
   };
 }

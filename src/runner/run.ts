@@ -1,15 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
-import { RecipeError, UsageError } from '../errors.js';
-import type { RecipeProblem } from '../errors.js';
-import { buildBuiltinModel } from '../model/builtin.js';
-import { loadModelFor } from '../model/io.js';
-import { pointAt } from '../recipe/load.js';
+import { UsageError } from '../errors.js';
 import type { LoadedRecipe } from '../recipe/load.js';
-import type { ModelView } from '../stages/types.js';
-import { stageProblems } from '../stages/walk.js';
-import { freshState } from '../state/codecs.js';
 import { sweepTemp } from '../store/atomic.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import { acquireRunLock } from '../store/lock.js';
@@ -23,6 +15,7 @@ import { prepareRun, runDirectory } from './context.js';
 import type { PrepareOptions, RunContext } from './context.js';
 import { finishRun } from './finish.js';
 import type { RunSummary } from './finish.js';
+import { openInitialModel } from './preflight.js';
 import { runStage } from './stage-run.js';
 import { decodeStageOutput } from './state-io.js';
 
@@ -61,9 +54,8 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
   mkdirSync(join(out, 'stages'), { recursive: true });
   sweepTemp(join(out, 'stages'));
   // The model in hand, disposed however the run ends.
-  const held: Held = { state: await initialState(run), index: -1 };
+  const held: Held = { state: await openInitialModel(loaded, run.registry, run.data, run.modelPath), index: -1 };
   try {
-    checkBeforeRunning(run, held.state.model);
     const input = run.modelPath ? await inputBaseline(run, held.state) : undefined;
     run.emit({ event: 'run-start', name: loaded.recipe.name, out, backend: run.backend.name, backendVersion: run.backend.version,
       stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
@@ -119,17 +111,6 @@ function loadStage(run: RunContext, index: number): Promise<ModelState> {
   return decodeStageOutput(readCheckpoint(join(run.out, run.steps[index]!.dir)).files, run.codecs, run.kinds);
 }
 
-/** The model before the first stage: built from its builtin spec, or loaded from `model.path`. */
-async function initialState(run: RunContext): Promise<ModelState> {
-  const { recipe } = run.loaded;
-  const { data } = run;
-  if (!run.modelPath) {
-    return freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize, recipe.task), run.registry.stateCodecs());
-  }
-  // The model's input shape and outputs are checked against the data here, before any stage runs.
-  return freshState(await loadModelFor(run.modelPath, data, { task: recipe.task }), run.registry.stateCodecs());
-}
-
 /**
  * The model the user brought (`model.path`), measured before any stage: what the answer, the
  * ratios and the relative gates compare with, so a post-training recipe (quantize, evaluate) is
@@ -137,22 +118,4 @@ async function initialState(run: RunContext): Promise<ModelState> {
  */
 async function inputBaseline(run: RunContext, state: ModelState): Promise<Baseline> {
   return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data), ...(await sizeStats(state)) } };
-}
-
-/**
- * The stages' checks again, now that the initial model is built and its layers are known (layer
- * selectors, rules that depend on the topology): every problem located, before any stage runs.
- */
-function checkBeforeRunning(run: RunContext, model: tf.LayersModel): void {
-  const { loaded } = run;
-  const view: ModelView = {
-    spec: loaded.recipe.model,
-    topology: model.getClassName() === 'Sequential' ? 'sequential' : 'functional',
-    layers: model.layers.map((l) => ({ name: l.name, className: l.getClassName() })),
-  };
-  const problems: RecipeProblem[] = stageProblems(loaded.recipe, run.registry, view).map((p) => {
-    const { frame, ...pos } = pointAt(loaded, p.path, { key: p.key });
-    return { ...pos, path: '/' + p.path.join('/'), message: p.message, keyword: p.keyword, ...(p.hint ? { hint: p.hint } : {}), frame };
-  });
-  if (problems.length) throw new RecipeError(problems);
 }

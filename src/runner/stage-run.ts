@@ -4,7 +4,7 @@ import { AbortedError } from '../model/fit.js';
 import { loadGraphModelFromPath } from '../model/graph-model.js';
 import { loadModelFor } from '../model/io.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
-import { stageParams } from '../stages/walk.js';
+import { INITIAL_MODEL, stageParams } from '../stages/walk.js';
 import { freshState, weightsChanged } from '../state/codecs.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
@@ -80,6 +80,7 @@ function stageContext(
   return {
     name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data,
     loadStageModel: loadStage,
+    outputsOf: (stage) => run.outputs.get(stage ?? (step.index > 0 ? run.steps[step.index - 1]!.name : INITIAL_MODEL)) ?? {},
     freshState: (model) => freshState(model, registry.stateCodecs()),
     weightsChanged: (state, changes) => weightsChanged(state, registry.stateCodecs(), changes),
     loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data, { task: loaded.recipe.task }),

@@ -32,6 +32,7 @@ export function testStageContext<P>(params: P, input: ModelState, data: Dataset,
   return {
     name: 'test', params, seed: 3, recipe: {} as never, input, data,
     loadStageModel: async () => { throw new Error('no stages'); },
+    outputsOf: () => ({}),
     freshState: freshTestState,
     weightsChanged: (state, changes) => weightsChanged(state, builtinStages().stateCodecs(), changes),
     loadModelPath: async () => { throw new Error('no paths'); },

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import type { FitSnapshot } from '../model/fit.js';
+import type { OutputOptions } from '../model/outputs.js';
 import type { LoadedGraphModel } from '../model/graph-model.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
 import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
@@ -39,6 +40,11 @@ export interface StageContext<P> {
   data: Dataset;
   /** Loads the model an earlier stage produced (e.g. a distillation teacher). */
   loadStageModel(stageName: string): Promise<ModelState>;
+  /**
+   * What the recipe declares about a model's outputs (probabilities or logits, the task): of the
+   * stage's input model, or with a stage name, of the model that stage handed on.
+   */
+  outputsOf(stage?: string): OutputOptions;
   /** A state for a model the stage built itself (a student): every registered kind empty. */
   freshState(model: tf.LayersModel): ModelState;
   /**

@@ -3,6 +3,7 @@
 // checks and the runner's pre-run checks both walk the recipe through here, so neither needs to
 // know any particular stage type.
 import type { Recipe, StageSpec } from '../recipe/types.js';
+import type { OutputOptions } from '../model/outputs.js';
 import { selectorMatchesView } from '../model/selectors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { StageRegistry } from './registry.js';
@@ -33,6 +34,24 @@ function walkStages(recipe: Recipe, registry: StageRegistry, initial: ModelView)
     model = definition?.replacesModel?.(params) ?? model;
     return { index, stage, definition, params, context };
   });
+}
+
+/** Key of {@link declaredOutputs} for the model before the first stage. */
+export const INITIAL_MODEL = '';
+
+/**
+ * What the recipe declares about each model's outputs (`outputs` of its spec, the recipe's `task`),
+ * by the name of the stage that hands it on ({@link INITIAL_MODEL} for the initial model): a
+ * stage that replaces the model (a distill student) brings its own spec.
+ */
+export function declaredOutputs(recipe: Recipe, registry: StageRegistry): Map<string, OutputOptions> {
+  const of = (view: ModelView): OutputOptions => ({
+    ...(view.spec?.outputs ? { outputs: view.spec.outputs } : {}), ...(recipe.task ? { task: recipe.task } : {}),
+  });
+  const walked = walkStages(recipe, registry, { spec: recipe.model });
+  const out = new Map<string, OutputOptions>([[INITIAL_MODEL, of({ spec: recipe.model })]]);
+  for (const { stage, definition, params, context } of walked) out.set(stage.name, of(definition?.replacesModel?.(params) ?? context.model));
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import { hiddenStateLoss, logitDistillationLoss } from '../../compress/distill.j
 import { UsageError } from '../../errors.js';
 import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
-import { classLogits, describeOutputs, outputLoss, outputOptionsAt } from '../../model/outputs.js';
+import { classLogits, describeOutputs, outputLoss } from '../../model/outputs.js';
 import type { ModelOutputs } from '../../model/outputs.js';
 import { applyMasks } from '../../model/weights.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
@@ -85,7 +85,7 @@ export const distillStage: StageDefinition<DistillParams> = {
     const teacher = await loadTeacher(ctx);
     teachers.set(ctx, teacher);
     const student = await loadStudent(ctx);
-    const studentOptions = p.student ? { ...(p.student.outputs ? { outputs: p.student.outputs } : {}), task: ctx.recipe?.task } : outputOptionsAt(ctx.recipe, ctx.name);
+    const studentOptions = p.student ? { ...(p.student.outputs ? { outputs: p.student.outputs } : {}), task: ctx.recipe?.task } : ctx.outputsOf();
     const studentOutputs = describeOutputs(student.model, studentOptions);
     const pairs = p.hidden ?? [];
     const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);

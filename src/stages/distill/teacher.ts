@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
-import { describeOutputs, outputOptionsAt } from '../../model/outputs.js';
+import { describeOutputs } from '../../model/outputs.js';
 import type { ModelOutputs, ScoreKind } from '../../model/outputs.js';
 import { exampleShapeFor, formatShape } from '../../model/shapes.js';
 import type { DistillStage } from '../../recipe/types.js';
@@ -46,7 +46,7 @@ export async function loadTeacher(ctx: StageContext<{ teacher: TeacherSpec }>): 
     return { outputs, predict: (xs) => graph.model.predict(reshapedFor(xs, shape, 'graph-model teacher')) as tf.Tensor, dispose: () => graph.model.dispose() };
   }
   const model = stage !== undefined ? (await ctx.loadStageModel(stage)).model : await ctx.loadModelPath(teacherPath(spec)!);
-  const options = stage !== undefined ? outputOptionsAt(ctx.recipe, stage, true) : { ...(override ? { outputs: override } : {}), task: ctx.recipe?.task };
+  const options = stage !== undefined ? ctx.outputsOf(stage) : { ...(override ? { outputs: override } : {}), task: ctx.recipe?.task };
   const shape = model.inputs[0]!.shape.slice(1);
   return {
     layers: model, outputs: describeOutputs(model, options),

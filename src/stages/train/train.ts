@@ -1,6 +1,5 @@
 import { fit } from '../../model/fit.js';
 import type { FitOptions } from '../../model/fit.js';
-import { outputOptionsAt } from '../../model/outputs.js';
 import type { OutputOptions } from '../../model/outputs.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
 import { stateParts } from '../../state/codecs.js';
@@ -55,7 +54,7 @@ export interface TrainHooks {
   afterStep?: () => void;
   beforeStep?: (step: number, total: number) => void;
   loss?: FitOptions['loss'];
-  /** Output options of the model trained (default: those of the stage's input model, {@link outputOptionsAt}). */
+  /** Output options of the model trained (default: those of the stage's input model, `ctx.outputsOf()`). */
   outputs?: OutputOptions;
   /** The live masks the stage maintains: saved with every epoch snapshot, restored on resume. */
   masks?: Map<string, Float32Array>;
@@ -82,7 +81,7 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     afterStep: hooks.afterStep,
     beforeStep: hooks.beforeStep,
     loss: hooks.loss,
-    outputs: hooks.outputs ?? outputOptionsAt(ctx.recipe, ctx.name),
+    outputs: hooks.outputs ?? ctx.outputsOf(),
     lrSchedule,
     earlyStopping,
     resume: ctx.resume,
