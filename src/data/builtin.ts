@@ -1,0 +1,10 @@
+import { csvDataset } from './csv.js';
+import { idxDataset } from './idx.js';
+import { mnistDataset } from './mnist.js';
+import type { DatasetDefinition } from './registry.js';
+import { spamAssassinDataset } from './spam-assassin.js';
+
+/** The dataset types condense ships, in the order the schema lists them. */
+export const BUILTIN_DATASETS: DatasetDefinition[] = [
+  mnistDataset, idxDataset, spamAssassinDataset, csvDataset,
+] as DatasetDefinition[];

@@ -1,0 +1,45 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** A data file as messages name it: relative to the current directory when inside it. */
+export function shownFile(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** A located data error: `file:line: message` (exit 2). */
+export function dataError(file: string, line: number | undefined, message: string, hint?: string): UsageError {
+  return new UsageError(`${shownFile(file)}${line === undefined ? '' : `:${line}`}: ${message}`, hint ? { hint } : {});
+}
+
+/** The bytes of a data file; a missing or unreadable file is a UsageError naming it. */
+export function readDataFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw cannotRead(path, what, err);
+  }
+}
+
+/** Throws unless `path` is a directory. */
+export function requireDirectory(path: string, what: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    throw cannotRead(path, what, err);
+  }
+  if (!isDir) throw dataError(path, undefined, `${what} is not a folder`);
+}
+
+function cannotRead(path: string, what: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file or folder' : code === 'EISDIR' ? 'is a folder, not a file' : code ?? String(err);
+  return new UsageError(`${shownFile(path)}: cannot read ${what} (${reason})`, { hint: 'data paths are relative to the recipe\'s directory' });
+}
+
+/** Offset after a UTF-8 byte-order mark, if the bytes start with one. */
+export function bomLength(bytes: Uint8Array): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
