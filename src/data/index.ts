@@ -35,7 +35,8 @@ export function loadDataset(spec: DataSpec, seed: number, baseDir: string, looku
   const ctx = { seed, dir: baseDir, resolve: (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p)) };
   const loaded = definition.load(spec as Parameters<typeof definition.load>[0], ctx);
   // LOADER_VERSION is the name the fingerprint has always hashed the version under.
-  return datasetOf(spec.dataset, loaded, canonicalJson({ spec, seed, LOADER_VERSION: definition.version }));
+  const origin = lookup.datasetOrigin?.(definition.name);
+  return datasetOf(spec.dataset, loaded, canonicalJson({ spec, seed, LOADER_VERSION: definition.version, ...(origin ? { origin } : {}) }));
 }
 
 /** Arrays given to a run directly: `runRecipe(loaded, { data })`. */

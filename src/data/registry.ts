@@ -56,6 +56,8 @@ export interface DatasetDefinition<S = Record<string, unknown>> {
 export interface DatasetLookup {
   dataset(name: string): DatasetDefinition | undefined;
   datasets(): DatasetDefinition[];
+  /** The sha256 of the plugin that registered a dataset type, if one did. */
+  datasetOrigin?(name: string): string | undefined;
 }
 
 /** Fields every dataset takes. */
