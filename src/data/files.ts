@@ -35,7 +35,7 @@ export function requireDirectory(path: string, what: string): void {
 
 function cannotRead(path: string, what: string, err: unknown): UsageError {
   const code = (err as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? 'no such file or folder' : code === 'EISDIR' ? 'is a folder, not a file' : code ?? String(err);
+  const reason = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : code === 'EISDIR' ? 'is a folder, not a file' : code ?? String(err);
   return new UsageError(`${shownFile(path)}: cannot read ${what} (${reason})`, { hint: 'data paths are relative to the recipe\'s directory' });
 }
 

@@ -42,7 +42,9 @@ export function readJsonl(file: string, label: string, field: string, text: bool
     try {
       record = JSON.parse(line);
     } catch (err) {
-      const incomplete = i === lines.length - 1 || /end of JSON input|Unterminated/.test(String(err));
+      // The parser ran out of text (the record is cut off) rather than meeting a wrong character.
+      const position = /at position (\d+)/.exec(String(err))?.[1];
+      const incomplete = /end of JSON input|Unterminated/.test(String(err)) || Number(position) >= line.trimEnd().length;
       throw dataError(file, at, `${incomplete ? 'incomplete' : 'invalid'} JSON (${err instanceof Error ? err.message : String(err)})`, 'each line holds one JSON object');
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) throw dataError(file, at, 'not a JSON object', 'each line holds one object, e.g. {"x": [0.1, 0.2], "label": 1}');

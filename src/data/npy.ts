@@ -43,7 +43,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const start = major === 1 ? 10 : 12;
   if (start + headerLength > bytes.length) throw dataError(file, undefined, 'truncated .npy file (the header is cut off)');
   const header = Buffer.from(bytes.subarray(start, start + headerLength)).toString('latin1');
-  const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
+  const descr = /'descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)'/.exec(header);
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !shapeText) throw dataError(file, undefined, `not a NumPy .npy file (unreadable header ${JSON.stringify(header.slice(0, 80))})`);
   if (/'fortran_order'\s*:\s*True/.test(header)) {
