@@ -68,8 +68,9 @@ export function datasetFromArrays(data: InMemoryData | Dataset): Dataset {
   };
   const train = split(data.train, 'train');
   const test = split(data.test, 'test');
-  let numClasses = data.numClasses ?? 0;
-  for (const part of [train, test]) for (const label of part.y) numClasses = Math.max(numClasses, data.numClasses ?? label + 1);
+  let largest = 0;
+  for (const part of [train, test]) for (const label of part.y) largest = Math.max(largest, label);
+  const numClasses = data.numClasses ?? Math.max(2, largest + 1);
   const loaded: LoadedData = { train, test, inputShape: data.inputShape, numClasses, vocabulary: data.vocabulary, vocabSize: data.vocabSize };
   return datasetOf(data.name ?? 'in-memory', loaded, canonicalJson({ inMemory: true, inputShape: data.inputShape, numClasses }));
 }

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { bomLength, dataError, readDataFile } from './files.js';
 import { classLabels } from './labels.js';
 import type { RawLabels } from './labels.js';
@@ -121,9 +122,11 @@ export const jsonlDataset: DatasetDefinition<JsonlSpec> = {
     tokenizer: { enum: ['words', 'chars'], default: 'words', description: 'With text: words (lowercased alphanumeric runs) or chars (one token per character) (default words).' },
   },
   required: ['path'],
-  extra: { not: { required: ['input', 'text'] } },
   version: 1,
   load(spec, ctx) {
+    if (spec.text !== undefined && spec.input !== undefined) {
+      throw new UsageError('data: give either input (a numeric array field) or text (a string field), not both');
+    }
     const text = spec.text !== undefined;
     const field = spec.text ?? spec.input ?? 'x';
     const files = [spec.path, ...(spec.testPath ? [spec.testPath] : [])].map((p) => ctx.resolve(p));
