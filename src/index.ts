@@ -10,6 +10,7 @@ import { prepareRun } from './runner/run.js';
 import type { RunOptions } from './runner/run.js';
 import type { PlanStep } from './runner/plan.js';
 import type { StageDefinition } from './stages/types.js';
+import type { DatasetDefinition } from './data/registry.js';
 
 export { loadRecipe, loadRecipeWithPlugins, resolvedYaml } from './recipe/load.js';
 export type { LoadedRecipe, LoadOptions, PluginLoadOptions } from './recipe/load.js';
@@ -28,7 +29,9 @@ export type {
   StageDefinition, StageContext, StageResult, StageCheckContext, StageCheckProblem, StageSnapshot, ModelView, ModelState, StateParts, StateCodec, Metrics,
 } from './stages/types.js';
 export { nextState, stateParts } from './state/codecs.js';
-export { loadDataset } from './data/index.js';
+export { loadDataset, datasetFromArrays } from './data/index.js';
+export type { Dataset, DatasetDefinition, DatasetContext, InMemoryData, LoadedData, Split } from './data/index.js';
+export { featureRows } from './data/types.js';
 export { buildBuiltinModel } from './model/builtin.js';
 export { loadModelFromPath, fileSystemHandler, modelFiles } from './model/io.js';
 export { selectBackend } from './backend/select.js';
@@ -36,6 +39,11 @@ export * from './errors.js';
 
 /** Declares a custom stage with its parameter type inferred; register it on a StageRegistry. */
 export function defineStage<P>(definition: StageDefinition<P>): StageDefinition<P> {
+  return definition;
+}
+
+/** Declares a dataset type with its field types inferred; a plugin exports it in `datasets`. */
+export function defineDataset<S>(definition: DatasetDefinition<S>): DatasetDefinition<S> {
   return definition;
 }
 

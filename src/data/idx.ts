@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import type { DatasetDefinition } from './registry.js';
+import { loadedFrom } from './registry.js';
+import { splitExamples } from './split.js';
 import type { Examples } from './types.js';
 
 /** An IDX array: element type code, dimensions, and its values as numbers. */
@@ -78,3 +81,35 @@ function readOrThrow(file: string): Uint8Array {
     });
   }
 }
+
+/** Fields of `dataset: idx`. */
+interface IdxSpec {
+  images: string;
+  labels: string;
+  testImages?: string;
+  testLabels?: string;
+  numClasses?: number;
+}
+
+/** `dataset: idx`: IDX image and label files (Fashion-MNIST, ...), flat examples. */
+export const idxDataset: DatasetDefinition<IdxSpec> = {
+  name: 'idx',
+  description: 'Images and labels in IDX files (the MNIST format, gzipped or not), e.g. Fashion-MNIST.',
+  properties: {
+    images: { type: 'string', description: 'IDX images file, relative to the recipe.' },
+    labels: { type: 'string', description: 'IDX labels file, relative to the recipe.' },
+    testImages: { type: 'string', description: 'Optional IDX test images; when given, testFraction only sizes the test part of `limit`.' },
+    testLabels: { type: 'string', description: 'IDX test labels, with testImages.' },
+    numClasses: { type: 'integer', minimum: 2, description: 'Number of classes (default: largest label + 1).' },
+  },
+  required: ['images', 'labels'],
+  extra: { dependencies: { testImages: ['testLabels'], testLabels: ['testImages'] } },
+  version: 1,
+  load(spec, ctx) {
+    const train = loadIdxPair(ctx.resolve(spec.images), ctx.resolve(spec.labels), spec.numClasses);
+    const test = spec.testImages
+      ? loadIdxPair(ctx.resolve(spec.testImages), ctx.resolve(spec.testLabels!), spec.numClasses ?? train.numClasses)
+      : undefined;
+    return loadedFrom(train, splitExamples(train, test, { seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit }));
+  },
+};

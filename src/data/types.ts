@@ -1,7 +1,18 @@
+/**
+ * Feature storage of a split: float32 values, or uint8 values that are scaled (× `scale`) to
+ * float32 when a batch is made, so image datasets hold one byte per pixel.
+ */
+export type FeatureArray = Float32Array | Uint8Array;
+
 /** One split of a classification dataset, as flat typed arrays (row-major, one example per row). */
 export interface Split {
-  /** Features, `count × featureSize` float32 values (pixels in [0, 1]). */
-  x: Float32Array;
+  /**
+   * Features, `count × featureSize` values (row-major over the example shape). Uint8 storage is
+   * read as `x[i] × scale`.
+   */
+  x: FeatureArray;
+  /** Factor a feature value is multiplied by when read (default 1); images: 1/255. */
+  scale?: number;
   /** Class index of each example. */
   y: Int32Array;
   count: number;
@@ -10,10 +21,15 @@ export interface Split {
 /** A loaded classification dataset with its seeded train/test split. */
 export interface Dataset {
   name: string;
-  /** Shape of one example as the model receives it, e.g. [784]. */
+  /**
+   * Shape of one example, e.g. [784], [28, 28, 1] for images, [maxLength] for text: the natural
+   * shape of the data (the model may reshape it when the element count matches).
+   */
   inputShape: number[];
   featureSize: number;
   numClasses: number;
+  /** Class names by index, when the labels were strings (or image folder names). */
+  classes?: string[];
   /**
    * Text datasets: token ids run 0 … vocabSize − 1 (0 padding, 1 unknown), stored as float32 in
    * `x`; embedding layers sized from it.
@@ -23,16 +39,30 @@ export interface Dataset {
   vocabulary?: string[];
   train: Split;
   test: Split;
-  /** sha256 over the loader spec and the data bytes: part of every stage fingerprint. */
+  /** sha256 over the loader (name, version), its spec, the seed and the split bytes: part of every stage fingerprint. */
   fingerprint: string;
 }
 
 /** Examples before splitting. */
 export interface Examples {
-  x: Float32Array;
+  x: FeatureArray;
+  /** As {@link Split.scale}. */
+  scale?: number;
   y: Int32Array;
   count: number;
   featureSize: number;
   inputShape: number[];
   numClasses: number;
+  /** As {@link Dataset.classes}. */
+  classes?: string[];
+}
+
+/** Rows `[start, end)` of a split's features as float32 (scaled), e.g. to build one tensor of a whole split. */
+export function featureRows(split: Split, featureSize: number, start = 0, end = split.count): Float32Array {
+  const source = split.x.subarray(start * featureSize, end * featureSize);
+  if (source instanceof Float32Array && (split.scale ?? 1) === 1) return source;
+  const scale = split.scale ?? 1;
+  const out = new Float32Array(source.length);
+  for (let i = 0; i < source.length; i++) out[i] = source[i]! * scale;
+  return out;
 }

@@ -23,7 +23,7 @@ export function makeBatch(split: Split, inputShape: number[], numClasses: number
   const targets = new Float32Array(size);
   for (let i = 0; i < size; i++) {
     const row = order ? order[start + i]! : start + i;
-    x.set(split.x.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize);
+    copyRow(split, row, featureSize, x, i * featureSize);
     const label = split.y[row]!;
     labels[i] = label;
     targets[i] = label;
@@ -36,6 +36,20 @@ export function makeBatch(split: Split, inputShape: number[], numClasses: number
     labels,
     targets,
   };
+}
+
+/**
+ * Copies one example's features into `out` at `at` as float32: a memcpy for float32 storage,
+ * a scaled conversion for uint8 storage (images stay one byte per pixel until batched).
+ */
+function copyRow(split: Split, row: number, featureSize: number, out: Float32Array, at: number): void {
+  const source = split.x.subarray(row * featureSize, (row + 1) * featureSize);
+  const scale = split.scale ?? 1;
+  if (source instanceof Float32Array && scale === 1) {
+    out.set(source, at);
+    return;
+  }
+  for (let j = 0; j < featureSize; j++) out[at + j] = source[j]! * scale;
 }
 
 /** Number of correct argmax predictions in a batch of probabilities. */

