@@ -53,11 +53,11 @@ const init = (seed) => tf.initializers.glorotUniform({ seed });
 function mobileNetStyle(width, seed) {
   const input = tf.input({ shape: [28, 28, 1] });
   const stem = tf.layers.conv2d({ filters: width, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init(seed), name: 'stem' }).apply(input);
-  const a = tf.layers.reLU({ name: 'stem_relu' }).apply(tf.layers.batchNormalization({ name: 'stem_bn' }).apply(stem));
+  const a = tf.layers.reLU({ name: 'stem_relu' }).apply(tf.layers.batchNormalization({ momentum: 0.9, name: 'stem_bn' }).apply(stem));
   const dw = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init(seed + 1), name: 'block_dw' }).apply(a);
-  const b = tf.layers.reLU({ name: 'block_dw_relu' }).apply(tf.layers.batchNormalization({ name: 'block_dw_bn' }).apply(dw));
+  const b = tf.layers.reLU({ name: 'block_dw_relu' }).apply(tf.layers.batchNormalization({ momentum: 0.9, name: 'block_dw_bn' }).apply(dw));
   const pw = tf.layers.conv2d({ filters: width, kernelSize: 1, useBias: false, kernelInitializer: init(seed + 2), name: 'block_pw' }).apply(b);
-  const c = tf.layers.batchNormalization({ name: 'block_pw_bn' }).apply(pw);
+  const c = tf.layers.batchNormalization({ momentum: 0.9, name: 'block_pw_bn' }).apply(pw);
   const merged = tf.layers.reLU({ name: 'block_out' }).apply(tf.layers.add({ name: 'residual' }).apply([a, c]));
   const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(merged);
   const output = tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(seed + 3), name: 'classifier' }).apply(pooled);
@@ -80,7 +80,8 @@ const xs = tf.tensor4d(Float32Array.from(train.flatMap((p) => Array.from(p, (v) 
 const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
 const model = mobileNetStyle(32, 1);
 model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-// The user's model arrives trained; a few epochs stand in for that here.
+// The user's model arrives trained; a few epochs stand in for that here. (BatchNormalization's
+// momentum is 0.9, not 0.99: with this few steps, its moving statistics must keep up with training.)
 const history = await model.fit(xs, ys, { epochs: 10, batchSize: 32, shuffle: false, verbose: 0 });
 await save(model, join(out, 'model'));
 await save(mobileNetStyle(8, 11), join(out, 'student'));
