@@ -26,8 +26,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
     .option('--json', 'one JSON event per line on stdout')
     .action(async (recipe: string, o) => (await import('./commands/run.js')).runCommand(recipe, o));
-  program.command('validate').description('check recipes; exit 0 when valid, 2 when not')
+  program.command('validate').description('check recipes, their data and models; exit 0 when valid, 2 when not')
     .argument('<recipes...>', 'recipe files')
+    .option('--recipe-only', 'check the recipe files alone: load no data and no model')
+    .addOption(new Option('--backend <name>', 'compute backend the model is checked on').choices(BACKENDS))
     .option('--json', 'problems as a JSON array')
     .action(async (files: string[], o) => (await import('./commands/recipe.js')).validateCommand(files, o));
   program.command('resolve').description('print the fully resolved recipe (vars and --set applied, defaults filled)')

@@ -36,7 +36,7 @@ function recipeBlocks(markdown: string): RecipeBlock[] {
 function validate(text: string): { status: number | null; stdout: string; stderr: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'condense-docs-')), 'example.yaml');
   writeFileSync(file, text);
-  const r = spawnSync(process.execPath, [CLI, 'validate', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'validate', '--recipe-only', file], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.split(file).join('example.yaml') };
 }
 

@@ -1,11 +1,15 @@
 import type { BackendRequest } from '../backend/names.js';
+import { openInitialModel } from '../runner/preflight.js';
 import { prepareRun } from '../runner/run.js';
 import { loadForCommand } from './shared.js';
 
 /** `condense plan`: which stages are cached and which would run, and why. */
 export async function planCommand(file: string, flags: { out?: string; set: string[]; backend?: BackendRequest; resume?: boolean; json?: boolean }): Promise<void> {
   const loaded = await loadForCommand(file, flags.set);
-  const { out, steps, backend, backendBuild } = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
+  const run = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
+  // What the start of the run would refuse (the model, its fit to the data, selectors), refused now.
+  (await openInitialModel(loaded, run.registry, run.data, run.modelPath)).model.dispose();
+  const { out, steps, backend, backendBuild } = run;
   if (flags.json) {
     process.stdout.write(JSON.stringify({ out, backend: backend.name, backendBuild, steps }, null, 2) + '\n');
     return;

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import type { BackendInfo, BackendRequest } from '../backend/select.js';
-import { datasetFromArrays, loadDataset } from '../data/index.js';
+import { datasetFromArrays } from '../data/index.js';
+import { loadRecipeData, resolvePath } from './preflight.js';
+
+export { resolvePath } from './preflight.js';
 import type { InMemoryData } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import type { LoadedRecipe } from '../recipe/load.js';
@@ -77,14 +80,14 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const out = runDirectory(loaded, options.out);
   const backend = await selectBackend(options.backend ?? recipe.backend);
   const backendBuild = backend.build;
-  const data = options.data ? datasetFromArrays(options.data) : loadDataset(recipe.data, recipe.seed, loaded.dir, options.registry);
+  const registry = options.registry ?? loaded.registry;
+  const data = options.data ? datasetFromArrays(options.data) : loadRecipeData(loaded, registry);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   // `task` changes the loss of every stage; absent (classification) it leaves fingerprints as they were.
   const modelSpec = recipe.task ? { ...recipe.model, task: recipe.task } : recipe.model;
   const initial = initialFingerprint(modelSpec, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
   const records = new Map<string, StageRecord>();
   const modelFileHash = (path: string) => hashModelDir(resolvePath(loaded.dir, path));
-  const registry = options.registry ?? loaded.registry;
   const steps = planStages(recipe, registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume, modelFileHash },
     (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
   return {
@@ -92,11 +95,6 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
     codecs: (kind) => registry.stateCodec(kind), outputs: declaredOutputs(recipe, registry), kinds: registry.stateCodecs().map((c) => c.kind),
     emit: options.onEvent ?? (() => {}), signal: options.signal ?? new AbortController().signal, started: Date.now(),
   };
-}
-
-/** A path of the recipe, relative to the recipe's directory. */
-export function resolvePath(dir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(dir, path);
 }
 
 /**

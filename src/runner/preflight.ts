@@ -3,6 +3,10 @@
 // every stage's model-dependent rule holds. Each problem is located in the recipe (the data's or
 // the model's own file and line inside the message), and all are reported at once.
 import type * as tf from '@tensorflow/tfjs';
+import { resolve, isAbsolute } from 'node:path';
+import type { BackendRequest } from '../backend/names.js';
+import { selectBackend } from '../backend/select.js';
+import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { RecipeError, UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
@@ -20,6 +24,35 @@ import type { ModelState } from '../types/model-state.js';
 export function locatedProblem(loaded: LoadedRecipe, path: Array<string | number>, err: UsageError, keyword: string): RecipeProblem {
   const { frame, ...pos } = pointAt(loaded, path);
   return { ...pos, path: '/' + path.join('/'), message: err.message, keyword, ...(err.hint ? { hint: err.hint } : {}), frame };
+}
+
+/**
+ * The recipe's data, loaded; a data file the user gave that cannot be read or parsed is a problem
+ * located at the recipe's `data` entry (the data file and its line are in the message).
+ */
+export function loadRecipeData(loaded: LoadedRecipe, registry: StageRegistry): Dataset {
+  const { recipe } = loaded;
+  try {
+    return loadDataset(recipe.data, recipe.seed, loaded.dir, registry);
+  } catch (err) {
+    if (!(err instanceof UsageError) || err instanceof RecipeError) throw err;
+    const at = ['path', 'x', 'images'].find((k) => typeof recipe.data[k] === 'string');
+    throw new RecipeError([locatedProblem(loaded, at ? ['data', at] : ['data', 'dataset'], err, 'data')]);
+  }
+}
+
+/**
+ * Everything `condense validate` checks beyond the recipe itself: the backend loads, the data
+ * loads, the model opens and fits it, and the stages' model-dependent rules hold. Throws a
+ * RecipeError with every problem located; trains nothing, writes nothing.
+ */
+export async function preflight(loaded: LoadedRecipe, backend?: BackendRequest): Promise<void> {
+  const { recipe, registry } = loaded;
+  await selectBackend(backend ?? recipe.backend);
+  const data = loadRecipeData(loaded, registry);
+  const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
+  const state = await openInitialModel(loaded, registry, data, modelPath);
+  state.model.dispose();
 }
 
 /**
@@ -60,4 +93,9 @@ function modelProblems(loaded: LoadedRecipe, registry: StageRegistry, model: tf.
     const { frame, ...pos } = pointAt(loaded, p.path, { key: p.key });
     return { ...pos, path: '/' + p.path.join('/'), message: p.message, keyword: p.keyword, ...(p.hint ? { hint: p.hint } : {}), frame };
   });
+}
+
+/** A path of the recipe, relative to the recipe's directory. */
+export function resolvePath(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
 }

@@ -96,5 +96,7 @@ function selectorProblem(selector: string, layers: NonNullable<ModelView['layers
 }
 
 function layerList(layers: NonNullable<ModelView['layers']>, near: string): string {
-  return didYouMean(near, layers.map((l) => l.name)) ?? `layers: ${layers.map((l) => `${l.name} (${l.className})`).join(', ')}`;
+  // A near miss of a `type:` selector (`type:Conv2d`) is near a class name, others near a layer name.
+  const candidates = near.startsWith('type:') ? [...new Set(layers.map((l) => `type:${l.className}`))] : layers.map((l) => l.name);
+  return didYouMean(near, candidates) ?? `layers: ${layers.map((l) => `${l.name} (${l.className})`).join(', ')}`;
 }
