@@ -90,7 +90,7 @@ describe('convolution gradients on wasm when the kernel grows the heap', () => {
     const got = runKernel(kernel, data, attrs, true);
     expect(got.grew, 'the filled heap did not have to grow: the test checks nothing').toBe(true);
     expect(got.shape).toEqual(want.shape);
-    const scale = want.values.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+    const scale = (want.values as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 1);
     for (let i = 0; i < want.values.length; i++) {
       const diff = Math.abs(got.values[i]! - want.values[i]!);
       if (!(diff <= 1e-4 * scale)) expect.fail(`${kernel}: element ${i}: wasm ${got.values[i]} vs cpu ${want.values[i]}`);
