@@ -63,9 +63,11 @@ export function patches(x: tf.Tensor4D, g: ConvGeometry, layout: 'tcm' | 'ctm', 
   const taps = g.filterH * g.filterW;
   const positions = g.batch * g.outH * g.outW;
   const idx = patchIndices(g);
-  const xs = backend.typedArrayFromHeap(x) as Float32Array;
   const shape = layout === 'tcm' ? [taps, channels, positions] : [channels, taps, positions];
   const info = backend.makeOutput(shape, 'float32');
+  // Both views only after makeOutput: allocating may grow the wasm memory, which detaches every
+  // view taken before (reads from a detached view give undefined, so the patches were all NaN).
+  const xs = backend.typedArrayFromHeap(x) as Float32Array;
   const out = backend.typedArrayFromHeap(info) as Float32Array;
   for (let t = 0; t < taps; t++) {
     const tapIdx = idx.subarray(t * positions, (t + 1) * positions);
