@@ -27,6 +27,9 @@ function failure(fn: () => unknown): string {
 const load = (dir: string, extra: Record<string, unknown> = {}) =>
   loadDataset({ dataset: 'csv', path: 'data.csv', label: 'label', testFraction: 0.25, ...extra }, 1, dir);
 
+const loadRegression = (dir: string, extra: Record<string, unknown> = {}) =>
+  loadDataset({ dataset: 'csv', path: 'data.csv', label: 'target', testFraction: 0.25, ...extra }, 1, dir, undefined, 'regression');
+
 describe('csv dataset', () => {
   it('reads numeric features and integer labels; examples are [features]', () => {
     const rows = Array.from({ length: 8 }, (_, i) => `${i},${-i / 2},${i % 3}`);
@@ -97,6 +100,34 @@ describe('csv dataset', () => {
     expect(load(dir).fingerprint).toBe(before);
     writeFileSync(join(dir, 'data.csv'), 'a,label\n1,0\n2,1\n3,0\n5,1\n');
     expect(load(dir).fingerprint).not.toBe(before);
+  });
+
+  it('task: regression reads the label column as float32 targets, one output unit, no classes', () => {
+    const rows = Array.from({ length: 8 }, (_, i) => `${i},${i * 0.25 - 1}`);
+    const dir = csvFile(['a,target', ...rows, '8, -1.5e1 '].join('\n'));
+    const data = loadRegression(dir);
+    expect(data).toMatchObject({ inputShape: [1], numClasses: 1 });
+    expect(data.classes).toBeUndefined();
+    expect([data.train.count + data.test.count, data.test.count]).toEqual([9, 2]);
+    for (const part of [data.train, data.test]) {
+      expect(part.y).toBeInstanceOf(Float32Array);
+      for (let r = 0; r < part.count; r++) expect(part.y[r]).toBe(part.x[r] === 8 ? -15 : part.x[r]! * 0.25 - 1);
+    }
+    const before = data.fingerprint;
+    expect(loadRegression(dir).fingerprint).toBe(before);
+    writeFileSync(join(dir, 'data.csv'), ['a,target', ...rows, '8,-15.5'].join('\n'));
+    expect(loadRegression(dir).fingerprint).not.toBe(before);
+  });
+
+  it('task: regression names the file and line of a target that is not a number', () => {
+    const dir = csvFile('a,target\n1,0.5\n2,high\n');
+    const file = join(dir, 'data.csv');
+    expect(failure(() => loadRegression(dir))).toBe(`${file}:3: target "high" is not a number`);
+    writeFileSync(join(dir, 'test.csv'), 'a,target\n1,0.5\n\n2,Infinity\n');
+    writeFileSync(file, 'a,target\n1,0.5\n2,1\n');
+    expect(failure(() => loadRegression(dir, { testPath: 'test.csv' }))).toBe(`${join(dir, 'test.csv')}:4: target "Infinity" is not a number`);
+    expect(failure(() => loadDataset({ dataset: 'mnist', testFraction: 0.2, limit: 20 }, 1, dir, undefined, 'regression')))
+      .toBe('dataset "mnist" gives class labels, but task: regression needs numeric targets');
   });
 
   it('parses 70,000 rows of 785 columns in well under 20 s', () => {

@@ -1,12 +1,12 @@
 import { blankLine, fieldCount, fieldText, parseNumber, readRecord, skipLine } from './csv-parse.js';
 import type { CsvRecord } from './csv-parse.js';
 import { bomLength, dataError, readDataFile } from './files.js';
-import { classLabels } from './labels.js';
+import { labelsFor } from './labels.js';
 import type { RawLabels } from './labels.js';
 import type { DatasetDefinition } from './registry.js';
 import { loadedFrom } from './registry.js';
 import { splitExamples } from './split.js';
-import type { Examples } from './types.js';
+import type { DataTask, Examples } from './types.js';
 
 /** Fields of `dataset: csv`. */
 export interface CsvSpec {
@@ -116,9 +116,9 @@ function quotedNumber(text: string): number {
   return Number.isFinite(value) ? value : NaN;
 }
 
-/** Examples of CSV tables sharing one label encoding. */
-export function csvExamples(tables: CsvTable[]): Examples[] {
-  const labels = classLabels(tables.map((t) => t.labels));
+/** Examples of CSV tables sharing one label encoding: class indices, or numbers for regression. */
+export function csvExamples(tables: CsvTable[], task: DataTask = 'classification'): Examples[] {
+  const labels = labelsFor(tables.map((t) => t.labels), task);
   return tables.map((t, i) => ({
     x: t.x, y: labels.y[i]!, count: labels.y[i]!.length, featureSize: t.features.length, inputShape: [t.features.length],
     numClasses: labels.numClasses, ...(labels.classes ? { classes: labels.classes } : {}),
@@ -129,11 +129,11 @@ export function csvExamples(tables: CsvTable[]): Examples[] {
 export const csvDataset: DatasetDefinition<CsvSpec> = {
   name: 'csv',
   description: 'A CSV file with a header row: one example per row, numeric feature columns and a label column '
-    + '(integers 0…K−1, or strings: classes sorted). Examples are [features].',
+    + '(integers 0…K−1, or strings: classes sorted; numbers for task: regression). Examples are [features].',
   properties: {
     path: { type: 'string', minLength: 1, description: 'The CSV file, relative to the recipe.' },
     testPath: { type: 'string', minLength: 1, description: 'A CSV file (same columns) held out for evaluation instead of testFraction of path.' },
-    label: { type: 'string', minLength: 1, default: 'label', description: 'The label column (default "label").' },
+    label: { type: 'string', minLength: 1, default: 'label', description: 'The label column (default "label"); with task: regression, the numeric target.' },
     features: {
       type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true,
       description: 'The feature columns, in this order (default: every column but the label, in file order).',
@@ -144,7 +144,7 @@ export const csvDataset: DatasetDefinition<CsvSpec> = {
   load(spec, ctx) {
     const train = readCsv(ctx.resolve(spec.path), spec.label, spec.features);
     const tables = spec.testPath ? [train, readCsv(ctx.resolve(spec.testPath), spec.label, train.features)] : [train];
-    const [trainEx, testEx] = csvExamples(tables);
+    const [trainEx, testEx] = csvExamples(tables, ctx.task);
     return loadedFrom(trainEx!, splitExamples(trainEx!, testEx, { seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit }));
   },
 };

@@ -72,4 +72,23 @@ describe('jsonl dataset', () => {
     const data = load(dir, { testPath: 'test.jsonl' });
     expect([data.train.count, data.test.count, Array.from(data.test.x), Array.from(data.test.y)]).toEqual([3, 1, [9], [1]]);
   });
+
+  it('task: regression reads the label field as float32 targets, for numeric and text inputs', () => {
+    const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ x: [i, 1], y: i / 4 - 0.5, body: `word${i % 2}` }));
+    const dir = jsonlDir(lines.join('\n'));
+    const regression = (extra: Record<string, unknown>) => loadDataset({
+      dataset: 'jsonl', path: 'data.jsonl', label: 'y', vocabSize: 50, maxLength: 4, tokenizer: 'words', testFraction: 0.25, ...extra,
+    }, 2, dir, undefined, 'regression');
+    const data = regression({});
+    expect(data).toMatchObject({ inputShape: [2], numClasses: 1 });
+    for (const s of [data.train, data.test]) {
+      expect(s.y).toBeInstanceOf(Float32Array);
+      for (let r = 0; r < s.count; r++) expect(s.y[r]).toBe(s.x[2 * r]! / 4 - 0.5);
+    }
+    const text = regression({ text: 'body' });
+    expect([text.numClasses, text.train.y.constructor, text.train.count + text.test.count]).toEqual([1, Float32Array, 8]);
+    const file = join(dir, 'data.jsonl');
+    writeFileSync(file, '{"x": [1], "y": 0.5}\n{"x": [2], "y": "0.7"}\n');
+    expect(failure(() => regression({}))).toBe(`${file}:2: target "y" is "0.7": with task: regression it must be a number`);
+  });
 });

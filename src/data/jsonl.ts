@@ -1,14 +1,14 @@
 import { UsageError } from '../errors.js';
 import { bomLength, dataError, readDataFile } from './files.js';
-import { classLabels } from './labels.js';
+import { labelsFor } from './labels.js';
 import type { RawLabels } from './labels.js';
 import type { DatasetDefinition, LoadedData } from './registry.js';
 import { loadedFrom } from './registry.js';
-import { fileSplitRows, splitExamples, splitRows } from './split.js';
+import { fileSplitRows, splitExamples, splitRows, takeTargets } from './split.js';
 import type { SplitOptions, SplitRows } from './split.js';
 import { TEXT_PROPERTIES, encodeTexts } from './spam-assassin.js';
 import type { TokenizerName } from './spam-assassin.js';
-import type { Examples, Split } from './types.js';
+import type { DataTask, Examples, Split, Targets } from './types.js';
 
 /** Fields of `dataset: jsonl`. */
 export interface JsonlSpec {
@@ -28,8 +28,11 @@ interface JsonlRecords {
   inputs: Array<number[] | string>;
 }
 
-/** Reads a JSON Lines file: one object per non-blank line with `label` and the `field` (an array of numbers, or a string when `text`). */
-export function readJsonl(file: string, label: string, field: string, text: boolean): JsonlRecords {
+/**
+ * Reads a JSON Lines file: one object per non-blank line with `label` (a class, or for
+ * `task: regression` a number) and the `field` (an array of numbers, or a string when `text`).
+ */
+export function readJsonl(file: string, label: string, field: string, text: boolean, task: DataTask = 'classification'): JsonlRecords {
   const bytes = readDataFile(file, 'the JSONL file');
   const lines = bytes.subarray(bomLength(bytes)).toString('utf8').split('\n');
   const values: string[] = [];
@@ -50,7 +53,7 @@ export function readJsonl(file: string, label: string, field: string, text: bool
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) throw dataError(file, at, 'not a JSON object', 'each line holds one object, e.g. {"x": [0.1, 0.2], "label": 1}');
     const fields = record as Record<string, unknown>;
-    values.push(labelText(fields[label], label, file, at));
+    values.push(task === 'regression' ? targetText(fields[label], label, file, at) : labelText(fields[label], label, file, at));
     inputs.push(text ? textField(fields[field], field, file, at) : numbersField(fields[field], field, file, at));
     lineOf.push(at);
   });
@@ -63,6 +66,13 @@ function labelText(value: unknown, label: string, file: string, line: number): s
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
   const got = value === undefined ? 'missing' : JSON.stringify(value);
   throw dataError(file, line, `label "${label}" is ${got}: it must be a class index (an integer ≥ 0) or a class name (a non-empty string)`);
+}
+
+/** A regression target as text (String of a number reads back as the same number). */
+function targetText(value: unknown, label: string, file: string, line: number): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  const got = value === undefined ? 'missing' : JSON.stringify(value).slice(0, 40);
+  throw dataError(file, line, `target "${label}" is ${got}: with task: regression it must be a number`);
 }
 
 function textField(value: unknown, field: string, file: string, line: number): string {
@@ -80,7 +90,7 @@ function numbersField(value: unknown, field: string, file: string, line: number)
 }
 
 /** Numeric records as examples of one feature size (the first record's). */
-function numericExamples(records: JsonlRecords, file: string, featureSize: number | undefined, y: Int32Array, numClasses: number): Examples {
+function numericExamples(records: JsonlRecords, file: string, featureSize: number | undefined, y: Targets, numClasses: number): Examples {
   const size = featureSize ?? (records.inputs[0] as number[]).length;
   const x = new Float32Array(records.inputs.length * size);
   records.inputs.forEach((v, r) => {
@@ -92,14 +102,14 @@ function numericExamples(records: JsonlRecords, file: string, featureSize: numbe
 }
 
 /** Text records: split first, vocabulary from the training texts only, then encoded as token ids. */
-function textData(parts: JsonlRecords[], y: Int32Array[], numClasses: number, spec: JsonlSpec, options: SplitOptions): LoadedData {
+function textData(parts: JsonlRecords[], y: Targets[], numClasses: number, spec: JsonlSpec, options: SplitOptions): LoadedData {
   const [train, test] = parts;
   const rows: SplitRows = test ? fileSplitRows(train!.inputs.length, test.inputs.length, options) : splitRows(train!.inputs.length, options);
   const testSource = test ?? train!;
   const testY = test ? y[1]! : y[0]!;
   const texts = (records: JsonlRecords, r: Int32Array) => Array.from(r, (i) => records.inputs[i] as string);
   const encoded = encodeTexts(texts(train!, rows.train), texts(testSource, rows.test), spec);
-  const split = (x: Float32Array, labels: Int32Array, r: Int32Array): Split => ({ x, y: Int32Array.from(r, (i) => labels[i]!), count: r.length });
+  const split = (x: Float32Array, labels: Targets, r: Int32Array): Split => ({ x, y: takeTargets(labels, r), count: r.length });
   return {
     train: split(encoded.train, y[0]!, rows.train),
     test: split(encoded.test, testY, rows.test),
@@ -115,7 +125,7 @@ export const jsonlDataset: DatasetDefinition<JsonlSpec> = {
   properties: {
     path: { type: 'string', minLength: 1, description: 'The JSONL file, relative to the recipe.' },
     testPath: { type: 'string', minLength: 1, description: 'A JSONL file held out for evaluation instead of testFraction of path.' },
-    label: { type: 'string', minLength: 1, default: 'label', description: 'The label field: integers 0…K−1 or class names (sorted) (default "label").' },
+    label: { type: 'string', minLength: 1, default: 'label', description: 'The label field: integers 0…K−1 or class names (sorted); a number for task: regression (default "label").' },
     input: { type: 'string', minLength: 1, description: 'The numeric array field (default "x" when text is not given).' },
     text: { type: 'string', minLength: 1, description: 'A string field to tokenize instead of input; the vocabulary comes from the training split only and is written as vocab.json.' },
     ...TEXT_PROPERTIES,
@@ -130,8 +140,8 @@ export const jsonlDataset: DatasetDefinition<JsonlSpec> = {
     const text = spec.text !== undefined;
     const field = spec.text ?? spec.input ?? 'x';
     const files = [spec.path, ...(spec.testPath ? [spec.testPath] : [])].map((p) => ctx.resolve(p));
-    const parts = files.map((f) => readJsonl(f, spec.label, field, text));
-    const labels = classLabels(parts.map((p) => p.labels));
+    const parts = files.map((f) => readJsonl(f, spec.label, field, text, ctx.task));
+    const labels = labelsFor(parts.map((p) => p.labels), ctx.task);
     const options = { seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit };
     const classes = labels.classes ? { classes: labels.classes } : {};
     if (text) return { ...textData(parts, labels.y, labels.numClasses, spec, options), ...classes };

@@ -1,4 +1,5 @@
 import { dataError } from './files.js';
+import type { DataTask, Targets } from './types.js';
 
 /** The raw labels of one file: each example's label text and the line it came from. */
 export interface RawLabels {
@@ -14,7 +15,36 @@ export interface ClassLabels {
   classes?: string[];
 }
 
+/** Each file's labels as the task reads them: class indices, or numeric targets (regression). */
+export interface DataLabels {
+  y: Targets[];
+  /** Output units the labels need: the class count, 1 for regression. */
+  numClasses: number;
+  classes?: string[];
+}
+
 const INDEX = /^\d+$/;
+
+/** Labels as the task reads them: {@link classLabels}, or {@link numericTargets} for regression. */
+export function labelsFor(parts: RawLabels[], task: DataTask = 'classification'): DataLabels {
+  return task === 'regression' ? numericTargets(parts) : classLabels(parts);
+}
+
+/**
+ * Labels as the numbers to predict (`task: regression`): one output unit. A label that is not
+ * a finite number is an error at its line.
+ */
+export function numericTargets(parts: RawLabels[]): DataLabels {
+  const y = parts.map((p) => Float32Array.from(p.values, (v, i) => {
+    const n = v.trim() ? Number(v) : NaN;
+    if (!Number.isFinite(n)) {
+      throw dataError(p.file, p.lines[i], `target ${JSON.stringify(v.slice(0, 40))} is not a number`,
+        'with task: regression the label (data.label) holds the value to predict, a finite number');
+    }
+    return n;
+  }));
+  return { y, numClasses: 1 };
+}
 
 /**
  * Labels as class indices. When every label is a non-negative integer, it is the class index and

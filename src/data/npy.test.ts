@@ -75,4 +75,23 @@ describe('npy dataset', () => {
     expect(failure(() => loadDataset(spec, 1, dir))).toBe(`${file}: value NaN at flat index 1 (example 1) is not a finite number`);
     expect(failure(() => loadDataset({ ...spec, x: 'missing.npy' }, 1, dir))).toBe(`${join(dir, 'missing.npy')}: cannot read the .npy file (no such file or folder)`);
   });
+
+  it('task: regression reads y of any numeric dtype as float32 targets; a non-finite target is refused', () => {
+    const dir = tempDir('condense-npy-');
+    writeFileSync(join(dir, 'x.npy'), npy('<f4', [4, 2], bytesOf(Float32Array.from({ length: 8 }, (_, i) => i))));
+    writeFileSync(join(dir, 'y.npy'), npy('<f8', [4, 1], bytesOf(new Float64Array([0.5, -2.25, 1e3, 7]))));
+    const spec = { dataset: 'npy', x: 'x.npy', y: 'y.npy', testFraction: 0.25 };
+    const data = loadDataset(spec, 1, dir, undefined, 'regression');
+    expect(data).toMatchObject({ inputShape: [2], numClasses: 1 });
+    const byFirstFeature = new Map<number, number>();
+    for (const part of [data.train, data.test]) {
+      expect(part.y).toBeInstanceOf(Float32Array);
+      for (let r = 0; r < part.count; r++) byFirstFeature.set(part.x[2 * r]!, part.y[r]!);
+    }
+    expect([...byFirstFeature].sort((a, b) => a[0] - b[0])).toEqual([[0, 0.5], [2, -2.25], [4, 1000], [6, 7]]);
+    writeFileSync(join(dir, 'y.npy'), npy('<i2', [4], bytesOf(new Int16Array([-3, 1, 2, 5]))));
+    expect(Array.from(loadDataset(spec, 1, dir, undefined, 'regression').train.y).every((v) => [-3, 1, 2, 5].includes(v))).toBe(true);
+    writeFileSync(join(dir, 'y.npy'), npy('<f4', [4], bytesOf(new Float32Array([1, 2, NaN, 4]))));
+    expect(failure(() => loadDataset(spec, 1, dir, undefined, 'regression'))).toBe(`${join(dir, 'y.npy')}: target NaN at index 2 is not a finite number`);
+  });
 });

@@ -2,7 +2,7 @@ import { dataError, readDataFile } from './files.js';
 import type { DatasetDefinition } from './registry.js';
 import { loadedFrom } from './registry.js';
 import { splitExamples } from './split.js';
-import type { Examples, FeatureArray } from './types.js';
+import type { DataTask, Examples, FeatureArray, Targets } from './types.js';
 
 /** A NumPy array read from a `.npy` file: its shape and values (uint8 kept as bytes, others as float32). */
 export interface NpyArray {
@@ -66,8 +66,11 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   return { shape, values };
 }
 
-/** Reads an x and a y `.npy` file into examples; labels must be class indices 0…K−1. */
-export function loadNpyPair(xFile: string, yFile: string, numClasses?: number): Examples {
+/**
+ * Reads an x and a y `.npy` file into examples: y holds class indices 0…K−1, or for
+ * `task: regression` the finite numbers to predict (one output unit).
+ */
+export function loadNpyPair(xFile: string, yFile: string, task: DataTask = 'classification'): Examples {
   const x = parseNpy(readDataFile(xFile, 'the .npy file'), xFile);
   const y = parseNpy(readDataFile(yFile, 'the .npy file'), yFile);
   const count = x.shape[0] ?? 1;
@@ -77,18 +80,28 @@ export function loadNpyPair(xFile: string, yFile: string, numClasses?: number): 
   }
   const bad = x.values instanceof Float32Array ? x.values.findIndex((v) => !Number.isFinite(v)) : -1;
   if (bad >= 0) throw dataError(xFile, undefined, `value ${x.values[bad]} at flat index ${bad} (example ${Math.floor(bad / Math.max(1, x.values.length / count))}) is not a finite number`);
+  const { labels, numClasses } = task === 'regression' ? npyTargets(y.values, count, yFile) : npyClasses(y.values, count, yFile);
+  const inputShape = x.shape.length > 1 ? x.shape.slice(1) : [1];
+  return { x: x.values, y: labels, count, featureSize: inputShape.reduce((a, b) => a * b, 1), inputShape, numClasses };
+}
+
+function npyClasses(values: FeatureArray, count: number, yFile: string): { labels: Targets; numClasses: number } {
   const labels = new Int32Array(count);
   let max = 0;
   for (let i = 0; i < count; i++) {
-    const v = y.values[i]!;
+    const v = values[i]!;
     if (!Number.isInteger(v) || v < 0) throw dataError(yFile, undefined, `label ${v} at index ${i} is not a class index (an integer ≥ 0)`);
     labels[i] = v;
     max = Math.max(max, v);
   }
-  const inputShape = x.shape.length > 1 ? x.shape.slice(1) : [1];
-  const classes = numClasses ?? Math.max(2, max + 1);
-  if (max >= classes) throw dataError(yFile, undefined, `label ${max} is outside 0..${classes - 1}`);
-  return { x: x.values, y: labels, count, featureSize: inputShape.reduce((a, b) => a * b, 1), inputShape, numClasses: classes };
+  return { labels, numClasses: Math.max(2, max + 1) };
+}
+
+function npyTargets(values: FeatureArray, count: number, yFile: string): { labels: Targets; numClasses: number } {
+  const labels = Float32Array.from(values.subarray(0, count));
+  const bad = labels.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw dataError(yFile, undefined, `target ${labels[bad]} at index ${bad} is not a finite number`);
+  return { labels, numClasses: 1 };
 }
 
 /** Fields of `dataset: npy`. */
@@ -103,10 +116,10 @@ interface NpySpec {
 export const npyDataset: DatasetDefinition<NpySpec> = {
   name: 'npy',
   description: 'NumPy `.npy` arrays: x (examples × any shape, a float, int or bool dtype, C order; values used as stored) '
-    + 'and y (class indices 0…K−1). Examples keep x\'s trailing dimensions as their shape.',
+    + 'and y (class indices 0…K−1; numbers for task: regression). Examples keep x\'s trailing dimensions as their shape.',
   properties: {
     x: { type: 'string', minLength: 1, description: 'The .npy file of inputs, first dimension = examples, relative to the recipe.' },
-    y: { type: 'string', minLength: 1, description: 'The .npy file of labels (integers 0…K−1), one per example.' },
+    y: { type: 'string', minLength: 1, description: 'The .npy file of labels (integers 0…K−1; any numbers for task: regression), one per example.' },
     testX: { type: 'string', minLength: 1, description: 'Held-out inputs (.npy) instead of testFraction of x; with testY.' },
     testY: { type: 'string', minLength: 1, description: 'Held-out labels (.npy), with testX.' },
   },
@@ -114,10 +127,10 @@ export const npyDataset: DatasetDefinition<NpySpec> = {
   extra: { dependencies: { testX: ['testY'], testY: ['testX'] } },
   version: 1,
   load(spec, ctx) {
-    const train = loadNpyPair(ctx.resolve(spec.x), ctx.resolve(spec.y));
+    const train = loadNpyPair(ctx.resolve(spec.x), ctx.resolve(spec.y), ctx.task);
     let test: Examples | undefined;
     if (spec.testX) {
-      test = loadNpyPair(ctx.resolve(spec.testX), ctx.resolve(spec.testY!));
+      test = loadNpyPair(ctx.resolve(spec.testX), ctx.resolve(spec.testY!), ctx.task);
       if (test.inputShape.join() !== train.inputShape.join()) {
         throw dataError(ctx.resolve(spec.testX), undefined, `examples of shape [${test.inputShape.join(', ')}], but x has [${train.inputShape.join(', ')}]`);
       }

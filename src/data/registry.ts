@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../stages/types.js';
-import type { Examples, Split } from './types.js';
+import type { DataTask, Examples, Split } from './types.js';
 
 /** What a dataset loader gets besides its recipe fields. */
 export interface DatasetContext {
@@ -9,6 +9,12 @@ export interface DatasetContext {
   dir: string;
   /** A path from the recipe, resolved against the recipe's directory (absolute paths stay). */
   resolve(path: string): string;
+  /**
+   * The recipe's `task` (default classification). For `regression` a loader reads labels as
+   * numbers into a Float32Array `y` and reports `numClasses: 1`; a loader with class labels only
+   * may ignore it (loading then fails with a message naming the dataset).
+   */
+  task?: DataTask;
 }
 
 /** What a loader returns: its examples already split, and text datasets' vocabulary. */

@@ -1,5 +1,5 @@
 import { Prng, deriveSeed, shuffledIndices } from '../util/prng.js';
-import type { Examples, FeatureArray, Split } from './types.js';
+import type { Examples, FeatureArray, Split, Targets } from './types.js';
 
 /** Which source rows go to each side of a split, in split order. */
 export interface SplitRows {
@@ -18,13 +18,18 @@ export interface SplitOptions {
 export function takeRows(source: Examples | Split, featureSize: number, indices: ArrayLike<number>): Split {
   const count = indices.length;
   const x: FeatureArray = source.x instanceof Uint8Array ? new Uint8Array(count * featureSize) : new Float32Array(count * featureSize);
-  const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const row = indices[i]!;
     x.set(source.x.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize);
-    y[i] = source.y[row]!;
   }
-  return { x, y, count, ...(source.scale !== undefined && source.scale !== 1 ? { scale: source.scale } : {}) };
+  return { x, y: takeTargets(source.y, indices), count, ...(source.scale !== undefined && source.scale !== 1 ? { scale: source.scale } : {}) };
+}
+
+/** The labels at `indices`, in the same array type (class indices stay Int32Array, targets Float32Array). */
+export function takeTargets(y: Targets, indices: ArrayLike<number>): Targets {
+  const out = y instanceof Float32Array ? new Float32Array(indices.length) : new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = y[indices[i]!]!;
+  return out;
 }
 
 /**

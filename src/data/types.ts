@@ -4,7 +4,16 @@
  */
 export type FeatureArray = Float32Array | Uint8Array;
 
-/** One split of a classification dataset, as flat typed arrays (row-major, one example per row). */
+/** What a dataset's labels are: class indices (`classification`, the default) or numeric targets (`regression`). */
+export type DataTask = 'classification' | 'regression';
+
+/**
+ * Each example's label: class indices 0…K−1 (Int32Array, classification), or the value to
+ * predict (Float32Array, `task: regression`).
+ */
+export type Targets = Int32Array | Float32Array;
+
+/** One split of a dataset, as flat typed arrays (row-major, one example per row). */
 export interface Split {
   /**
    * Features, `count × featureSize` values (row-major over the example shape). Uint8 storage is
@@ -13,12 +22,12 @@ export interface Split {
   x: FeatureArray;
   /** Factor a feature value is multiplied by when read (default 1); images: 1/255. */
   scale?: number;
-  /** Class index of each example. */
-  y: Int32Array;
+  /** Class index of each example (Int32Array), or its numeric target for regression (Float32Array). */
+  y: Targets;
   count: number;
 }
 
-/** A loaded classification dataset with its seeded train/test split. */
+/** A loaded dataset with its seeded train/test split. */
 export interface Dataset {
   name: string;
   /**
@@ -27,6 +36,7 @@ export interface Dataset {
    */
   inputShape: number[];
   featureSize: number;
+  /** Number of output units the labels need: the class count, or 1 for regression. */
   numClasses: number;
   /** Class names by index, when the labels were strings (or image folder names). */
   classes?: string[];
@@ -48,7 +58,8 @@ export interface Examples {
   x: FeatureArray;
   /** As {@link Split.scale}. */
   scale?: number;
-  y: Int32Array;
+  /** As {@link Split.y}. */
+  y: Targets;
   count: number;
   featureSize: number;
   inputShape: number[];

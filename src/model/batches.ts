@@ -4,7 +4,9 @@ import type { Split } from '../data/types.js';
 /** A batch of examples as tensors: inputs shaped for the model, one-hot labels. */
 export interface Batch {
   xs: tf.Tensor;
+  /** One-hot class rows; all zeros for regression (numeric targets are no class). */
   ys: tf.Tensor2D;
+  /** Class index of each example; zeros for regression. */
   labels: Int32Array;
   /** Each example's `y` as a float: 0/1 for binary models, the value for regression. */
   targets: Float32Array;
@@ -21,14 +23,15 @@ export function makeBatch(split: Split, inputShape: number[], numClasses: number
   const labels = new Int32Array(size);
   const oneHot = new Float32Array(size * numClasses);
   const targets = new Float32Array(size);
+  const classes = split.y instanceof Int32Array;
   for (let i = 0; i < size; i++) {
     const row = order ? order[start + i]! : start + i;
     copyRow(split, row, featureSize, x, i * featureSize);
     const label = split.y[row]!;
-    labels[i] = label;
     targets[i] = label;
-    // regression targets are not class indices: no one-hot row for them
-    if (Number.isInteger(label) && label >= 0 && label < numClasses) oneHot[i * numClasses + label] = 1;
+    if (!classes) continue;
+    labels[i] = label;
+    if (label >= 0 && label < numClasses) oneHot[i * numClasses + label] = 1;
   }
   return {
     xs: tf.tensor(x, [size, ...inputShape]),

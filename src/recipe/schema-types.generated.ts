@@ -145,12 +145,13 @@ export type SpamAssassinDataSpec = {
 
 /**
  * A CSV file with a header row: one example per row, numeric feature columns and a label column
- * (integers 0…K−1, or strings: classes sorted). Examples are [features].
+ * (integers 0…K−1, or strings: classes sorted; numbers for task: regression). Examples are
+ * [features].
  */
 export type CsvDataSpec = {
   /**
    * A CSV file with a header row: one example per row, numeric feature columns and a label column
-   * (integers 0…K−1, or strings: classes sorted).
+   * (integers 0…K−1, or strings: classes sorted; numbers for task: regression).
    */
   dataset: 'csv';
   /**
@@ -165,7 +166,7 @@ export type CsvDataSpec = {
   /** A CSV file (same columns) held out for evaluation instead of testFraction of path. */
   testPath?: string;
   /**
-   * The label column (default "label").
+   * The label column (default "label"); with task: regression, the numeric target.
    * @default "label"
    */
   label: string;
@@ -175,12 +176,13 @@ export type CsvDataSpec = {
 
 /**
  * NumPy `.npy` arrays: x (examples × any shape, a float, int or bool dtype, C order; values used as
- * stored) and y (class indices 0…K−1). Examples keep x's trailing dimensions as their shape.
+ * stored) and y (class indices 0…K−1; numbers for task: regression). Examples keep x's trailing
+ * dimensions as their shape.
  */
 export type NpyDataSpec = {
   /**
    * NumPy `.npy` arrays: x (examples × any shape, a float, int or bool dtype, C order; values used
-   * as stored) and y (class indices 0…K−1).
+   * as stored) and y (class indices 0…K−1; numbers for task: regression).
    */
   dataset: 'npy';
   /**
@@ -192,7 +194,9 @@ export type NpyDataSpec = {
   limit?: number;
   /** The .npy file of inputs, first dimension = examples, relative to the recipe. */
   x: string;
-  /** The .npy file of labels (integers 0…K−1), one per example. */
+  /**
+   * The .npy file of labels (integers 0…K−1; any numbers for task: regression), one per example.
+   */
   y: string;
   /** Held-out inputs (.npy) instead of testFraction of x; with testY. */
   testX?: string;
@@ -255,7 +259,8 @@ export type JsonlDataSpec = {
   /** A JSONL file held out for evaluation instead of testFraction of path. */
   testPath?: string;
   /**
-   * The label field: integers 0…K−1 or class names (sorted) (default "label").
+   * The label field: integers 0…K−1 or class names (sorted); a number for task: regression (default
+   * "label").
    * @default "label"
    */
   label: string;

@@ -33,7 +33,7 @@ export function locatedProblem(loaded: LoadedRecipe, path: Array<string | number
 export function loadRecipeData(loaded: LoadedRecipe, registry: StageRegistry): Dataset {
   const { recipe } = loaded;
   try {
-    return loadDataset(recipe.data, recipe.seed, loaded.dir, registry);
+    return loadDataset(recipe.data, recipe.seed, loaded.dir, registry, recipe.task);
   } catch (err) {
     if (!(err instanceof UsageError) || err instanceof RecipeError) throw err;
     const at = ['path', 'x', 'images'].find((k) => typeof recipe.data[k] === 'string');
