@@ -81,7 +81,10 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const backend = await selectBackend(options.backend ?? recipe.backend);
   const backendBuild = backend.build;
   const registry = options.registry ?? loaded.registry;
-  const data = options.data ? datasetFromArrays(options.data) : loadRecipeData(loaded, registry);
+  // In-memory arrays follow the recipe's task unless they say otherwise.
+  const data = options.data
+    ? datasetFromArrays('fingerprint' in options.data || !recipe.task ? options.data : { task: recipe.task, ...options.data })
+    : loadRecipeData(loaded, registry);
   const modelPath = recipe.model.path ? resolvePath(loaded.dir, recipe.model.path) : undefined;
   // `task` changes the loss of every stage; absent (classification) it leaves fingerprints as they were.
   const modelSpec = recipe.task ? { ...recipe.model, task: recipe.task } : recipe.model;
