@@ -54,6 +54,16 @@ export class SmallFileReader {
 
   /** The bytes of `path` (a view into the reused buffer); errors as {@link readDataFile}. */
   read(path: string, what = 'the image'): Buffer {
+    return this.buffer.subarray(0, this.load(path, what));
+  }
+
+  /** The reused buffer the last {@link load} filled. */
+  get bytes(): Buffer {
+    return this.buffer;
+  }
+
+  /** Reads `path` into {@link bytes} and returns its length: no view, so no garbage per file. */
+  load(path: string, what = 'the image'): number {
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -69,7 +79,7 @@ export class SmallFileReader {
           this.buffer = bigger;
         }
         const n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
-        if (n === 0) return this.buffer.subarray(0, length);
+        if (n === 0) return length;
         length += n;
       }
     } catch (err) {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { PNG } from 'pngjs';
 import { dataError } from './files.js';
+import { PngDecoder } from './png.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,23 +20,43 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 let png: typeof PNG | undefined;
 let jpeg: typeof import('jpeg-js') | undefined;
 
-/** Decodes PNG (pngjs) or JPEG (jpeg-js) bytes, told apart by their magic numbers. */
-export function decodeImage(bytes: Buffer, file: string): DecodedImage {
-  try {
-    if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-      png ??= (require('pngjs') as typeof import('pngjs')).PNG;
-      const image = png.sync.read(bytes);
-      return { width: image.width, height: image.height, rgba: image.data, grayscale: !image.color };
+/**
+ * Decodes PNG and JPEG bytes, told apart by their magic numbers: 8-bit non-interlaced PNGs by
+ * {@link PngDecoder} (no garbage per image), other PNGs by pngjs, JPEGs by jpeg-js. Reuse one for
+ * many images; a returned image may live in its buffers, valid until the next decode.
+ */
+export class ImageDecoder {
+  private readonly png = new PngDecoder();
+
+  /** The pixels of the file `bytes[0, length)`; a corrupt or unknown file is a UsageError naming `file`. */
+  decode(bytes: Buffer, file: string, length = bytes.length): DecodedImage {
+    try {
+      if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+        return this.png.decode(bytes, length) ?? decodeWithPngjs(bytes.subarray(0, length));
+      }
+      if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+        jpeg ??= require('jpeg-js') as typeof import('jpeg-js');
+        const jpegBytes = bytes.subarray(0, length);
+        const image = jpeg.decode(jpegBytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+        return { width: image.width, height: image.height, rgba: image.data, grayscale: jpegComponents(jpegBytes) === 1 };
+      }
+    } catch (err) {
+      throw dataError(file, undefined, `corrupt image (${err instanceof Error ? err.message : String(err)})`, 'remove or replace the file');
     }
-    if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      jpeg ??= require('jpeg-js') as typeof import('jpeg-js');
-      const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-      return { width: image.width, height: image.height, rgba: image.data, grayscale: jpegComponents(bytes) === 1 };
-    }
-  } catch (err) {
-    throw dataError(file, undefined, `corrupt image (${err instanceof Error ? err.message : String(err)})`, 'remove or replace the file');
+    throw dataError(file, undefined, 'not a PNG or JPEG image (its bytes do not start like one)', 'remove the file, or give it a name not ending in .png/.jpg/.jpeg');
   }
-  throw dataError(file, undefined, 'not a PNG or JPEG image (its bytes do not start like one)', 'remove the file, or give it a name not ending in .png/.jpg/.jpeg');
+}
+
+/** Decodes one image into buffers of its own (see {@link ImageDecoder} for many). */
+export function decodeImage(bytes: Buffer, file: string): DecodedImage {
+  return new ImageDecoder().decode(bytes, file);
+}
+
+/** Any PNG pngjs reads: interlaced, palette, 1–16 bits, with transparency chunk. */
+function decodeWithPngjs(bytes: Buffer): DecodedImage {
+  png ??= (require('pngjs') as typeof import('pngjs')).PNG;
+  const image = png.sync.read(bytes);
+  return { width: image.width, height: image.height, rgba: image.data, grayscale: !image.color };
 }
 
 /** Number of colour components in a JPEG's frame header (1 for grayscale), or 3 when not found. */
@@ -52,21 +73,22 @@ function jpegComponents(bytes: Uint8Array): number {
 
 /**
  * The image's pixels as `channels` bytes per pixel (alpha dropped): grayscale from RGB by the
- * ITU-R BT.601 luma weights, RGB from grayscale by repeating the value. Writes into `out` when given.
+ * ITU-R BT.601 luma weights, RGB from grayscale by repeating the value. Writes into `out` from
+ * byte `at` when given.
  */
-export function toChannels(image: DecodedImage, channels: number, out = new Uint8Array(image.width * image.height * channels)): Uint8Array {
+export function toChannels(image: DecodedImage, channels: number, out = new Uint8Array(image.width * image.height * channels), at = 0): Uint8Array {
   const pixels = image.width * image.height;
   const { rgba } = image;
   if (channels === 3) {
     for (let p = 0; p < pixels; p++) {
-      out[3 * p] = rgba[4 * p]!;
-      out[3 * p + 1] = rgba[4 * p + 1]!;
-      out[3 * p + 2] = rgba[4 * p + 2]!;
+      out[at + 3 * p] = rgba[4 * p]!;
+      out[at + 3 * p + 1] = rgba[4 * p + 1]!;
+      out[at + 3 * p + 2] = rgba[4 * p + 2]!;
     }
   } else if (image.grayscale) {
-    for (let p = 0; p < pixels; p++) out[p] = rgba[4 * p]!;
+    for (let p = 0; p < pixels; p++) out[at + p] = rgba[4 * p]!;
   } else {
-    for (let p = 0; p < pixels; p++) out[p] = Math.round(0.299 * rgba[4 * p]! + 0.587 * rgba[4 * p + 1]! + 0.114 * rgba[4 * p + 2]!);
+    for (let p = 0; p < pixels; p++) out[at + p] = Math.round(0.299 * rgba[4 * p]! + 0.587 * rgba[4 * p + 1]! + 0.114 * rgba[4 * p + 2]!);
   }
   return out;
 }
@@ -74,11 +96,11 @@ export function toChannels(image: DecodedImage, channels: number, out = new Uint
 /**
  * Bilinear resize of `channels`-byte pixels from w×h to width×height, sampling at pixel centres
  * (TF's half_pixel_centers) and rounding to the nearest byte: the same bytes on every machine.
- * Writes into `out` (width × height × channels bytes).
+ * Writes width × height × channels bytes into `out` from byte `offset`.
  */
-export function resizeBilinear(src: Uint8Array, w: number, h: number, channels: number, width: number, height: number, out: Uint8Array): void {
+export function resizeBilinear(src: Uint8Array, w: number, h: number, channels: number, width: number, height: number, out: Uint8Array, offset = 0): void {
   if (w === width && h === height) {
-    out.set(src.subarray(0, w * h * channels));
+    out.set(src.subarray(0, w * h * channels), offset);
     return;
   }
   const sy = h / height;
@@ -94,10 +116,11 @@ export function resizeBilinear(src: Uint8Array, w: number, h: number, channels: 
       const x1 = Math.min(w - 1, x0 + 1);
       const dx = fx - x0;
       for (let c = 0; c < channels; c++) {
-        const at = (yy: number, xx: number) => src[(yy * w + xx) * channels + c]!;
-        const top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * dx;
-        const bottom = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * dx;
-        out[(y * width + x) * channels + c] = Math.round(top + (bottom - top) * dy);
+        const topLeft = src[(y0 * w + x0) * channels + c]!;
+        const bottomLeft = src[(y1 * w + x0) * channels + c]!;
+        const top = topLeft + (src[(y0 * w + x1) * channels + c]! - topLeft) * dx;
+        const bottom = bottomLeft + (src[(y1 * w + x1) * channels + c]! - bottomLeft) * dx;
+        out[offset + (y * width + x) * channels + c] = Math.round(top + (bottom - top) * dy);
       }
     }
   }

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join, sep } from 'node:path';
 import { SmallFileReader, dataError, readDataFile, requireDirectory } from './files.js';
-import { IMAGE_EXTENSIONS, decodeImage, resizeBilinear, toChannels } from './image-decode.js';
+import { IMAGE_EXTENSIONS, ImageDecoder, decodeImage, resizeBilinear, toChannels } from './image-decode.js';
 import type { DecodedImage } from './image-decode.js';
 import type { DatasetDefinition, LoadedData } from './registry.js';
 import { fileSplitRows, splitRows } from './split.js';
@@ -16,11 +16,22 @@ export interface ImagesSpec {
   channels?: 1 | 3;
 }
 
-/** The images of a class-folder tree, in order: classes sorted, files sorted within a class. */
+/**
+ * The images of a class-folder tree, in order: classes sorted, files sorted within a class.
+ * Image i is `folders[folderOf[i]]/names[i]`: the names readdir returned, not a path string per
+ * image, which for tens of thousands of images would be megabytes the collector has to keep.
+ */
 export interface ImageTree {
-  files: string[];
+  folders: string[];
+  folderOf: Int32Array;
+  names: string[];
   labels: Int32Array;
   classes: string[];
+}
+
+/** The path of image `i` of `tree`. */
+export function imagePath(tree: ImageTree, i: number): string {
+  return `${tree.folders[tree.folderOf[i]!]!}${sep}${tree.names[i]!}`;
 }
 
 /** Height, width and channels every example is stored at. */
@@ -46,30 +57,45 @@ export function listImageTree(root: string, what: string, classes?: string[]): I
   const folders = readdirSync(root, { withFileTypes: true }).filter((e) => !hidden(e.name) && isDirectory(root, e)).map((e) => e.name).sort(byCodeUnit);
   if (!folders.length) throw dataError(root, undefined, `no class folders in ${what} (expected ${what}/<class>/<image>.png)`);
   const names = classes ?? folders;
-  const files: string[] = [];
-  const labels: number[] = [];
-  for (const folder of folders) {
-    const label = names.indexOf(folder);
-    if (label < 0) throw dataError(join(root, folder), undefined, `class "${folder}" is not a class of the training images (${names.join(', ')})`);
-    // Names only (no Dirent per file): with tens of thousands of images the listing's garbage
-    // alone would be a large part of the memory the images take.
-    const dir = join(root, folder);
+  const dirs = folders.map((folder) => join(root, folder));
+  // Names only (no Dirent per file): with tens of thousands of images the listing's garbage
+  // alone would be a large part of the memory the images take.
+  const lists = dirs.map((dir, f) => {
+    if (!names.includes(folders[f]!)) throw dataError(dir, undefined, `class "${folders[f]}" is not a class of the training images (${names.join(', ')})`);
     const images = readdirSync(dir).filter(isImageName).sort(byCodeUnit);
     if (!images.length) throw dataError(dir, undefined, 'class folder without PNG or JPEG images', 'remove the folder, or add its images');
-    for (const image of images) {
-      files.push(`${dir}${sep}${image}`);
-      labels.push(label);
+    return images;
+  });
+  const count = lists.reduce((sum, list) => sum + list.length, 0);
+  const tree: ImageTree = { folders: dirs, folderOf: new Int32Array(count), names: new Array<string>(count), labels: new Int32Array(count), classes: names };
+  let i = 0;
+  lists.forEach((list, f) => {
+    const label = names.indexOf(folders[f]!);
+    for (const name of list) {
+      tree.folderOf[i] = f;
+      tree.labels[i] = label;
+      tree.names[i++] = name;
     }
+  });
+  return tree;
+}
+
+/** Whether a file name is that of a visible image (compared in place: no string per name). */
+function isImageName(name: string): boolean {
+  return !hidden(name) && IMAGE_EXTENSIONS.some((ext) => endsWithIgnoringCase(name, ext));
+}
+
+function endsWithIgnoringCase(name: string, ending: string): boolean {
+  const from = name.length - ending.length;
+  if (from < 1) return false;
+  for (let i = 0; i < ending.length; i++) {
+    const c = name.charCodeAt(from + i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== ending.charCodeAt(i)) return false;
   }
-  return { files, labels: Int32Array.from(labels), classes: names };
+  return true;
 }
 
 /** Whether a folder entry is a folder (following a symbolic link, which a plain Dirent does not). */
-function isImageName(name: string): boolean {
-  if (hidden(name)) return false;
-  const dot = name.lastIndexOf('.');
-  return dot > 0 && IMAGE_EXTENSIONS.includes(name.slice(dot).toLowerCase());
-}
 
 function isDirectory(dir: string, entry: Dirent): boolean {
   if (!entry.isSymbolicLink()) return entry.isDirectory();
@@ -80,20 +106,31 @@ function isDirectory(dir: string, entry: Dirent): boolean {
   }
 }
 
-/** Decodes the images at `rows` of `tree` into one uint8 split (pixels × 1/255 when batched). */
+/**
+ * Decodes the images at `rows` of `tree` into one uint8 split (pixels × 1/255 when batched).
+ * The loop allocates nothing per image of the common kind (8-bit PNG at the stored size): the
+ * file buffer, decoder buffers and the split are reused or allocated once, so the young
+ * generation does not grow with the number of images.
+ */
 function decodeRows(tree: ImageTree, rows: Int32Array, geometry: Geometry): Split {
   const { height, width, channels } = geometry;
   const size = height * width * channels;
   const x = new Uint8Array(rows.length * size);
   const reader = new SmallFileReader();
+  const decoder = new ImageDecoder();
+  let unresized = new Uint8Array(0);
   const y = new Int32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const file = tree.files[rows[i]!]!;
-    const image = decodeImage(reader.read(file), file);
+    const file = imagePath(tree, rows[i]!);
+    const length = reader.load(file); // first: a larger file replaces the reader's buffer
+    const image = decoder.decode(reader.bytes, file, length);
     checkImage(image, file, geometry);
-    const out = x.subarray(i * size, (i + 1) * size);
-    if (image.width === width && image.height === height) toChannels(image, channels, out);
-    else resizeBilinear(toChannels(image, channels), image.width, image.height, channels, width, height, out);
+    if (image.width === width && image.height === height) toChannels(image, channels, x, i * size);
+    else {
+      const length = image.width * image.height * channels;
+      if (unresized.length < length) unresized = new Uint8Array(length);
+      resizeBilinear(toChannels(image, channels, unresized), image.width, image.height, channels, width, height, x, i * size);
+    }
     y[i] = tree.labels[rows[i]!]!;
   }
   return { x, y, count: rows.length, scale: 1 / 255 };
@@ -144,8 +181,8 @@ export const imagesDataset: DatasetDefinition<ImagesSpec> = {
     const train = listImageTree(ctx.resolve(spec.path), 'data.path');
     const test = spec.testPath ? listImageTree(ctx.resolve(spec.testPath), 'data.testPath', train.classes) : undefined;
     const options = { seed: ctx.seed, testFraction: spec.testFraction, limit: spec.limit };
-    const rows = test ? fileSplitRows(train.files.length, test.files.length, options) : splitRows(train.files.length, options);
-    const geometry = geometryOf(spec, train.files[rows.train[0]!]!);
+    const rows = test ? fileSplitRows(train.names.length, test.names.length, options) : splitRows(train.names.length, options);
+    const geometry = geometryOf(spec, imagePath(train, rows.train[0]!));
     const data: LoadedData = {
       train: decodeRows(train, rows.train, geometry),
       test: decodeRows(test ?? train, rows.test, geometry),
