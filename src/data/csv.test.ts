@@ -1,28 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
-import { tempDir } from '../../test/helpers.js';
 import { readCsv } from './csv.js';
 import { loadDataset } from './index.js';
+import { filesIn, usageFailure } from './testing.js';
 
-/** Writes `text` as `name` in a fresh directory; returns the directory. */
-function csvFile(text: string, name = 'data.csv'): string {
-  const dir = tempDir('condense-csv-');
-  writeFileSync(join(dir, name), text);
-  return dir;
-}
+const csvFile = (text: string, name = 'data.csv'): string => filesIn({ [name]: text }, 'condense-csv-');
 
-/** The UsageError message `fn` throws. */
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+const failure = usageFailure;
 
 const load = (dir: string, extra: Record<string, unknown> = {}) =>
   loadDataset({ dataset: 'csv', path: 'data.csv', label: 'label', testFraction: 0.25, ...extra }, 1, dir);

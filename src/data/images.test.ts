@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
-import { tempDir } from '../../test/helpers.js';
 import { resizeBilinear } from './image-decode.js';
 import { loadDataset } from './index.js';
+import { filesIn, usageFailure } from './testing.js';
 
 /** A PNG of `width × height` whose pixel (x, y) is `value(x, y)`, grayscale or RGB. */
 function png(width: number, height: number, value: (x: number, y: number) => number, rgb = false): Buffer {
@@ -22,25 +21,9 @@ function png(width: number, height: number, value: (x: number, y: number) => num
   return PNG.sync.write(image, { colorType, inputColorType: 6 });
 }
 
-/** Writes `files` (relative path → bytes) under a fresh directory; returns it. */
-function tree(files: Record<string, Uint8Array | string>): string {
-  const dir = tempDir('condense-images-');
-  for (const [path, bytes] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), bytes);
-  }
-  return dir;
-}
+const tree = (files: Record<string, Uint8Array | string>): string => filesIn(files, 'condense-images-');
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+const failure = usageFailure;
 
 const load = (dir: string, extra: Record<string, unknown> = {}) =>
   loadDataset({ dataset: 'images', path: join(dir, 'train'), testFraction: 0.25, ...extra }, 3, '/');

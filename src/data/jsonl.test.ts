@@ -1,26 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
-import { tempDir } from '../../test/helpers.js';
 import { loadDataset } from './index.js';
+import { filesIn, usageFailure } from './testing.js';
 import { UNKNOWN_ID } from './spam-assassin.js';
 
-function jsonlDir(text: string, name = 'data.jsonl'): string {
-  const dir = tempDir('condense-jsonl-');
-  writeFileSync(join(dir, name), text);
-  return dir;
-}
+const jsonlDir = (text: string, name = 'data.jsonl'): string => filesIn({ [name]: text }, 'condense-jsonl-');
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+const failure = usageFailure;
 
 const load = (dir: string, extra: Record<string, unknown> = {}) =>
   loadDataset({ dataset: 'jsonl', path: 'data.jsonl', label: 'label', vocabSize: 50, maxLength: 4, tokenizer: 'words', testFraction: 0.25, ...extra }, 2, dir);

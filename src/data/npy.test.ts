@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
 import { tempDir } from '../../test/helpers.js';
 import { loadDataset } from './index.js';
+import { usageFailure } from './testing.js';
 import { parseNpy } from './npy.js';
 
 /** A version-1 .npy file of `descr` and `shape` holding `data` (already in the dtype's bytes). */
@@ -20,15 +20,7 @@ function npy(descr: string, shape: number[], data: Uint8Array, fortran = false):
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+const failure = usageFailure;
 
 describe('npy dataset', () => {
   it('reads float, int and big-endian dtypes; uint8 stays bytes', () => {
