@@ -65,8 +65,8 @@ describe('distill from files', () => {
     writeGraphModel(teacher, join(dir, 'teacher'));
     // the student takes images [28, 28, 1] and ends in logits: both are read from its file
     const input = tf.input({ shape: [28, 28, 1] });
-    const hidden = tf.layers.dense({ units: 16, activation: 'relu', name: 'h' }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
-    await writeModel(tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10, name: 'logits' }).apply(hidden) as tf.SymbolicTensor }), join(dir, 'student'));
+    const hidden = tf.layers.dense({ units: 16, activation: 'relu', name: 'h', kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }) }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
+    await writeModel(tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: 22 }) }).apply(hidden) as tf.SymbolicTensor }), join(dir, 'student'));
     writeFileSync(join(dir, 'recipe.yaml'), [
       'version: 1', 'name: distill-files', 'seed: 2', 'data: { dataset: mnist, limit: 1200 }', 'model: { builtin: mlp, hidden: [8] }', 'stages:',
       '  - name: student', '    type: distill', '    teacher: { path: ./teacher/model.json, format: graph }', '    student: { path: ./student/model.json }',
