@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../stages/types.js';
+import { definitionShapeProblem } from '../util/definition-shape.js';
 import type { DataTask, Examples, Split } from './types.js';
 
 /** What a dataset loader gets besides its recipe fields. */
@@ -96,17 +97,10 @@ export function datasetSchema(definition: DatasetDefinition): JsonSchema {
 
 /** What is wrong with the shape of a dataset definition (from a plugin), or undefined. */
 export function datasetDefinitionProblem(d: unknown): string | undefined {
-  if (d === null || typeof d !== 'object') return 'is not an object';
-  const def = d as Partial<DatasetDefinition>;
-  if (typeof def.name !== 'string' || !/^[a-z][a-z0-9._-]*$/.test(def.name)) return 'needs a `name`: a lowercase name like "parquet"';
-  if (typeof def.description !== 'string') return 'needs a `description` string';
-  if (!Number.isInteger(def.version) || def.version! < 1) return 'needs a `version`: an integer ≥ 1, raised whenever the loader returns something different';
-  if (def.properties === null || typeof def.properties !== 'object' || Array.isArray(def.properties)) return 'needs `properties`: a mapping of field name to JSON Schema';
-  const reserved = RESERVED_DATA_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(def.properties, k));
-  if (reserved.length) return `may not define ${reserved.map((k) => `\`${k}\``).join(', ')} in \`properties\` (condense adds them to every dataset)`;
-  if (def.required !== undefined && (!Array.isArray(def.required) || def.required.some((r) => typeof r !== 'string'))) return '`required` must be a list of field names';
-  if (typeof def.load !== 'function') return 'needs a `load(spec, ctx)` function';
-  return undefined;
+  return definitionShapeProblem(d, {
+    id: { field: 'name', example: 'parquet' }, fn: { field: 'load', shown: 'load(spec, ctx)' },
+    reserved: RESERVED_DATA_FIELDS, noun: 'dataset', versionWhen: 'the loader returns something different',
+  });
 }
 
 /** Examples as a {@link LoadedData} once split. */

@@ -12,6 +12,7 @@ import { addLayerClasses, layerClassProblem } from '../model/custom-layers.js';
 import type { LayerClass } from '../model/custom-layers.js';
 import { projectRoots } from './extends.js';
 import { pluginCodeHash } from './plugin-code.js';
+import { definitionShapeProblem } from '../util/definition-shape.js';
 import type { Origins } from './origins.js';
 import { PluginEntryError, resolvePluginEntry, shown } from './plugin-resolve.js';
 import type { PackageId } from './plugin-resolve.js';
@@ -213,15 +214,8 @@ function registerLayers(module: PluginModule, plugin: string): void {
 
 /** What is wrong with the shape of a stage definition, or undefined. */
 function definitionProblem(d: unknown): string | undefined {
-  if (d === null || typeof d !== 'object') return 'is not an object';
-  const def = d as Partial<StageDefinition>;
-  if (typeof def.type !== 'string' || !/^[a-z][a-z0-9._-]*$/.test(def.type)) return 'needs a `type`: a lowercase name like "noise-accuracy"';
-  if (typeof def.description !== 'string') return 'needs a `description` string';
-  if (!Number.isInteger(def.version) || def.version! < 1) return 'needs a `version`: an integer ≥ 1, raised whenever the stage computes something different';
-  if (def.properties === null || typeof def.properties !== 'object' || Array.isArray(def.properties)) return 'needs `properties`: a mapping of field name to JSON Schema';
-  const reserved = RESERVED_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(def.properties, k));
-  if (reserved.length) return `may not define ${reserved.map((k) => `\`${k}\``).join(', ')} in \`properties\` (condense adds them to every stage)`;
-  if (def.required !== undefined && (!Array.isArray(def.required) || def.required.some((r) => typeof r !== 'string'))) return '`required` must be a list of field names';
-  if (typeof def.run !== 'function') return 'needs a `run(ctx)` function';
-  return undefined;
+  return definitionShapeProblem(d, {
+    id: { field: 'type', example: 'noise-accuracy' }, fn: { field: 'run', shown: 'run(ctx)' },
+    reserved: RESERVED_FIELDS, noun: 'stage', versionWhen: 'the stage computes something different',
+  });
 }
