@@ -1,5 +1,6 @@
 import { blankLine, fieldCount, fieldText, parseNumber, readRecord, skipLine } from './csv-parse.js';
 import type { CsvRecord } from './csv-parse.js';
+import type { CsvDataSpec } from '../recipe/types.js';
 import { bomLength, dataError, readDataFile } from './files.js';
 import { labelsFor } from './labels.js';
 import type { RawLabels } from './labels.js';
@@ -8,13 +9,8 @@ import { loadedFrom } from './registry.js';
 import { splitExamples } from './split.js';
 import type { DataTask, Examples } from './types.js';
 
-/** Fields of `dataset: csv`. */
-export interface CsvSpec {
-  path: string;
-  testPath?: string;
-  label: string;
-  features?: string[];
-}
+/** Fields of `dataset: csv`, as the schema (built from `properties` below) gives them. */
+export type CsvSpec = CsvDataSpec;
 
 /** One CSV file read: the feature matrix, the raw labels, the feature columns. */
 interface CsvTable {

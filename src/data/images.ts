@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
+import type { ImagesDataSpec } from '../recipe/types.js';
 import { join, sep } from 'node:path';
 import { SmallFileReader, dataError, readDataFile, requireDirectory } from './files.js';
 import { IMAGE_EXTENSIONS, ImageDecoder, decodeImage, resizeBilinear, toChannels } from './image-decode.js';
@@ -8,13 +9,8 @@ import type { DatasetDefinition, LoadedData } from './registry.js';
 import { fileSplitRows, splitRows } from './split.js';
 import type { Split } from './types.js';
 
-/** Fields of `dataset: images`. */
-export interface ImagesSpec {
-  path: string;
-  testPath?: string;
-  size?: [number, number];
-  channels?: 1 | 3;
-}
+/** Fields of `dataset: images`, as the schema (built from `properties` below) gives them. */
+export type ImagesSpec = ImagesDataSpec;
 
 /**
  * The images of a class-folder tree, in order: classes sorted, files sorted within a class.

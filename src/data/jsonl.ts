@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { bomLength, dataError, readDataFile } from './files.js';
+import type { JsonlDataSpec } from '../recipe/types.js';
 import { labelsFor } from './labels.js';
 import type { RawLabels } from './labels.js';
 import type { DatasetDefinition, LoadedData } from './registry.js';
@@ -7,20 +8,10 @@ import { loadedFrom } from './registry.js';
 import { fileSplitRows, splitExamples, splitRows, takeTargets } from './split.js';
 import type { SplitOptions, SplitRows } from './split.js';
 import { TEXT_PROPERTIES, encodeTexts } from './spam-assassin.js';
-import type { TokenizerName } from './spam-assassin.js';
 import type { DataTask, Examples, Split, Targets } from './types.js';
 
-/** Fields of `dataset: jsonl`. */
-export interface JsonlSpec {
-  path: string;
-  testPath?: string;
-  label: string;
-  input?: string;
-  text?: string;
-  vocabSize: number;
-  maxLength: number;
-  tokenizer: TokenizerName;
-}
+/** Fields of `dataset: jsonl`, as the schema (built from `properties` below) gives them. */
+export type JsonlSpec = JsonlDataSpec;
 
 /** The records of a JSON Lines file: each one's label, its input (numbers or text) and its line. */
 interface JsonlRecords {

@@ -1,5 +1,6 @@
 import { dataError, readDataFile } from './files.js';
 import type { DatasetDefinition } from './registry.js';
+import type { NpyDataSpec } from '../recipe/types.js';
 import { loadedFrom } from './registry.js';
 import { splitExamples } from './split.js';
 import type { DataTask, Examples, FeatureArray, Targets } from './types.js';
@@ -104,13 +105,8 @@ function npyTargets(values: FeatureArray, count: number, yFile: string): { label
   return { labels, numClasses: 1 };
 }
 
-/** Fields of `dataset: npy`. */
-interface NpySpec {
-  x: string;
-  y: string;
-  testX?: string;
-  testY?: string;
-}
+/** Fields of `dataset: npy`, as the schema (built from `properties` below) gives them. */
+type NpySpec = NpyDataSpec;
 
 /** `dataset: npy`: NumPy arrays, examples keep x's trailing dimensions as their shape. */
 export const npyDataset: DatasetDefinition<NpySpec> = {
