@@ -15,6 +15,7 @@ import { prepareRun, runDirectory } from './context.js';
 import type { PrepareOptions, RunContext } from './context.js';
 import { finishRun } from './finish.js';
 import type { RunSummary } from './finish.js';
+import { INITIAL_MODEL } from '../stages/walk.js';
 import { openInitialModel } from './preflight.js';
 import { runStage } from './stage-run.js';
 import { decodeStageOutput } from './state-io.js';
@@ -117,5 +118,5 @@ function loadStage(run: RunContext, index: number): Promise<ModelState> {
  * judged against the model as given. A builtin starts untrained: its baseline is the first stage.
  */
 async function inputBaseline(run: RunContext, state: ModelState): Promise<Baseline> {
-  return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data), ...(await sizeStats(state)) } };
+  return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data, run.outputs.get(INITIAL_MODEL)), ...(await sizeStats(state)) } };
 }
