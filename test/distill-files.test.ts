@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBuiltinModel } from '../src/model/builtin.js';
 import { fit } from '../src/model/fit.js';
-import { loadGraphModelFromPath } from '../src/model/graph-model.js';
+import { loadGraphModelFromPath } from '../src/model/graph/load.js';
 import { runCli, tempDir, tinyMnist, useTestBackend } from './helpers.js';
 import { writeModel } from './user-models.js';
 

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBuiltinModel } from '../src/model/builtin.js';
-import { artifactsFromFiles, checkModelFitsData, modelFiles } from '../src/model/io.js';
+import { artifactsFromFiles, modelFiles } from '../src/model/io.js';
+import { checkModelFitsData } from '../src/model/fits-data.js';
 import { groupBytes, parseModelJson } from '../src/model/model-json.js';
 import { ModelFileError } from '../src/errors.js';
 import { jsonSyntaxProblem } from '../src/util/json-syntax.js';
@@ -108,9 +109,12 @@ const FAULTS: Fault[] = [
     says: /modelTopology/,
   },
   {
-    name: 'a graph model',
+    // A graph model is a model.path condense takes, but not one holding string tables; and never a layers teacher.
+    name: 'a graph model with a string weight',
     breakIt: (dir) => {
-      writeJson(dir, { format: 'graph-model', modelTopology: { node: [{ name: 'x', op: 'Placeholder' }], versions: {} }, weightsManifest: [] });
+      writeFileSync(join(dir, 'w.bin'), Buffer.from([1, 0, 0, 0, 97]));
+      writeJson(dir, { format: 'graph-model', modelTopology: { node: [{ name: 'x', op: 'Placeholder' }], versions: {} },
+        weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'table', shape: [1], dtype: 'string' }] }] });
       return 'model.json';
     },
     says: /graph model/,

@@ -5,7 +5,8 @@ import type { Dataset } from '../data/types.js';
 import type { ModelState } from '../types/model-state.js';
 import type { LayerStats, Metrics, QuantizationError } from '../types/records.js';
 import { makeBatch } from './batches.js';
-import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } from './outputs.js';
+import { describeOutputs, errorSums, outputLoss, predictedClasses, targetsFor } from './outputs.js';
+import type { CondenseModel } from './kind.js';
 import type { OutputOptions } from './outputs.js';
 import { batchShapeFor } from './shapes.js';
 import { modelFiles } from './io.js';
@@ -19,13 +20,14 @@ import { keyedWeights, prunableWeights } from './weights.js';
  * the mean loss of its output kind (see {@link describeOutputs}); for regression, the mean squared
  * error as `loss`, and `mae` and `rmse` instead of accuracy.
  */
-export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Dataset, batchSize = 512, options: OutputOptions = {}): Metrics {
+export function accuracyAndLoss(model: CondenseModel, split: Split, data: Dataset, batchSize = 512, options: OutputOptions = {}, reference?: Int32Array): Metrics {
   const outputs = describeOutputs(model, options);
   const shape = batchShapeFor(model, data.inputShape);
   let correct = 0;
   let lossSum = 0;
   let absolute = 0;
   let squared = 0;
+  let agreed = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const end = Math.min(split.count, start + batchSize);
     const batch = makeBatch(split, shape, data.numClasses, null, start, end);
@@ -38,16 +40,39 @@ export function accuracyAndLoss(model: tf.LayersModel, split: Split, data: Datas
       absolute += sums.absolute;
       squared += sums.squared;
     } else {
-      correct += countCorrectOf(outputs, out, batch.labels);
+      const predicted = predictedClasses(outputs, out);
+      for (let i = 0; i < predicted.length; i++) {
+        if (predicted[i] === batch.labels[i]) correct++;
+        if (reference && predicted[i] === reference[start + i]) agreed++;
+      }
     }
     tf.dispose([batch.xs, batch.ys, targets, out, loss]);
   }
   if (outputs.kind === 'regression') return { loss: lossSum / split.count, mae: absolute / split.count, rmse: Math.sqrt(squared / split.count) };
-  return { accuracy: correct / split.count, loss: lossSum / split.count };
+  return { accuracy: correct / split.count, loss: lossSum / split.count, ...(reference ? { agreement: agreed / split.count } : {}) };
+}
+
+/**
+ * The class the model predicts for each example of a split: what `agreement` compares a
+ * compressed GraphModel's predictions with. Undefined for regression.
+ */
+export function predictedClassesOf(model: CondenseModel, split: Split, data: Dataset, options: OutputOptions = {}, batchSize = 512): Int32Array | undefined {
+  const outputs = describeOutputs(model, options);
+  if (outputs.kind === 'regression') return undefined;
+  const shape = batchShapeFor(model, data.inputShape);
+  const classes = new Int32Array(split.count);
+  for (let start = 0; start < split.count; start += batchSize) {
+    const end = Math.min(split.count, start + batchSize);
+    const batch = makeBatch(split, shape, data.numClasses, null, start, end);
+    const out = model.predict(batch.xs) as tf.Tensor;
+    classes.set(predictedClasses(outputs, out), start);
+    tf.dispose([batch.xs, batch.ys, out]);
+  }
+  return classes;
 }
 
 /** Parameter counts: all weights, nonzero ones, and the zero fraction of prunable weights. */
-export function parameterStats(model: tf.LayersModel): { params: number; nonzeroParams: number; sparsity: number } {
+export function parameterStats(model: CondenseModel): { params: number; nonzeroParams: number; sparsity: number } {
   let params = 0;
   let nonzero = 0;
   for (const w of keyedWeights(model)) {
@@ -88,7 +113,7 @@ export function filesSize(files: Map<string, Uint8Array>): { sizeBytes: number; 
 }
 
 /** Median wall time of one prediction at batch size 1, in milliseconds, over `runs` (default 50). */
-export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): number {
+export function latencyMs(model: CondenseModel, data: Dataset, runs = 50): number {
   const one = makeBatch(data.test, batchShapeFor(model, data.inputShape), data.numClasses, null, 0, 1);
   const times: number[] = [];
   for (let i = 0; i < runs + 5; i++) {
@@ -104,9 +129,12 @@ export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): numb
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss, parameter counts, sparsity. */
-export function quickMetrics(model: tf.LayersModel, data: Dataset, options: OutputOptions = {}): Metrics {
-  return { ...accuracyAndLoss(model, data.test, data, 512, options), ...parameterStats(model) };
+/**
+ * Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss,
+ * parameter counts, sparsity; with `reference` (the input model's predicted classes), `agreement`.
+ */
+export function quickMetrics(model: CondenseModel, data: Dataset, options: OutputOptions = {}, reference?: Int32Array): Metrics {
+  return { ...accuracyAndLoss(model, data.test, data, 512, options, reference), ...parameterStats(model) };
 }
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
@@ -121,7 +149,8 @@ export function layerStats(state: ModelState): LayerStats[] {
     // modelFiles quantizes only float32 weights; others are stored as they are.
     const q = w.variable.dtype === 'float32' ? state.quantization.get(w.key) : undefined;
     // Recorded by a quantize stage as its own kind of state; read by name so model/ needs no stage.
-    const error = q ? (state.quantizationError as Map<string, QuantizationError> | undefined)?.get(w.key) : undefined;
+    // A tensor the quantize stage kept float32 has its error too, marked `keptFloat`.
+    const error = (state.quantizationError as Map<string, QuantizationError> | undefined)?.get(w.key);
     const dtype = q?.dtype ?? w.variable.dtype;
     const layer = layers.get(w.layer.name) ?? { name: w.layer.name, className: w.layer.getClassName(), weights: [] };
     layers.set(w.layer.name, layer);

@@ -3,17 +3,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CondenseError, ModelFileError } from '../errors.js';
 import { CONDENSE_VERSION } from '../version.js';
-import { quantizeValues } from '../compress/quantize.js';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { checkGroupSize, parseModelJson } from './model-json.js';
 import type { ModelJson } from './model-json.js';
 import { customLayerClasses } from './custom-layers.js';
-import type { OutputOptions } from './outputs.js';
-import { exampleShapeFor, formatShape, modelInputShape } from './shapes.js';
+import { exampleShapeFor, modelInputShape } from './shapes.js';
 import { keyedWeights } from './weights.js';
+import { concatBytes, weightShards } from './weight-files.js';
+import type { SavedWeight } from './weight-files.js';
+import { isGraphModel } from './graph/editable.js';
+import { editableGraph, graphSourceFromFiles } from './graph/load.js';
+import { isGraphModelJson } from './graph/topology.js';
+import { graphModelFiles } from './graph/files.js';
+import type { CondenseModel } from './kind.js';
 
-/** Weight shards are cut at this size, like the TF.js converter (4 MiB). */
-const SHARD_BYTES = 4 * 1024 * 1024;
 /** Written into model.json's `convertedBy`. */
 const GENERATED_BY = `condense ${CONDENSE_VERSION}`;
 
@@ -34,55 +37,26 @@ async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifac
  * The model in the stock TF.js layers-model format. Weights with a quantization spec (by weight
  * key) are stored quantized, with the manifest's `quantization` field the stock loader decodes.
  */
-export async function modelFiles(model: tf.LayersModel, quantization: Map<string, QuantizationSpec> = new Map()): Promise<ModelFiles> {
+export async function modelFiles(model: CondenseModel, quantization: Map<string, QuantizationSpec> = new Map()): Promise<ModelFiles> {
+  if (isGraphModel(model)) return graphModelFiles(model, quantization, GENERATED_BY);
   const artifacts = await modelArtifacts(model);
   const keyByName = new Map(keyedWeights(model).map((w) => [w.variable.originalName, w.key]));
   const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
   let offset = 0;
-  for (const spec of artifacts.weightSpecs ?? []) {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
-    const bytes = data.slice(offset, offset + count * 4);
-    offset += count * 4;
-    const q = spec.dtype === 'float32' ? quantization.get(keyByName.get(spec.name) ?? spec.name) : undefined;
-    if (!q) {
-      specs.push({ name: spec.name, shape: spec.shape, dtype: spec.dtype });
-      chunks.push(bytes);
-      continue;
-    }
-    const codes = quantizeValues(new Float32Array(bytes.buffer, bytes.byteOffset, count), q);
-    specs.push({ name: spec.name, shape: spec.shape, dtype: 'float32', quantization: { ...q } as tf.io.WeightsManifestEntry['quantization'] });
-    chunks.push(new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength));
-  }
-  const all = concatBytes(chunks);
-  const shardCount = Math.max(1, Math.ceil(all.length / SHARD_BYTES));
-  const files: ModelFiles = new Map();
-  const paths: string[] = [];
-  for (let i = 0; i < shardCount; i++) {
-    const path = `group1-shard${i + 1}of${shardCount}.bin`;
-    paths.push(path);
-    files.set(path, all.subarray(i * SHARD_BYTES, Math.min(all.length, (i + 1) * SHARD_BYTES)));
-  }
+  const weights = (artifacts.weightSpecs ?? []).map((spec): SavedWeight => {
+    const bytes = data.slice(offset, offset + spec.shape.reduce((a, b) => a * b, 1) * 4);
+    offset += bytes.length;
+    return { spec, bytes, quantization: quantization.get(keyByName.get(spec.name) ?? spec.name) };
+  });
+  const { manifest, shards } = weightShards(weights);
   const json: ModelJson = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     convertedBy: GENERATED_BY,
     modelTopology: artifacts.modelTopology as ModelJson['modelTopology'],
-    weightsManifest: [{ paths, weights: specs }],
+    weightsManifest: manifest as ModelJson['weightsManifest'],
   };
-  files.set('model.json', new TextEncoder().encode(JSON.stringify(json)));
-  return new Map([['model.json', files.get('model.json')!], ...[...files].filter(([k]) => k !== 'model.json')]);
-}
-
-function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return new Map([['model.json', new TextEncoder().encode(JSON.stringify(json))], ...shards]);
 }
 
 /**
@@ -149,6 +123,23 @@ export async function loadModelFromPath(modelJsonPath: string): Promise<tf.Layer
   }
 }
 
+/**
+ * Loads the model files a checkpoint holds: a LayersModel, or a GraphModel (its output shape
+ * found on an example of `exampleShape`, the data's).
+ */
+export async function loadStateModel(files: ModelFiles, exampleShape: readonly number[]): Promise<CondenseModel> {
+  const json = files.get('model.json');
+  if (!json || !isGraphModelJson(JSON.parse(new TextDecoder().decode(json)))) return loadModelFromFiles(files);
+  const model = editableGraph(graphSourceFromFiles((name) => {
+    const bytes = files.get(name);
+    if (!bytes) throw new Error(`model file ${name} is missing`);
+    return bytes;
+  }, 'model.json'), 'model.json');
+  const example = exampleShapeFor(modelInputShape(model), exampleShape);
+  if (example) model.learnOutputShape(example);
+  return model;
+}
+
 /** Loads a LayersModel from files held in memory. */
 export async function loadModelFromFiles(files: ModelFiles): Promise<tf.LayersModel> {
   registerCustomLayers();
@@ -209,52 +200,3 @@ function weightMismatches(needed: Map<string, readonly (number | null)[]>, given
   ];
 }
 
-/** What {@link checkModelFitsData} needs to know of the data. */
-export interface DataShape {
-  name: string;
-  inputShape: number[];
-  numClasses: number;
-}
-
-/**
- * Checks that a model loaded from `file` can take the data's examples and predict its classes,
- * so a model for other data is a usage error before any stage runs instead of a TF.js shape
- * error inside one. Its input shape must hold as many values as an example (examples are
- * reshaped to it); unknown (null) dimensions match anything. Its output must have one unit per
- * class, one unit for two classes (binary) or, for `task: regression`, one unit.
- */
-export function checkModelFitsData(model: tf.LayersModel, data: DataShape, file: string, options: OutputOptions = {}): void {
-  const regression = options.task === 'regression';
-  const ends = regression ? 'one output value' : `${data.numClasses} class scores${data.numClasses === 2 ? ' (or one binary unit)' : ''}`;
-  const hint = `the model must take inputs of ${count(data.inputShape)} values (shape ${formatShape(data.inputShape)} or any shape of that size) and end in ${ends}, like the dataset ${data.name}`;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new ModelFileError(file, `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; condense needs one of each`, { hint });
-  }
-  const input = modelInputShape(model);
-  if (!exampleShapeFor(input, data.inputShape)) {
-    const values = input.every((d) => d !== null) ? `${count(input as number[])} values against ${count(data.inputShape)}` : 'no reshape fits';
-    throw new ModelFileError(file, `the model takes inputs of shape ${formatShape(input)}, but ${data.name} examples have shape `
-      + `${formatShape(data.inputShape)} (${values})`, { hint });
-  }
-  const output = model.outputs[0]!.shape;
-  const units = output[1];
-  const unitsFit = units === null || (regression ? units === 1 : units === data.numClasses || (units === 1 && data.numClasses === 2));
-  if (output.length !== 2 || !unitsFit) {
-    const has = regression ? 'is a regression task (one output value)' : `has ${data.numClasses} classes`;
-    throw new ModelFileError(file, `the model outputs shape [${output.map((d) => d ?? '?')}], but ${data.name} ${has}`, { hint });
-  }
-}
-
-const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Loads a user's model file and checks it fits the data ({@link checkModelFitsData}); usage errors name the file. */
-export async function loadModelFor(file: string, data: DataShape, options: OutputOptions = {}): Promise<tf.LayersModel> {
-  const model = await loadModelFromPath(file);
-  try {
-    checkModelFitsData(model, data, file, options);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
-  return model;
-}

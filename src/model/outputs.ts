@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../compress/distill.js';
+import { isGraphModel } from './graph/editable.js';
+import type { CondenseModel } from './kind.js';
+import type { ScoreKind } from './model-types.js';
 
 // What a model's output means, decided in one place: training losses, held-out metrics and
 // distillation all go through here.
 
-/** What the output of a model holds: class probabilities or unnormalized scores. */
-export type ScoreKind = 'probabilities' | 'logits';
+export type { ScoreKind } from './model-types.js';
 
 /**
  * How a model's output is read: `classification` (one score per class), `binary` (one unit:
@@ -45,11 +47,12 @@ export function finalActivation(model: tf.LayersModel): string | undefined {
  * binary, more are classification. Probabilities when the model ends in softmax (or sigmoid),
  * logits otherwise, unless `options.outputs` says which.
  */
-export function describeOutputs(model: tf.LayersModel, options: OutputOptions = {}): ModelOutputs {
+export function describeOutputs(model: CondenseModel, options: OutputOptions = {}): ModelOutputs {
   if (options.task === 'regression') return { kind: 'regression', scores: 'logits' };
   const units = model.outputs[0]!.shape.at(-1);
-  const activation = finalActivation(model);
-  const detected: ScoreKind = activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
+  const activation = isGraphModel(model) ? undefined : finalActivation(model);
+  const detected: ScoreKind = isGraphModel(model) ? model.scores
+    : activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
   return { kind: units === 1 ? 'binary' : 'classification', scores: options.outputs ?? detected };
 }
 
@@ -76,12 +79,20 @@ export function outputLoss(o: ModelOutputs, targets: tf.Tensor, out: tf.Tensor):
 /** Correct predictions of a batch: argmax (classification) or score past the threshold (binary: 0.5, or 0 for logits). */
 export function countCorrectOf(o: ModelOutputs, out: tf.Tensor, labels: Int32Array): number {
   if (o.kind === 'regression') return 0;
-  const predicted = tf.tidy(() => (o.kind === 'binary'
-    ? tf.cast(tf.greater(tf.reshape(out, [-1]), o.scores === 'logits' ? 0 : 0.5), 'int32')
-    : tf.argMax(out, -1))).dataSync();
+  const predicted = predictedClasses(o, out);
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
   return correct;
+}
+
+/** The class each row of a batch's output predicts: argmax, or the binary threshold (0.5, or 0 for logits). */
+export function predictedClasses(o: ModelOutputs, out: tf.Tensor): Int32Array {
+  const t = tf.tidy(() => (o.kind === 'binary'
+    ? tf.cast(tf.greater(tf.reshape(out, [-1]), o.scores === 'logits' ? 0 : 0.5), 'int32')
+    : tf.cast(tf.argMax(out, -1), 'int32')));
+  const values = t.dataSync() as Int32Array;
+  t.dispose();
+  return values;
 }
 
 /** Sums of absolute and squared errors of a batch of predicted values (regression). */

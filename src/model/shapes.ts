@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 
 // Examples keep the shape their loader gives them (Dataset.inputShape); a model may take another
 // shape with the same number of values, and batches are then reshaped to the model's. Nothing
@@ -28,8 +27,13 @@ export function exampleShapeFor(modelShape: readonly (number | null)[], dataShap
   return modelShape.map((d) => d ?? count / known);
 }
 
+/** What the shapes here read of a model (a LayersModel or a GraphModel): its inputs' shapes, batch first. */
+export interface ModelWithInputs {
+  readonly inputs: ReadonlyArray<{ readonly shape: readonly (number | null)[] }>;
+}
+
 /** The input shape of a model's single input, batch dimension excluded (null: unknown). */
-export function modelInputShape(model: tf.LayersModel): (number | null)[] {
+export function modelInputShape(model: ModelWithInputs): (number | null)[] {
   return model.inputs[0]!.shape.slice(1);
 }
 
@@ -38,6 +42,6 @@ export function modelInputShape(model: tf.LayersModel): (number | null)[] {
  * with unknown dimensions resolved ({@link exampleShapeFor}), or the data's shape when it does not
  * fit (the pre-run check refuses such a model before any stage runs).
  */
-export function batchShapeFor(model: tf.LayersModel, dataShape: readonly number[]): number[] {
+export function batchShapeFor(model: ModelWithInputs, dataShape: readonly number[]): number[] {
   return exampleShapeFor(modelInputShape(model), dataShape) ?? [...dataShape];
 }

@@ -477,17 +477,23 @@ export type EvaluateStage = {
   latencyRuns: number;
 };
 
-/** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+/**
+ * Writes the current model in the TF.js format it came in: layers-model, or graph-model for a
+ * GraphModel (quantized weights as chosen).
+ */
 export type ExportStage = {
   /** Unique name of the stage within the recipe (default: "export"). */
   name: string;
-  /** Writes the current model in TF.js layers-model format (quantized weights as chosen). */
+  /**
+   * Writes the current model in the TF.js format it came in: layers-model, or graph-model for a
+   * GraphModel (quantized weights as chosen).
+   */
   type: 'export';
   /**
-   * Output format: layers-model (model.json + shards).
-   * @default "layers-model"
+   * Output format (model.json + shards); default: the model's own, layers-model for a LayersModel,
+   * graph-model for a GraphModel. condense converts neither into the other.
    */
-  format: 'layers-model';
+  format?: 'layers-model' | 'graph-model';
 };
 
 /** Trains the current model with every pruning mask kept fixed. */
@@ -622,7 +628,7 @@ export type QuantizeStage = {
   type: 'quantize';
   /**
    * Weight quantization.
-   * @default {"dtype":"uint8","include":[],"exclude":[]}
+   * @default {"dtype":"uint8","include":[],"exclude":[],"keepLarger":false,"maxRelativeError":0.05}
    */
   weights: QuantizeWeights;
 };
@@ -644,6 +650,18 @@ export type QuantizeWeights = {
    * @default []
    */
   exclude: string[];
+  /**
+   * Quantize even tensors that quantizing makes larger (a tiny bias whose manifest entry outweighs
+   * the bytes saved); default false: they stay float32.
+   * @default false
+   */
+  keepLarger: boolean;
+  /**
+   * A tensor whose RMS reconstruction error exceeds this fraction of its RMS stays float32 (default
+   * 0.05; typical uint8 error is under 0.01, so only tensors with extreme outliers are kept).
+   * @default 0.05
+   */
+  maxRelativeError: number;
 };
 
 /** Trains the current model (all weights; earlier pruning masks are released). */

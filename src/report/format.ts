@@ -1,12 +1,12 @@
 import type { GateResult } from '../types/records.js';
 
 /** The metrics the answer and the stage tables show, in order. */
-export const COLUMNS = ['accuracy', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
 
 /** A metric value as people read it: ratios to 4 places, bytes and counts as integers. */
 export function formatMetric(key: string, value: number | undefined | null): string {
   if (value === undefined || value === null) return '–';
-  if (key === 'accuracy' || key === 'sparsity' || key === 'loss' || key === 'accuracyDrop' || key === 'sizeRatio') return value.toFixed(4);
+  if (key === 'accuracy' || key === 'agreement' || key === 'sparsity' || key === 'loss' || key === 'accuracyDrop' || key === 'sizeRatio') return value.toFixed(4);
   if (key === 'latencyMs') return value.toFixed(3);
   return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(4);
 }

@@ -20,7 +20,7 @@ import type { StageRun } from './stage-run.js';
  */
 export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<{ outcome: StageOutcome; files?: Map<string, Uint8Array> }> {
   const outputs = run.outputs.get(step.name) ?? {};
-  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data, outputs);
+  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data, outputs, run.reference);
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
@@ -40,11 +40,12 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
 /**
  * A stage's metrics: what it measured, plus held-out accuracy and loss, parameter counts and
  * exported size (with the exported files measured, so the run's end need not build them again).
+ * With `reference` (a GraphModel input's predicted classes), `agreement` with it too.
  * A stage that leaves the model as it was (`changesModel: false`) inherits those from the stage
  * before it instead of measuring them again.
  */
-async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset, outputs: OutputOptions): Promise<{ metrics: Metrics; files?: Map<string, Uint8Array> }> {
+async function stageMetrics(definition: StageDefinition, result: StageResult, previous: Metrics | undefined, data: Dataset, outputs: OutputOptions, reference?: Int32Array): Promise<{ metrics: Metrics; files?: Map<string, Uint8Array> }> {
   if (definition.changesModel === false && previous) return { metrics: { ...previous, ...result.metrics } };
   const files = await modelFiles(result.state.model, result.state.quantization);
-  return { metrics: { ...quickMetrics(result.state.model, data, outputs), ...filesSize(files), ...result.metrics }, files };
+  return { metrics: { ...quickMetrics(result.state.model, data, outputs, reference), ...filesSize(files), ...result.metrics }, files };
 }

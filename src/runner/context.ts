@@ -47,6 +47,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** Date.now() when the run started. */
   started: number;
+  /**
+   * For a GraphModel input, the class it predicts for each test example: every stage's
+   * `agreement` is measured against it (set when the run opens the model).
+   */
+  reference?: Int32Array;
 }
 
 /** What {@link prepareRun} (and so a run) needs besides the recipe. */

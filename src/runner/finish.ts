@@ -99,7 +99,7 @@ async function stageSizes(run: RunContext, outcomes: StageOutcome[], final: Metr
       exported.push({ sizeBytes: m.sizeBytes!, gzipBytes: m.gzipBytes! });
       continue;
     }
-    const state = await decodeStageOutput(files!, run.codecs, run.kinds);
+    const state = await decodeStageOutput(files!, run.codecs, run.kinds, run.data.inputShape);
     try {
       exported.push(await sizeStats(state));
     } finally {

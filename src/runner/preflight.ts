@@ -2,7 +2,6 @@
 // and the start of `run`: the model file loads and fits the data, every layer selector matches,
 // every stage's model-dependent rule holds. Each problem is located in the recipe (the data's or
 // the model's own file and line inside the message), and all are reported at once.
-import type * as tf from '@tensorflow/tfjs';
 import { resolve, isAbsolute } from 'node:path';
 import type { BackendRequest } from '../backend/names.js';
 import { selectBackend } from '../backend/select.js';
@@ -11,7 +10,9 @@ import type { Dataset } from '../data/types.js';
 import { RecipeError, UsageError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
-import { loadModelFor } from '../model/io.js';
+import { loadAnyModelFor } from '../model/fits-data.js';
+import { isGraphModel } from '../model/graph/editable.js';
+import type { CondenseModel } from '../model/kind.js';
 import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
@@ -62,10 +63,10 @@ export async function preflight(loaded: LoadedRecipe, backend?: BackendRequest):
  */
 export async function openInitialModel(loaded: LoadedRecipe, registry: StageRegistry, data: Dataset, modelPath: string | undefined): Promise<ModelState> {
   const { recipe } = loaded;
-  let model: tf.LayersModel;
+  let model: CondenseModel;
   try {
     model = modelPath
-      ? await loadModelFor(modelPath, data, { task: recipe.task })
+      ? await loadAnyModelFor(modelPath, data, { task: recipe.task })
       : buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed, data.vocabSize, recipe.task);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -83,12 +84,11 @@ export async function openInitialModel(loaded: LoadedRecipe, registry: StageRegi
  * The stages' checks again, now that the initial model is built and its layers are known (layer
  * selectors, rules that depend on the topology), located in the recipe.
  */
-function modelProblems(loaded: LoadedRecipe, registry: StageRegistry, model: tf.LayersModel): RecipeProblem[] {
-  const view: ModelView = {
-    spec: loaded.recipe.model,
-    topology: model.getClassName() === 'Sequential' ? 'sequential' : 'functional',
-    layers: model.layers.map((l) => ({ name: l.name, className: l.getClassName() })),
-  };
+function modelProblems(loaded: LoadedRecipe, registry: StageRegistry, model: CondenseModel): RecipeProblem[] {
+  const layers = model.layers.map((l) => ({ name: l.name, className: l.getClassName() }));
+  const view: ModelView = isGraphModel(model)
+    ? { spec: loaded.recipe.model, format: 'graph', layers }
+    : { spec: loaded.recipe.model, topology: model.getClassName() === 'Sequential' ? 'sequential' : 'functional', layers };
   return stageProblems(loaded.recipe, registry, view).map((p) => {
     const { frame, ...pos } = pointAt(loaded, p.path, { key: p.key });
     return { ...pos, path: '/' + p.path.join('/'), message: p.message, keyword: p.keyword, ...(p.hint ? { hint: p.hint } : {}), frame };

@@ -9,7 +9,8 @@ import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
 import type { Baseline, StageOutcome } from '../types/records.js';
 import { INPUT_BASELINE } from '../types/records.js';
-import { quickMetrics, sizeStats } from '../model/inspect.js';
+import { predictedClassesOf, quickMetrics, sizeStats } from '../model/inspect.js';
+import { isGraphModel } from '../model/graph/editable.js';
 import { commitStage } from './commit.js';
 import { prepareRun, runDirectory } from './context.js';
 import type { PrepareOptions, RunContext } from './context.js';
@@ -109,7 +110,7 @@ async function hold(held: Held, index: number, next: Promise<ModelState>): Promi
 
 /** The model state stage `index`'s checkpoint holds. */
 function loadStage(run: RunContext, index: number): Promise<ModelState> {
-  return decodeStageOutput(readCheckpoint(join(run.out, run.steps[index]!.dir)).files, run.codecs, run.kinds);
+  return decodeStageOutput(readCheckpoint(join(run.out, run.steps[index]!.dir)).files, run.codecs, run.kinds, run.data.inputShape);
 }
 
 /**
@@ -118,5 +119,8 @@ function loadStage(run: RunContext, index: number): Promise<ModelState> {
  * judged against the model as given. A builtin starts untrained: its baseline is the first stage.
  */
 async function inputBaseline(run: RunContext, state: ModelState): Promise<Baseline> {
-  return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data, run.outputs.get(INITIAL_MODEL)), ...(await sizeStats(state)) } };
+  const outputs = run.outputs.get(INITIAL_MODEL);
+  // A GraphModel cannot be trained, so what a stage did to it is judged by how often it still agrees with the original.
+  if (isGraphModel(state.model)) run.reference = predictedClassesOf(state.model, run.data.test, run.data, outputs);
+  return { stage: INPUT_BASELINE, metrics: { ...quickMetrics(state.model, run.data, outputs, run.reference), ...(await sizeStats(state)) } };
 }

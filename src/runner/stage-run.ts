@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { CondenseError, InterruptedError, RecipeError, StageFailedError, UsageError } from '../errors.js';
 import { AbortedError } from '../model/fit.js';
-import { loadGraphModelFromPath } from '../model/graph-model.js';
-import { loadModelFor } from '../model/io.js';
+import { loadGraphModelFromPath } from '../model/graph/load.js';
+import { loadModelFor } from '../model/fits-data.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { INITIAL_MODEL, stageParams } from '../stages/walk.js';
 import { freshState, weightsChanged } from '../state/codecs.js';

@@ -1,4 +1,4 @@
-import { loadModelFromFiles, modelFiles } from '../model/io.js';
+import { loadStateModel, modelFiles } from '../model/io.js';
 import { decodeParts, encodeParts, stateParts } from '../state/codecs.js';
 import type { CodecLookup } from '../state/codecs.js';
 import type { ModelState } from '../types/model-state.js';
@@ -29,9 +29,12 @@ export function decodeStageRecord(files: Map<string, Uint8Array>): StageRecord {
   return JSON.parse(new TextDecoder().decode(bytes)) as StageRecord;
 }
 
-/** Rebuilds the model state a stage checkpoint holds; `kinds` are those every state has. */
-export async function decodeStageOutput(files: Map<string, Uint8Array>, codecs: CodecLookup, kinds: readonly string[]): Promise<ModelState> {
+/**
+ * Rebuilds the model state a stage checkpoint holds; `kinds` are those every state has, and
+ * `exampleShape` the data's (a GraphModel's output shape is found on one).
+ */
+export async function decodeStageOutput(files: Map<string, Uint8Array>, codecs: CodecLookup, kinds: readonly string[], exampleShape: readonly number[]): Promise<ModelState> {
   const model = new Map<string, Uint8Array>();
   for (const [name, bytes] of files) if (name.startsWith('model/')) model.set(name.slice('model/'.length), bytes);
-  return { model: await loadModelFromFiles(model), ...decodeParts(files, codecs, kinds, STATE_PREFIX) } as ModelState;
+  return { model: await loadStateModel(model, exampleShape), ...decodeParts(files, codecs, kinds, STATE_PREFIX) } as ModelState;
 }

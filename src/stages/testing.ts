@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import { buildBuiltinModel } from '../model/builtin.js';
+import { layersModelOf } from '../model/kind.js';
 import { BUILTIN_STATE_CODECS, freshState, weightsChanged } from '../state/codecs.js';
 import { builtinStages } from './builtin.js';
 import type { PruneParams } from './prune/prune.js';
@@ -13,13 +14,16 @@ export const TEST_ADAM = { name: 'adam' as const, learningRate: 0.01 };
 /** A constant learning rate. */
 export const CONSTANT_LR = { kind: 'constant' as const };
 
+/** A model state whose model is a LayersModel, as every state in these tests is. */
+export type LayersState = ModelState & { model: tf.LayersModel };
+
 /** A state for `model` as the runner makes one: every built-in kind of state empty. */
-export function freshTestState(model: tf.LayersModel): ModelState {
-  return freshState(model, BUILTIN_STATE_CODECS);
+export function freshTestState(model: tf.LayersModel): LayersState {
+  return freshState(model, BUILTIN_STATE_CODECS) as LayersState;
 }
 
 /** A fresh state of a builtin MLP for 784 inputs and 10 classes (hidden sizes `hidden`, default [16]). */
-export function mlpTestState(seed = 1, hidden = [16]): ModelState {
+export function mlpTestState(seed = 1, hidden = [16]): LayersState {
   return freshTestState(buildBuiltinModel({ builtin: 'mlp', hidden }, [784], 10, seed));
 }
 
@@ -44,11 +48,15 @@ export function testStageContext<P>(params: P, input: ModelState, data: Dataset,
   };
 }
 
-/** Runs `stage` through {@link testStageContext}; its result with the progress events. */
-export async function runTestStage<P>(stage: StageDefinition<P>, params: P, input: ModelState, data: Dataset, extra: Partial<StageContext<P>> = {}): Promise<StageResult & { events: StageProgress[] }> {
+/**
+ * Runs `stage` through {@link testStageContext}; its result with the progress events. The stages
+ * tested here take and hand on LayersModels (the model's kind is checked).
+ */
+export async function runTestStage<P>(stage: StageDefinition<P>, params: P, input: ModelState, data: Dataset, extra: Partial<StageContext<P>> = {}): Promise<StageResult & { state: LayersState; events: StageProgress[] }> {
   const ctx = testStageContext(params, input, data, extra);
   const result = await stage.run(ctx);
-  return { ...result, events: ctx.events };
+  layersModelOf(result.state.model, 'test');
+  return { ...result, state: result.state as LayersState, events: ctx.events };
 }
 
 /** Prune parameters: one-shot global magnitude pruning to 0.8, with `over` applied. */

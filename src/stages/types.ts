@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import type { FitSnapshot } from '../model/fit.js';
 import type { OutputOptions } from '../model/outputs.js';
-import type { LoadedGraphModel } from '../model/graph-model.js';
+import type { LoadedGraphModel } from '../model/graph/load.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
 import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
 import type { Metrics } from '../types/records.js';
@@ -92,6 +92,8 @@ export interface ModelView {
   spec?: ModelSpec;
   /** Sequential or functional, when known. */
   topology?: 'sequential' | 'functional';
+  /** `graph` for a TF.js GraphModel (inference only: no training stage can take it); absent: a LayersModel or not yet known. */
+  format?: 'graph';
   /** Its layers, when the model has been built. */
   layers?: ReadonlyArray<{ name: string; className: string }>;
 }
@@ -138,6 +140,12 @@ export interface StageDefinition<P = Record<string, unknown>> {
    * model is built; each problem is located at its path inside the stage (empty path: the stage).
    */
   check?(params: P, context: StageCheckContext): StageCheckProblem[];
+  /**
+   * Whether the stage can take a GraphModel (a `model.path` in graph-model format, which cannot be
+   * trained): `true`, or why not with these params. Absent: it cannot (it trains or rebuilds the
+   * model). Checked before anything runs.
+   */
+  graphModels?(params: P): true | string;
   /** Names of earlier stages this stage reads besides its input (fingerprinted). */
   references?(params: P): string[];
   /**

@@ -65,9 +65,21 @@ export function stageProblems(recipe: Recipe, registry: StageRegistry, initial: 
     for (const p of definition.check?.(params, context) ?? []) {
       problems.push({ path: ['stages', index, ...p.path], message: p.message, keyword: p.keyword ?? 'stage-check', ...(p.hint ? { hint: p.hint } : {}), ...(p.key ? { key: true } : {}) });
     }
+    if (context.model.format === 'graph') problems.push(...graphProblems(definition, params, index));
     if (context.model.layers) problems.push(...selectorProblems(definition, params, context.model.layers, index));
   }
   return problems;
+}
+
+/** A stage that cannot take the GraphModel it receives, located at its type. */
+function graphProblems(definition: StageDefinition, params: Record<string, unknown>, index: number): StageProblem[] {
+  const verdict = definition.graphModels?.(params) ?? `a ${definition.type} stage trains or rebuilds the model`;
+  if (verdict === true) return [];
+  return [{
+    path: ['stages', index, 'type'], keyword: 'graph-model',
+    message: `the model is a TF.js GraphModel, which cannot be trained: ${verdict}`,
+    hint: 'a GraphModel goes through one-shot prune (magnitude or nm), quantize, evaluate and export; to train it, convert the original model to a layers model (tensorflowjs_converter --output_format=tfjs_layers_model)',
+  }];
 }
 
 function selectorProblems(definition: StageDefinition, params: Record<string, unknown>, layers: NonNullable<ModelView['layers']>, index: number): StageProblem[] {

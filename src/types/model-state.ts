@@ -1,7 +1,7 @@
 // Leaf module: the state a stage hands to the next. Open: kinds beyond masks and quantization
 // (clusters, a vocabulary, a plugin's) ride along as further fields, each persisted by its codec.
-import type * as tf from '@tensorflow/tfjs';
 import type { QuantizationSpec } from '../compress/quantize.js';
+import type { CondenseModel } from '../model/kind.js';
 
 /** What compression decided about a model, by kind: everything a state holds but the model. */
 export interface StateParts {
@@ -15,7 +15,8 @@ export interface StateParts {
 
 /** Everything a stage hands to the next one: the model and what compression decided about it. */
 export interface ModelState extends StateParts {
-  model: tf.LayersModel;
+  /** A LayersModel, or a GraphModel for the stages that need no training ({@link CondenseModel}). */
+  model: CondenseModel;
 }
 
 /**

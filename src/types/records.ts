@@ -101,6 +101,8 @@ export interface QuantizationError {
   relative: number;
   /** Stored quantized, this weight makes the download larger than float32 (its manifest entry outweighs the bytes saved). */
   larger?: true;
+  /** Why the quantize stage left it float32: quantized it would be `larger`, or its `error` passed `maxRelativeError`. */
+  keptFloat?: 'larger' | 'error';
 }
 
 /** One weight of the final model as exported. */

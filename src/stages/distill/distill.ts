@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layersModelOf } from '../../model/kind.js';
 import { hiddenStateLoss, logitDistillationLoss } from '../../compress/distill.js';
 import { UsageError } from '../../errors.js';
 import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
@@ -85,10 +86,11 @@ export const distillStage: StageDefinition<DistillParams> = {
     const teacher = await loadTeacher(ctx);
     teachers.set(ctx, teacher);
     const student = await loadStudent(ctx);
+    const studentModel = layersModelOf(student.model, ctx.name);
     const studentOptions = p.student ? { ...(p.student.outputs ? { outputs: p.student.outputs } : {}), task: ctx.recipe?.task } : ctx.outputsOf();
-    const studentOutputs = describeOutputs(student.model, studentOptions);
+    const studentOutputs = describeOutputs(studentModel, studentOptions);
     const pairs = p.hidden ?? [];
-    const taps = hiddenTaps(teacher, student.model, pairs, ctx.seed);
+    const taps = hiddenTaps(teacher, studentModel, pairs, ctx.seed);
     const history = await trainWith({ ...ctx, input: student }, {
       masks: student.masks,
       outputs: studentOptions,

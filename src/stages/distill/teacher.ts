@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isGraphModel } from '../../model/graph/editable.js';
 import { UsageError } from '../../errors.js';
 import { describeOutputs } from '../../model/outputs.js';
 import type { ModelOutputs, ScoreKind } from '../../model/outputs.js';
@@ -45,9 +46,14 @@ export async function loadTeacher(ctx: StageContext<{ teacher: TeacherSpec }>): 
     const outputs: ModelOutputs = { kind: units === 1 ? 'binary' : 'classification', scores: override ?? graph.scores };
     return { outputs, predict: (xs) => graph.model.predict(reshapedFor(xs, shape, 'graph-model teacher')) as tf.Tensor, dispose: () => graph.model.dispose() };
   }
-  const model = stage !== undefined ? (await ctx.loadStageModel(stage)).model : await ctx.loadModelPath(teacherPath(spec)!);
+  const loaded = stage !== undefined ? (await ctx.loadStageModel(stage)).model : await ctx.loadModelPath(teacherPath(spec)!);
   const options = stage !== undefined ? ctx.outputsOf(stage) : { ...(override ? { outputs: override } : {}), task: ctx.recipe?.task };
-  const shape = model.inputs[0]!.shape.slice(1);
+  const shape = loaded.inputs[0]!.shape.slice(1);
+  // An earlier stage's GraphModel (a compressed model.path) teaches for inference only, like a graph file.
+  if (isGraphModel(loaded)) {
+    return { outputs: describeOutputs(loaded, options), predict: (xs) => loaded.predict(reshapedFor(xs, shape, 'graph-model teacher')), dispose: () => loaded.dispose() };
+  }
+  const model = loaded;
   return {
     layers: model, outputs: describeOutputs(model, options),
     predict: (xs) => model.predict(reshapedFor(xs, shape, 'teacher')) as tf.Tensor,

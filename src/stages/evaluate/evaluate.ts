@@ -27,6 +27,7 @@ export const evaluateStage: StageDefinition<EvaluateParams> = {
     latencyRuns: { type: 'integer', minimum: 1, maximum: 10000, default: 50, description: 'Batch-1 predictions timed for latencyMs (median; default 50).' },
   },
   changesModel: false,
+  graphModels: () => true,
   async run(ctx): Promise<StageResult> {
     const wanted = new Set(ctx.params.metrics);
     const metrics: Record<string, number> = {};

@@ -1,4 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
+import { layersModelOf } from '../../model/kind.js';
+import type { CondenseModel } from '../../model/kind.js';
 import { UsageError } from '../../errors.js';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import { removeUnits, structuralBlocker, topUnits, unitNorms } from '../../compress/structured.js';
@@ -37,7 +38,7 @@ const selectorList = (what: string) => ({
 const { epochs: _epochs, ...rest } = trainingProperties;
 
 /** The weights of the selected layers that pruning may zero (kernels; never biases). */
-function prunableSelection(model: tf.LayersModel, include: string[], exclude: string[]) {
+function prunableSelection(model: CondenseModel, include: string[], exclude: string[]) {
   const layers = new Set(selectLayers(model, include, exclude));
   return prunableWeights(model).filter((w) => layers.has(w.layer));
 }
@@ -73,6 +74,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
     ...rest,
   },
   selectors: [['include'], ['exclude']],
+  graphModels: (p) => (p.method === 'structured' ? 'method structured rebuilds the model'
+    : p.schedule.kind !== 'oneShot' ? `schedule ${p.schedule.kind} trains while pruning (use kind oneShot)` : true),
   check(p, { model }) {
     if (p.method !== 'nm') {
       const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : [];
@@ -140,7 +143,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
 /** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
 async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
   const { input } = ctx;
-  const { model } = input;
+  const model = layersModelOf(input.model, ctx.name);
   if (model.getClassName() !== 'Sequential') {
     throw new UsageError('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt)', { hint: 'use method: magnitude or nm' });
   }

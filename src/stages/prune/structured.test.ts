@@ -24,7 +24,8 @@ function silence(model: tf.LayersModel, layer: string, units: number[]): void {
 /** One-shot structured pruning needs no data: the context has none, and no fresh states. */
 async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<string, Float32Array>()) {
   const input = { ...freshTestState(model), masks };
-  return pruneStage.run(testStageContext(p, input, {} as never, { name: 'p', seed: 1, freshState: () => { throw new Error('unused'); } }));
+  const result = await pruneStage.run(testStageContext(p, input, {} as never, { name: 'p', seed: 1, freshState: () => { throw new Error('unused'); } }));
+  return { ...result, state: { ...result.state, model: result.state.model as tf.LayersModel } };
 }
 
 const x = () => tf.randomUniform([5, 784], 0, 1, 'float32', 3);

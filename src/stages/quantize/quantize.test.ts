@@ -3,7 +3,7 @@ import { tinyMnist, useTestBackend } from '../../../test/helpers.js';
 import type { Dataset } from '../../data/types.js';
 import { parameterStats } from '../../model/inspect.js';
 import { loadModelFromFiles, modelFiles } from '../../model/io.js';
-import { keyedWeights, readWeight } from '../../model/weights.js';
+import { keyedWeights, readWeight, writeWeight } from '../../model/weights.js';
 import { CONSTANT_LR, mlpTestState, runTestStage, TEST_ADAM } from '../testing.js';
 import { trainStage } from '../train/train.js';
 import { quantizeStage } from './quantize.js';
@@ -18,7 +18,7 @@ describe('quantize', () => {
   it('stores every weight quantized per the manifest, decodable by the stock loader within scale/2', async () => {
     const trained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, mlpTestState(), data)).state;
     const original = new Map(keyedWeights(trained.model).map((w) => [w.key, readWeight(w)]));
-    const { state } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [] } }, trained, data);
+    const { state } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [], keepLarger: true, maxRelativeError: 1 } }, trained, data);
     const files = await modelFiles(state.model, state.quantization);
     const json = JSON.parse(new TextDecoder().decode(files.get('model.json')));
     const specs = json.weightsManifest[0].weights as Array<{ name: string; quantization?: { dtype: string; scale: number } }>;
@@ -37,7 +37,7 @@ describe('quantize', () => {
   it('records each weight\'s reconstruction error as its own kind of state, and flags tensors made larger', async () => {
     const trained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, mlpTestState(), data)).state;
     const original = new Map(keyedWeights(trained.model).map((w) => [w.key, readWeight(w)]));
-    const { state, metrics } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [] } }, trained, data);
+    const { state, metrics } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [], keepLarger: true, maxRelativeError: 1 } }, trained, data);
     const errors = state.quantizationError as Map<string, { rmse: number; maxAbs: number; relative: number; larger?: true }>;
     expect([...errors.keys()].sort()).toEqual([...original.keys()].sort());
     for (const w of keyedWeights(state.model)) {
@@ -61,5 +61,28 @@ describe('quantize', () => {
     const retrained = (await runTestStage(trainStage, { epochs: 1, batchSize: 64, optimizer: TEST_ADAM, lrSchedule: CONSTANT_LR }, state, data)).state;
     expect(retrained.quantization.size).toBe(0);
     expect((retrained.quantizationError as Map<string, unknown>).size).toBe(0);
+  });
+
+  it('by default keeps float32 the tensors quantizing would make larger or distort past maxRelativeError, and says so', async () => {
+    const state = mlpTestState(4, [8]);
+    // One outlier in dense1's kernel (glorot values within ±0.09) stretches the uint8 grid until the others round to ~11 levels.
+    const kernel = keyedWeights(state.model).find((w) => w.key === 'dense1/kernel')!;
+    const values = readWeight(kernel);
+    values[0] = 4;
+    writeWeight(kernel, values);
+    const { state: out, metrics } = await runTestStage(quantizeStage, { weights: { dtype: 'uint8', include: [], exclude: [], keepLarger: false, maxRelativeError: 0.05 } }, state, data);
+    const errors = out.quantizationError as Map<string, { relative: number; larger?: true; keptFloat?: string }>;
+    expect(errors.get('dense1/kernel')!.keptFloat).toBe('error');
+    expect(errors.get('dense1/kernel')!.relative).toBeGreaterThan(0.05);
+    const small = [...errors].filter(([, e]) => e.larger).map(([k]) => k);
+    expect(small.length).toBeGreaterThan(0);
+    for (const key of small) expect(errors.get(key)!.keptFloat).toBe('larger');
+    expect(metrics.floatTensors).toBe(small.length + 1);
+    expect(metrics.largerQuantizedTensors).toBe(0);
+    const files = await modelFiles(out.model, out.quantization);
+    const specs = JSON.parse(new TextDecoder().decode(files.get('model.json'))).weightsManifest[0].weights as Array<{ name: string; quantization?: unknown }>;
+    const quantizedNames = specs.filter((s) => s.quantization).map((s) => s.name).sort();
+    expect(quantizedNames).toEqual(['output/kernel']);
+    expect(readWeight(keyedWeights(out.model).find((w) => w.key === 'dense1/kernel')!)[0]).toBe(4);
   });
 });

@@ -1,4 +1,5 @@
 import { fit } from '../../model/fit.js';
+import { layersModelOf } from '../../model/kind.js';
 import type { FitOptions } from '../../model/fit.js';
 import type { OutputOptions } from '../../model/outputs.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
@@ -66,7 +67,7 @@ export interface TrainHooks {
  * Runs the training loop on `model` (default: the context's input model) with the stage's
  * fields, reporting progress, snapshotting every epoch and continuing from `ctx.resume`.
  */
-export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainHooks = {}, model = ctx.input.model): Promise<Array<Record<string, number>>> {
+export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainHooks = {}, model = layersModelOf(ctx.input.model, ctx.name)): Promise<Array<Record<string, number>>> {
   const { epochs, batchSize, optimizer, lrSchedule, earlyStopping } = ctx.params;
   const masks = hooks.masks ?? ctx.input.masks;
   if (ctx.resume) restoreParts(ctx.input, masks, ctx.resume.parts);
