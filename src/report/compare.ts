@@ -142,8 +142,8 @@ export function renderCompareHtml(c: Comparison): string {
     `<section id="metrics"><h2>Final metrics</h2><table><thead>${head(['metric', ...labels])}</thead><tbody>${metrics.join('')}</tbody></table>` +
       `<p class="note">In brackets: the change from ${e(labels[0])}.</p></section>`,
     `<section id="accuracy-size"><h2>Accuracy vs size</h2>${scatterChart(points, {
-      title: 'Final accuracy vs exported size, per run', xLabel: 'sizeBytes (as exported)', yLabel: 'accuracy', zeroX: true,
-      formatX: formatBytes, formatY: (v) => `${Math.round(v * 1000) / 10}%`,
+      title: 'Final accuracy vs exported size, per run', xLabel: 'sizeBytes (as exported)', yLabel: 'accuracy',
+      x: { unit: 'bytes', zero: true }, y: { unit: 'percent', clamp: [0, 1] }, formatX: formatBytes, formatY: (v) => `${Math.round(v * 10000) / 100}%`,
     })}</section>`,
     '</main></body></html>', ''].join('\n');
 }
