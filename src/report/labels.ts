@@ -30,13 +30,18 @@ const HEIGHT = 14;
 const GAP = 8;
 const POINT_RADIUS = 6;
 
-/** Candidate offsets from the point, in order of preference: right, left, above, below, then diagonals. */
+/**
+ * Candidate offsets from the point, in order of preference: right, left, above, below, the
+ * diagonals, then right and left stepping a line further up or down each time (crowded points).
+ */
 const CANDIDATES: Array<{ dx: number; dy: number; anchor: PlacedLabel['anchor'] }> = [
   { dx: GAP, dy: 4, anchor: 'start' }, { dx: -GAP, dy: 4, anchor: 'end' },
   { dx: 0, dy: -GAP - 2, anchor: 'middle' }, { dx: 0, dy: GAP + 12, anchor: 'middle' },
   { dx: GAP, dy: -GAP - 2, anchor: 'start' }, { dx: -GAP, dy: -GAP - 2, anchor: 'end' },
   { dx: GAP, dy: GAP + 12, anchor: 'start' }, { dx: -GAP, dy: GAP + 12, anchor: 'end' },
-  { dx: GAP, dy: -2 * HEIGHT, anchor: 'start' }, { dx: -GAP, dy: 2 * HEIGHT + 8, anchor: 'end' },
+  ...[1, 2, 3, 4, 5, 6].flatMap((k) => [-1, 1].flatMap((sign) => [
+    { dx: GAP, dy: 4 + sign * k * HEIGHT, anchor: 'start' as const }, { dx: -GAP, dy: 4 + sign * k * HEIGHT, anchor: 'end' as const },
+  ])),
 ];
 
 function textBox(x: number, y: number, anchor: PlacedLabel['anchor'], text: string): Box {

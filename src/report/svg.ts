@@ -43,7 +43,7 @@ export interface ChartOptions {
   /** How each axis is fitted to its values (unit, zero in range, clamp, whole numbers). */
   x?: AxisOptions;
   y?: AxisOptions;
-  /** Tooltip formats; default: the axis's tick format. */
+  /** Tooltip formats; default: 6 significant digits. */
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
   /** Draw x ticks (default true; bar charts label their categories instead). */
@@ -51,6 +51,9 @@ export interface ChartOptions {
 }
 
 const M = { left: 80, right: 24, top: 46, bottom: 46 };
+
+/** Tooltips show values to 6 significant digits, not rounded to the axis's ticks. */
+const precise = (v: number) => String(Number(v.toPrecision(6)));
 
 /** Frame, grid, ticks, axis labels and title; returns the SVG prefix and the scale functions. */
 function frame(o: ChartOptions, xAxis: Axis, yAxis: Axis) {
@@ -65,7 +68,7 @@ function frame(o: ChartOptions, xAxis: Axis, yAxis: Axis) {
     `<text x="${M.left}" y="18" class="chart-title">${escapeHtml(o.title)}</text>`,
   ];
   for (const t of yAxis.ticks) {
-    parts.push(`<line x1="${M.left}" x2="${width - M.right}" y1="${coord(sy(t))}" y2="${coord(sy(t))}" stroke="#e3e3e3"/>`,
+    parts.push(`<line x1="${M.left}" x2="${width - M.right}" y1="${coord(sy(t))}" y2="${coord(sy(t))}" stroke="#e3e3e3" class="grid"/>`,
       `<text x="${M.left - 6}" y="${coord(sy(t) + 4)}" text-anchor="end" class="tick">${escapeHtml(yAxis.format(t))}</text>`);
   }
   for (const t of o.xTicks === false ? [] : xAxis.ticks) {
@@ -78,8 +81,8 @@ function frame(o: ChartOptions, xAxis: Axis, yAxis: Axis) {
     `<text x="${coord((M.left + width - M.right) / 2)}" y="${height - 8}" text-anchor="middle" class="axis">${escapeHtml(o.xLabel)}</text>`,
     `<text transform="translate(16 ${coord((M.top + height - M.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis">${escapeHtml(o.yLabel)}</text>`,
   );
-  const fx = o.formatX ?? xAxis.format;
-  const fy = o.formatY ?? yAxis.format;
+  const fx = o.formatX ?? precise;
+  const fy = o.formatY ?? precise;
   return { parts, sx, sy, fx, fy, width, height, plot: { x: M.left, y: M.top, width: width - M.left - M.right, height: height - M.top - M.bottom } };
 }
 
@@ -175,7 +178,7 @@ export function barChart(groups: BarGroup[], seriesNames: string[], o: ChartOpti
       const v = g.values[i];
       if (v === undefined) return;
       const top = sy(v);
-      parts.push(`<rect x="${coord(start + i * bar)}" y="${coord(top)}" width="${coord(bar - 2)}" height="${coord(bottom - top)}" ${fill(g.color, i)}>` +
+      parts.push(`<rect x="${coord(start + i * bar)}" y="${coord(top)}" width="${coord(bar - 2)}" height="${coord(bottom - top)}" ${fill(g.color, i)} class="bar">` +
         `<title>${escapeHtml(`${g.label} ${name}: ${fy(v)}`)}</title></rect>`);
     });
     parts.push(`<text x="${coord(plot.x + (c + 0.5) * slot)}" y="${coord(bottom + 17)}" text-anchor="middle" class="tick">${escapeHtml(g.label)}</text>`);
