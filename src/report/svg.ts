@@ -5,8 +5,11 @@ import { placeLabels } from './labels.js';
 
 export { niceTicks } from './axis.js';
 
-/** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'];
+/**
+ * Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), then darker
+ * ones from Paul Tol's muted scheme, so that runs of up to 11 stages need no colour twice.
+ */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#882255', '#999933', '#332288', '#661100'];
 
 /** The colour of the `index`th item (a stage in run order), the same in every chart. */
 export const paletteColor = (index: number) => PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
