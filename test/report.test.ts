@@ -125,7 +125,7 @@ describe('report.html, report.md, scalars.jsonl (tiny recipe, end to end)', () =
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(html).toContain(report.final.metrics.sizeBytes.toLocaleString('en-US'));
     expect(html).toContain('dense1/kernel'.split('/')[0]);
-    expect(html).toContain('uint8 (scale');
+    expect(html).toContain('uint8, scale');
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(5);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|\bsrc=|\bhref=/i);
     // The only URLs are the SVG namespace (an identifier, never fetched).

@@ -1,23 +1,46 @@
 import { formatBytes } from './escape.js';
+import type { AxisOptions } from './axis.js';
 import type { Report } from './report.js';
 import type { Scalar } from './scalars.js';
-import { barChart, emptyChart, lineChart, scatterChart } from './svg.js';
-import type { Series } from './svg.js';
+import { barChart, emptyChart, lineChart, paletteColor, scatterChart } from './svg.js';
+import type { BarGroup, Series } from './svg.js';
 
-const TAG_TITLES: Record<string, { title: string; yLabel: string }> = {
-  trainLoss: { title: 'Training loss per epoch', yLabel: 'mean cross-entropy' },
-  trainAccuracy: { title: 'Training accuracy per epoch', yLabel: 'accuracy (train)' },
-  sparsity: { title: 'Sparsity enforced per epoch', yLabel: 'sparsity' },
+/** How a per-epoch scalar is charted: its title, its y label and how its axis is fitted. */
+interface TagChart {
+  title: string;
+  yLabel: string;
+  y: AxisOptions;
+}
+
+const TAG_CHARTS: Record<string, TagChart> = {
+  trainLoss: { title: 'Training loss per epoch', yLabel: 'mean cross-entropy', y: { zero: true } },
+  trainAccuracy: { title: 'Training accuracy per epoch', yLabel: 'accuracy (train)', y: { unit: 'percent', clamp: [0, 1] } },
+  sparsity: { title: 'Sparsity enforced per epoch', yLabel: 'sparsity', y: { unit: 'percent', zero: true, clamp: [0, 1] } },
+  learningRate: { title: 'Learning rate per epoch', yLabel: 'learning rate', y: { zero: true } },
 };
 
-const percent = (v: number) => `${Math.round(v * 1000) / 10}%`;
+/** A scalar no chart knows: its own values decide the axis, with no unit assumed. */
+const otherTag = (tag: string): TagChart => ({ title: `${tag} per epoch`, yLabel: tag, y: {} });
+
+const percent = (v: number) => `${Math.round(v * 10000) / 100}%`;
+
+/**
+ * Each stage's colour, the same in every chart: the palette colour of its place in the run. The
+ * baseline `input` (the model as given, before any stage) is grey.
+ */
+export function stageColors(report: Report): Map<string, string> {
+  const colors = new Map(report.stages.map((s, i) => [s.name, paletteColor(i)]));
+  colors.set('input', colors.get('input') ?? '#7a828a');
+  return colors;
+}
 
 /**
  * One line chart per scalar tag (loss and accuracy first), x = epoch counted across the whole
- * run so the stages follow each other, one coloured series per stage.
+ * run so the stages follow each other, one series per stage in the stage's colour.
  */
 export function trainingCharts(report: Report, scalars: Scalar[]): string[] {
   if (scalars.length === 0) return [emptyChart('Training curves', 'no stage of this run trained (no per-epoch scalars)')];
+  const colors = stageColors(report);
   const offsets = new Map<string, number>();
   let offset = 0;
   for (const stage of report.stages) {
@@ -29,17 +52,20 @@ export function trainingCharts(report: Report, scalars: Scalar[]): string[] {
   return tags.map((tag) => {
     const series: Series[] = report.stages.map((stage) => ({
       name: stage.name,
+      color: colors.get(stage.name),
       points: scalars.filter((s) => s.stage === stage.name && s.tag === tag)
         .map((s) => ({ x: (offsets.get(stage.name) ?? 0) + s.step, y: s.value, label: `epoch ${s.step}` })),
     }));
-    const known = TAG_TITLES[tag] ?? { title: `${tag} per epoch`, yLabel: tag };
-    const ratio = tag !== 'trainLoss' && series.every((s) => s.points.every((p) => p.y >= 0 && p.y <= 1));
-    return lineChart(series, { ...known, xLabel: 'epoch (across the run)', integerX: true, zeroY: tag === 'trainLoss' || tag === 'sparsity', ...(ratio ? { yMax: 1, formatY: percent } : {}) });
+    const chart = TAG_CHARTS[tag] ?? otherTag(tag);
+    return lineChart(series, {
+      title: chart.title, yLabel: chart.yLabel, xLabel: 'epoch (across the run)', height: 260,
+      x: { integer: true }, y: chart.y, formatX: String, ...(chart.y.unit === 'percent' ? { formatY: percent } : { formatY: (v) => String(Number(v.toPrecision(6))) }),
+    });
   });
 }
 
 function rank(tag: string): number {
-  const i = Object.keys(TAG_TITLES).indexOf(tag);
+  const i = Object.keys(TAG_CHARTS).indexOf(tag);
   return i < 0 ? 99 : i;
 }
 
@@ -48,33 +74,33 @@ function stageSize(stage: Report['stages'][number]): { sizeBytes?: number; gzipB
   return stage.exported ?? { sizeBytes: stage.metrics.sizeBytes, gzipBytes: stage.metrics.gzipBytes };
 }
 
-/** Grouped bars: the exported size and gzipped size of each stage's model. */
+/** Grouped bars in each stage's colour: the exported size (solid) and gzipped size (pale) of each stage's model. */
 export function sizeChart(report: Report): string {
   const { baseline } = report;
-  const categories = report.stages.map((s) => s.name);
-  const sizes = report.stages.map(stageSize);
-  const series = [
-    { name: 'sizeBytes', values: sizes.map((s) => s.sizeBytes) },
-    { name: 'gzipBytes', values: sizes.map((s) => s.gzipBytes) },
-  ];
+  const colors = stageColors(report);
+  const groups: BarGroup[] = report.stages.map((s) => {
+    const size = stageSize(s);
+    return { label: s.name, color: colors.get(s.name)!, values: [size.sizeBytes, size.gzipBytes] };
+  });
   if (!report.stages[0]?.exported && baseline?.metrics.sizeBytes !== undefined) {
-    categories.unshift(`${baseline.stage} (float32)`);
-    series[0]!.values.unshift(baseline.metrics.sizeBytes);
-    series[1]!.values.unshift(baseline.metrics.gzipBytes);
+    groups.unshift({ label: `${baseline.stage} (float32)`, color: colors.get(baseline.stage) ?? '#7a828a', values: [baseline.metrics.sizeBytes, baseline.metrics.gzipBytes] });
   }
-  return barChart(categories, series, { title: 'Model size after each stage (as exported)', xLabel: 'stage', yLabel: 'bytes', formatY: formatBytes });
+  return barChart(groups, ['sizeBytes', 'gzipBytes'], {
+    title: 'Model size after each stage (as exported)', xLabel: 'stage', yLabel: 'size', y: { unit: 'bytes' }, formatY: formatBytes,
+  });
 }
 
-/** Accuracy against exported size, one point per stage, joined in run order. */
+/** Accuracy against exported size, one point per stage in the stage's colour, joined in run order. */
 export function accuracySizeChart(report: Report): string {
-  const points = report.stages.flatMap((stage, i) => {
+  const colors = stageColors(report);
+  const points = report.stages.flatMap((stage) => {
     const size = stageSize(stage).sizeBytes;
     const accuracy = stage.metrics.accuracy;
     if (size === undefined || accuracy === undefined) return [];
-    return [{ x: size, y: accuracy, label: stage.name, color: i, title: `${stage.name}: ${formatBytes(size)}, accuracy ${accuracy.toFixed(4)}` }];
+    return [{ x: size, y: accuracy, label: stage.name, color: colors.get(stage.name), title: `${stage.name}: ${formatBytes(size)}, accuracy ${accuracy.toFixed(4)}` }];
   });
   return scatterChart(points, {
-    title: 'Accuracy vs size (held-out accuracy, exported bytes)', xLabel: 'size (bytes as exported)', yLabel: 'accuracy',
-    formatX: formatBytes, formatY: percent, zeroX: true, connect: true,
+    title: 'Accuracy vs size (held-out accuracy, exported bytes)', xLabel: 'size (as exported)', yLabel: 'accuracy',
+    x: { unit: 'bytes', zero: true }, y: { unit: 'percent', clamp: [0, 1] }, formatX: formatBytes, formatY: percent, connect: true,
   });
 }

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { CSS } from './html.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
-import { COLUMNS, formatDelta, formatMetric, gateSummary } from './format.js';
+import { COLUMNS, describeIncomplete, formatDelta, formatMetric, gateSummary } from './format.js';
 import type { Report } from './report.js';
 import { normalizeReport } from './report.js';
 import { scatterChart } from './svg.js';
@@ -19,7 +19,8 @@ export interface RunInfo {
 
 /** Runs side by side: what differs in their recipes and how their final metrics differ. */
 export interface Comparison {
-  runs: Array<{ label: string; dir: string; name: string; backend: string; seed: number; recipeHash: string; seconds: number; gates: string; gatesPassed: boolean }>;
+  /** `status`: complete, failed or interrupted; `gates` says which for a run that stopped (its final metrics are its last finished stage's). */
+  runs: Array<{ label: string; dir: string; name: string; backend: string; seed: number; recipeHash: string; seconds: number; status: string; gates: string; gatesPassed: boolean }>;
   /** Recipe values (dotted paths, stages by name) that are not the same in every run; null: absent. */
   recipe: Array<{ path: string; values: unknown[] }>;
   /** Final metrics; deltas are each run minus the first. */
@@ -88,8 +89,10 @@ export function compareRuns(runs: RunInfo[]): Comparison {
   });
   return {
     runs: runs.map(({ dir, label, report: r }) => ({
-      label, dir, name: r.name, backend: r.backend, seed: r.seed, recipeHash: r.recipeHash, seconds: r.seconds,
-      gates: gateSummary(r.gates), gatesPassed: r.gates.every((g) => g.passed),
+      label, dir, name: r.name, backend: r.backend, seed: r.seed, recipeHash: r.recipeHash, seconds: r.seconds, status: r.status ?? 'complete',
+      ...(describeIncomplete(r)
+        ? { gates: `not checked: run ${describeIncomplete(r)} (final = last finished stage)`, gatesPassed: false }
+        : { gates: gateSummary(r.gates), gatesPassed: r.gates.every((g) => g.passed) }),
     })),
     recipe: diffRecipes(runs.map((r) => r.recipe)),
     metrics,
@@ -142,8 +145,8 @@ export function renderCompareHtml(c: Comparison): string {
     `<section id="metrics"><h2>Final metrics</h2><table><thead>${head(['metric', ...labels])}</thead><tbody>${metrics.join('')}</tbody></table>` +
       `<p class="note">In brackets: the change from ${e(labels[0])}.</p></section>`,
     `<section id="accuracy-size"><h2>Accuracy vs size</h2>${scatterChart(points, {
-      title: 'Final accuracy vs exported size, per run', xLabel: 'sizeBytes (as exported)', yLabel: 'accuracy', zeroX: true,
-      formatX: formatBytes, formatY: (v) => `${Math.round(v * 1000) / 10}%`,
+      title: 'Final accuracy vs exported size, per run', xLabel: 'sizeBytes (as exported)', yLabel: 'accuracy',
+      x: { unit: 'bytes', zero: true }, y: { unit: 'percent', clamp: [0, 1] }, formatX: formatBytes, formatY: (v) => `${Math.round(v * 10000) / 100}%`,
     })}</section>`,
     '</main></body></html>', ''].join('\n');
 }

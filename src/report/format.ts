@@ -1,4 +1,4 @@
-import type { GateResult } from '../types/records.js';
+import type { GateResult, Report } from '../types/records.js';
 
 /** The metrics the answer and the stage tables show, in order. */
 export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
@@ -34,4 +34,32 @@ export function gateSummary(gates: GateResult[]): string {
 /** The baseline column's heading: `baseline`, or `warmup (baseline)` for a first stage named otherwise. */
 export function baselineLabel(stage: string | undefined): string {
   return stage === undefined ? 'baseline' : stage === 'baseline' ? stage : `${stage} (baseline)`;
+}
+
+/**
+ * The accuracy change from the baseline in words, from `accuracyDrop` (baseline − final, so a
+ * negative drop is a gain): `gained 0.45 points`, `lost 1.20 points`, `unchanged`. Points are
+ * percentage points of accuracy.
+ */
+export function describeAccuracyChange(accuracyDrop: number): string {
+  const points = Math.abs(accuracyDrop) * 100;
+  if (points < 0.005) return 'unchanged';
+  return `${accuracyDrop > 0 ? 'lost' : 'gained'} ${points.toFixed(2)} points`;
+}
+
+/** A fraction as a percent to 2 decimals: `94.55%`. */
+export const formatPercent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+
+/** The size change from the baseline in words, from `sizeRatio` (final / float32 baseline): `4.0× smaller (25.20% of the float32 size)`. */
+export function describeSizeChange(sizeRatio: number): string {
+  if (sizeRatio <= 0) return 'size 0 bytes';
+  const factor = sizeRatio <= 1 ? `${(1 / sizeRatio).toFixed(1)}× smaller` : `${sizeRatio.toFixed(1)}× larger`;
+  return `${factor} (${formatPercent(sizeRatio)} of the float32 size)`;
+}
+
+/** A run that stopped: `FAILED at stage "prune"`, `INTERRUPTED during stage "train"`; undefined for a complete run. */
+export function describeIncomplete(report: Pick<Report, 'status' | 'failure'>): string | undefined {
+  if (!report.status || report.status === 'complete') return undefined;
+  const where = report.failure?.stage ? ` ${report.status === 'failed' ? 'at' : 'during'} stage "${report.failure.stage}"` : '';
+  return `${report.status === 'failed' ? 'FAILED' : 'INTERRUPTED'}${where}`;
 }

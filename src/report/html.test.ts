@@ -46,7 +46,7 @@ describe('report.html', () => {
     for (const id of HTML_SECTIONS) expect(html).toContain(`<section id="${id}">`);
     expect(html).toContain('<span class="unmet">✘ NOT met</span> accuracyDrop = 0.01 (max 0.005;');
     expect(html).toContain('<span class="met">✔ met</span> sizeRatio = 0.3');
-    expect(html).toContain('uint8 (scale 0.01, min -1)');
+    expect(html).toContain('title="dense1/kernel: uint8, scale 0.01, min -1">uint8</td>');
     expect(html).toContain('<title>baseline epoch 2: 2, 0.7</title>');
     expect(html).toContain('3.3× smaller');
   });
@@ -95,6 +95,58 @@ describe('report.html', () => {
     const changed = structuredClone(report);
     changed.stages[0]!.metrics.accuracy = 0.95;
     expect(renderHtml({ ...inputs, report: changed })).not.toBe(once);
+  });
+});
+
+describe('the answer in words', () => {
+  const gained = structuredClone(report);
+  gained.final.metrics.accuracy = 0.9045;
+  gained.final.relative = { accuracyDrop: -0.0045, sizeRatio: 0.3 };
+
+  it('a negative accuracyDrop is a gain, said once, with both accuracies', () => {
+    const answer = sectionOf(renderHtml({ report: gained, scalars: [] }), 'answer');
+    const sentence = answer.slice(0, answer.indexOf('<table>'));
+    expect(sentence).toContain('accuracy <strong>gained 0.45 points</strong> (90.00% → 90.45%)');
+    expect(sentence).not.toMatch(/accuracyDrop|lost|−0\.0045|-0\.0045/);
+    expect(sentence.match(/0\.45/g)).toHaveLength(2);
+    const md = renderMarkdown(gained);
+    expect(md).toContain('accuracy gained 0.45 points');
+    expect(md).not.toContain('| accuracyDrop |');
+  });
+
+  it('a positive drop is a loss', () => {
+    expect(sectionOf(html(report), 'answer')).toContain('accuracy <strong>lost 1.00 points</strong> (90.00% → 89.00%)');
+  });
+
+  function html(r: Report) {
+    return renderHtml({ report: r, scalars: [] });
+  }
+});
+
+describe('a run that stopped', () => {
+  const failed: Report = {
+    ...structuredClone(report), status: 'failed', gates: [],
+    failure: { stage: 'broken', message: 'stage "broken" failed: boom', notRun: ['broken', 'final'] },
+    final: { metrics: { accuracy: 0.89, params: 100, sizeBytes: 300, gzipBytes: 200 }, relative: { accuracyDrop: 0.01, sizeRatio: 0.3 } },
+  };
+
+  it('report.html says so first, names the stage and what did not run, and claims no gate or final model', () => {
+    const page = renderHtml({ report: failed, scalars: [] });
+    expect(page).toContain('<span class="badge bad">run FAILED at stage &quot;broken&quot;</span>');
+    expect(page.indexOf('id="status"')).toBeLessThan(page.indexOf('<section id="answer">'));
+    expect(page).toContain('not finished: broken, final');
+    expect(sectionOf(page, 'gates')).toContain('Not checked: the run did not finish.');
+    expect(sectionOf(page, 'layers')).toContain('No final model');
+    expect(sectionOf(page, 'answer')).toContain('<th class="n">last finished</th>');
+  });
+
+  it('report.md too, and an interrupted run is called interrupted', () => {
+    const md = renderMarkdown(failed);
+    expect(md).toContain('run FAILED at stage "broken"');
+    expect(md).toContain('Not checked: the run did not finish.');
+    expect(md).not.toContain('No gates in the recipe');
+    expect(renderMarkdown({ ...failed, status: 'interrupted' })).toContain('run INTERRUPTED during stage "broken"');
+    expect(renderMarkdown(report)).not.toMatch(/FAILED|INTERRUPTED/);
   });
 });
 

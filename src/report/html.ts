@@ -1,8 +1,9 @@
 import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
-import { escapeHtml as e, formatBytes } from './escape.js';
-import { COLUMNS, baselineLabel, formatDelta, formatMetric, formatRatio, gateSummary } from './format.js';
-import type { LayerStats, WeightStats } from '../types/records.js';
+import { escapeHtml as e } from './escape.js';
+import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
+import { layerTable } from './layer-table.js';
+import type { LayerStats } from '../types/records.js';
 import type { Report } from './report.js';
 import type { Scalar } from './scalars.js';
 
@@ -26,8 +27,10 @@ tbody tr:nth-child(even){background:#fafbfc}
 .big{font-size:1.05em}.note{color:var(--muted);font-size:.9em}
 ul.gates{list-style:none;padding:0}ul.gates li{margin:4px 0}
 .met{color:var(--good);font-weight:600}.unmet{color:var(--bad);font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:12px}.wide{overflow-x:auto}
-svg.chart{border:1px solid var(--line);border-radius:4px;max-width:100%;height:auto}
+.charts{display:flex;flex-direction:column;gap:12px}.wide{overflow-x:auto}
+svg.chart{display:block;border:1px solid var(--line);border-radius:4px;width:100%;height:auto}
+.status{border-left:4px solid var(--bad);background:#fbe4e2;padding:8px 12px;margin:8px 0}
+details.more-layers{margin:6px 0}details.more-layers summary{cursor:pointer;color:var(--muted)}
 svg .chart-title{font:600 14px system-ui,sans-serif;fill:#1d232a}svg .tick,svg .legend{font:11px system-ui,sans-serif;fill:#444}
 svg .axis{font:12px system-ui,sans-serif;fill:#444}svg .label{font:12px system-ui,sans-serif;fill:#1d232a}
 pre{background:#f4f5f7;padding:12px;overflow:auto;font-size:13px}code{font-family:ui-monospace,Menlo,Consolas,monospace}
@@ -43,7 +46,8 @@ export interface HtmlInputs {
 /** report.html: one self-contained page (inline CSS and SVG, no scripts, nothing fetched). */
 export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string {
   const failed = report.gates.filter((g) => !g.passed);
-  const badge = report.gates.length === 0 ? 'none' : failed.length ? 'bad' : 'good';
+  const incomplete = describeIncomplete(report);
+  const badge = incomplete || failed.length ? 'bad' : report.gates.length === 0 ? 'none' : 'good';
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -53,12 +57,13 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     `<style>${CSS}</style></head><body><main>`,
     `<h1>condense run: ${e(report.name)}</h1>`,
     `<p class="meta">backend ${e(report.backend)} ${e(report.backendVersion)} · seed ${e(report.seed)} · ${e(report.seconds.toFixed(1))} s · recipe <code>${e(report.recipeHash.slice(0, 12))}</code></p>`,
-    `<p><span class="badge ${badge}">gates: ${e(gateSummary(report.gates))}</span></p>`,
+    `<p><span class="badge ${badge}">${incomplete ? `run ${e(incomplete)}` : `gates: ${e(gateSummary(report.gates))}`}</span></p>`,
+    statusBanner(report),
     answerSection(report),
     gatesSection(report),
     stagesSection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
-    layersSection(report.final.layers),
+    layersSection(report),
     section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 6.</p>${sizeChart(report)}`),
     section('accuracy-size', 'Accuracy vs size', accuracySizeChart(report)),
     section('recipe', 'Recipe', recipeYaml === undefined
@@ -73,24 +78,40 @@ function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${e(title)}</h2>${body}</section>`;
 }
 
+/** For a run that stopped: what happened, and what the page shows instead of a final model. */
+function statusBanner(report: Report): string {
+  const incomplete = describeIncomplete(report);
+  if (!incomplete) return '';
+  const notRun = report.failure?.notRun ?? [];
+  const last = report.stages.at(-1)?.name;
+  return `<div class="status" id="status"><p><strong>This run ${e(incomplete)}</strong>: ${e(report.failure?.message ?? 'no reason recorded')}</p>` +
+    `<p>${report.stages.length} stage${report.stages.length === 1 ? '' : 's'} finished${notRun.length ? `; not finished: ${e(notRun.join(', '))}` : ''}. ` +
+    `No final model was written: “final” below is ${last ? `the last finished stage, <em>${e(last)}</em>` : 'empty'}, and the gates were not checked.</p></div>`;
+}
+
 function answerSection(report: Report): string {
   const { baseline } = report;
   const first = baseline?.metrics ?? {};
   const final = report.final.metrics;
+  const incomplete = describeIncomplete(report) !== undefined;
   const rows = COLUMNS.filter((k) => final[k] !== undefined || first[k] !== undefined).map((k) => {
     const delta = first[k] !== undefined && final[k] !== undefined ? final[k]! - first[k]! : undefined;
     return `<tr><th>${k}</th><td class="n">${formatMetric(k, first[k])}</td><td class="n">${formatMetric(k, final[k])}</td><td class="n">${formatRatio(first[k], final[k])}</td><td class="n">${formatDelta(k, delta)}</td></tr>`;
   });
   const rel = report.final.relative ?? {};
-  const sizeRatio = rel.sizeRatio !== undefined ? `<strong>${(1 / rel.sizeRatio).toFixed(1)}× smaller</strong> (sizeRatio ${formatMetric('sizeRatio', rel.sizeRatio)})` : 'size not compared';
-  const drop = rel.accuracyDrop !== undefined ? `accuracy ${rel.accuracyDrop > 0 ? 'lost' : 'gained'}: <strong>${(Math.abs(rel.accuracyDrop) * 100).toFixed(2)} points</strong> (accuracyDrop ${formatMetric('accuracyDrop', rel.accuracyDrop)})` : 'accuracy not compared';
+  const size = rel.sizeRatio !== undefined ? `<strong>${e(describeSizeChange(rel.sizeRatio))}</strong>` : 'size not compared';
+  const accuracy = rel.accuracyDrop !== undefined && first.accuracy !== undefined && final.accuracy !== undefined
+    ? `accuracy <strong>${e(describeAccuracyChange(rel.accuracyDrop))}</strong> (${formatPercent(first.accuracy)} → ${formatPercent(final.accuracy)})`
+    : 'accuracy not compared';
   const name = e(baseline?.stage ?? 'first stage');
-  return section('answer', 'The answer', `<p class="big">Final model vs <em>${name}</em>: ${sizeRatio}; ${drop}.</p>` +
-    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">final</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights).</p>` : ''));
+  const subject = incomplete ? `The last finished stage (<em>${e(report.stages.at(-1)?.name ?? 'none')}</em>)` : 'Final model';
+  return section('answer', 'The answer', `<p class="big">${subject} vs <em>${name}</em>: ${size}; ${accuracy}.</p>` +
+    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">${incomplete ? 'last finished' : 'final'}</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights). Change: final − baseline; accuracy points are percentage points.</p>` : ''));
 }
 
 function gatesSection(report: Report): string {
+  if (describeIncomplete(report)) return section('gates', 'Gates', '<p class="note">Not checked: the run did not finish.</p>');
   if (report.gates.length === 0) return section('gates', 'Gates', '<p class="note">No gates in the recipe.</p>');
   const items = report.gates.map((g) => `<li><span class="${g.passed ? 'met' : 'unmet'}">${g.passed ? '✔ met' : '✘ NOT met'}</span> ${e(describeGate(g))}</li>`);
   return section('gates', 'Gates', `<ul class="gates">${items.join('')}</ul>`);
@@ -111,24 +132,13 @@ function stagesSection(report: Report): string {
     '<p class="note">Held-out accuracy and loss as each stage measured them. Size and gzip: the stage\'s model as it would be exported then (bytes), measured by the stage or from its checkpoint at the end of the run.</p>');
 }
 
-function layersSection(layers: LayerStats[] | undefined): string {
-  if (!layers) return section('layers', 'Layers of the final model', '<p class="note">This report predates per-layer statistics.</p>');
-  const rows = layers.flatMap((l) => l.weights.map((w) => {
-    const q = w.quantization;
-    const dtype = q ? `${w.dtype}${q.scale !== undefined ? ` (scale ${Number(q.scale.toPrecision(4))}, min ${Number((q.min ?? 0).toPrecision(4))})` : ''}` : w.dtype;
-    return `<tr><td>${e(l.name)}</td><td>${e(l.className)}</td><td>${e(w.key.slice(l.name.length + 1))}</td><td>[${e(w.shape.join(', '))}]</td>` +
-      `<td class="n">${formatMetric('params', w.params)}</td><td class="n">${formatMetric('params', w.nonzeroParams)}</td><td class="n">${formatMetric('sparsity', w.sparsity)}</td>` +
-      `<td>${e(dtype)}</td><td class="n">${quantizationErrorCell(w.quantizationError)}</td><td class="n">${formatMetric('sizeBytes', w.bytes)}</td></tr>`;
-  }));
-  const total = layers.flatMap((l) => l.weights);
-  const sum = (f: (w: (typeof total)[number]) => number) => total.reduce((n, w) => n + f(w), 0);
-  rows.push(`<tr><th colspan="4">total</th><th class="n">${formatMetric('params', sum((w) => w.params))}</th><th class="n">${formatMetric('params', sum((w) => w.nonzeroParams))}</th><th></th><th></th><th></th><th class="n">${formatMetric('sizeBytes', sum((w) => w.bytes))} (${formatBytes(sum((w) => w.bytes))})</th></tr>`);
-  return section('layers', 'Layers of the final model', '<table><thead><tr><th>layer</th><th>class</th><th>weight</th><th>shape</th><th class="n">params</th><th class="n">nonzero</th><th class="n">sparsity</th><th>stored as</th><th class="n">quantization error</th><th class="n">bytes</th></tr></thead>' +
-    `<tbody>${rows.join('')}</tbody></table><p class="note">Bytes are those of each weight in the weight files; model.json adds the rest of sizeBytes. ` +
-    'Quantization error: RMS error relative to the weight\'s RMS; “larger” marks a weight whose manifest entry outweighs the bytes quantizing it saved.</p>');
-}
-
-function quantizationErrorCell(q: WeightStats['quantizationError']): string {
-  if (!q) return '';
-  return `${(q.relative * 100).toFixed(2)}%${q.larger ? ' <strong>larger</strong>' : ''}`;
+function layersSection(report: Report): string {
+  const layers: LayerStats[] | undefined = report.final.layers;
+  if (!layers) {
+    const why = describeIncomplete(report) ? 'No final model: the run did not finish.' : 'This report predates per-layer statistics.';
+    return section('layers', 'Layers of the final model', `<p class="note">${why}</p>`);
+  }
+  return section('layers', 'Layers of the final model', layerTable(layers) +
+    '<p class="note">One row per layer with weights; hover “stored as” for each weight. Bytes are those of the weights in the weight files; model.json adds the rest of sizeBytes. ' +
+    'Quantization error: RMS error relative to the weight\'s RMS, of the layer\'s worst weight; “larger” names weights whose manifest entry outweighs the bytes quantizing them saved.</p>');
 }

@@ -1,6 +1,6 @@
 import type { Report } from './report.js';
 import { describeGate } from './gates.js';
-import { COLUMNS, baselineLabel, formatMetric, formatRatio, gateSummary } from './format.js';
+import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
 
 export { formatMetric } from './format.js';
 
@@ -12,16 +12,22 @@ export function renderMarkdown(report: Report): string {
   const { baseline } = report;
   const first = baseline?.metrics ?? {};
   const final = report.final.metrics;
+  const incomplete = describeIncomplete(report);
   const lines = [`# condense run: ${cell(report.name)}`, '',
-    `Backend: ${report.backend} ${report.backendVersion} · seed ${report.seed} · ${report.seconds.toFixed(1)} s · gates: ${gateSummary(report.gates)}`, ''];
-  lines.push('## Result', '', `| metric | ${cell(baselineLabel(baseline?.stage))} | final | ratio |`, '|---|---:|---:|---:|');
+    `Backend: ${report.backend} ${report.backendVersion} · seed ${report.seed} · ${report.seconds.toFixed(1)} s · ${incomplete ? `run ${incomplete}` : `gates: ${gateSummary(report.gates)}`}`, ''];
+  if (incomplete) {
+    const notRun = report.failure?.notRun ?? [];
+    lines.push(`> **This run ${incomplete}**: ${cell(report.failure?.message ?? 'no reason recorded')}`,
+      `> ${report.stages.length} stage(s) finished${notRun.length ? `; not finished: ${notRun.join(', ')}` : ''}. No final model was written: "last finished" is the last stage that finished; gates were not checked.`, '');
+  }
+  lines.push('## Result', '', `| metric | ${cell(baselineLabel(baseline?.stage))} | ${incomplete ? 'last finished' : 'final'} | ratio |`, '|---|---:|---:|---:|');
   for (const key of COLUMNS) {
     if (final[key] === undefined) continue;
     lines.push(`| ${key} | ${formatMetric(key, first[key])} | ${formatMetric(key, final[key])} | ${formatRatio(first[key], final[key])} |`);
   }
   const relative = report.final.relative ?? {};
-  if (relative.accuracyDrop !== undefined) lines.push(`| accuracyDrop | | ${formatMetric('accuracyDrop', relative.accuracyDrop)} | |`);
-  if (relative.sizeRatio !== undefined) lines.push(`| sizeRatio (vs float32) | | ${formatMetric('sizeRatio', relative.sizeRatio)} | |`);
+  const summary = [relative.sizeRatio !== undefined ? describeSizeChange(relative.sizeRatio) : '', relative.accuracyDrop !== undefined ? `accuracy ${describeAccuracyChange(relative.accuracyDrop)}` : ''].filter(Boolean);
+  if (summary.length) lines.push('', `vs ${cell(baseline?.stage ?? 'the first stage')}: **${summary.join('; ')}**.`);
   if (report.baseline) lines.push('', `Baseline sizes are of the ${cell(report.baseline.stage)} model exported as float32.`);
   lines.push('', '## Stages', '', '| # | stage | type | status | seconds | accuracy | sparsity | sizeBytes |', '|---:|---|---|---|---:|---:|---:|---:|');
   report.stages.forEach((s, i) => {
@@ -29,7 +35,8 @@ export function renderMarkdown(report: Report): string {
     lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
   lines.push('', '## Gates', '');
-  if (report.gates.length === 0) lines.push('No gates in the recipe.');
+  if (incomplete) lines.push('Not checked: the run did not finish.');
+  else if (report.gates.length === 0) lines.push('No gates in the recipe.');
   for (const g of report.gates) lines.push(`- ${g.passed ? '✅' : '❌'} ${cell(describeGate(g))}`);
   return lines.join('\n') + '\n';
 }

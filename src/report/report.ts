@@ -1,6 +1,6 @@
-import type { Baseline, ExportedSize, GateResult, LayerStats, Metrics, RelativeMetrics, Report, StageOutcome } from '../types/records.js';
+import type { Baseline, ExportedSize, GateResult, LayerStats, Metrics, RelativeMetrics, Report, RunFailure, RunStatus, StageOutcome } from '../types/records.js';
 
-export type { Baseline, ExportedSize, LayerStats, RelativeMetrics, Report, ReportStage, WeightStats } from '../types/records.js';
+export type { Baseline, ExportedSize, LayerStats, RelativeMetrics, Report, ReportStage, RunFailure, RunStatus, WeightStats } from '../types/records.js';
 
 /** Relative metrics of `final` against `baseline` (each only when both sides were measured). */
 export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): RelativeMetrics {
@@ -32,13 +32,19 @@ export function normalizeReport(report: Report): Report {
   };
 }
 
-/** Assembles report.json from the stage outcomes and the final metrics. */
+/**
+ * Assembles report.json from the stage outcomes and the final metrics. `status` defaults to
+ * `complete`; a run that stopped passes `failed` or `interrupted` with its `failure`.
+ */
 export function buildReport(args: {
   name: string; backend: string; backendVersion: string; seed: number; recipeHash: string;
   outcomes: StageOutcome[]; final: Metrics; gates: GateResult[]; seconds: number;
   baseline?: Baseline; relative?: RelativeMetrics; layers?: LayerStats[]; exported?: Array<ExportedSize | undefined>;
+  status?: RunStatus; failure?: RunFailure;
 }): Report {
   return {
+    status: args.status ?? 'complete',
+    ...(args.failure ? { failure: args.failure } : {}),
     name: args.name,
     backend: args.backend,
     backendVersion: args.backendVersion,

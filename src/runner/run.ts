@@ -16,6 +16,7 @@ import { prepareRun, runDirectory } from './context.js';
 import type { PrepareOptions, RunContext } from './context.js';
 import { finishRun } from './finish.js';
 import type { RunSummary } from './finish.js';
+import { writeIncompleteReport } from './incomplete.js';
 import { INITIAL_MODEL } from '../stages/walk.js';
 import { openInitialModel } from './preflight.js';
 import { runStage } from './stage-run.js';
@@ -61,7 +62,14 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
     const input = run.modelPath ? await inputBaseline(run, held.state) : undefined;
     run.emit({ event: 'run-start', name: loaded.recipe.name, out, backend: run.backend.name, backendVersion: run.backend.version,
       stages: steps.map((s) => ({ name: s.name, type: s.type, action: s.action, reason: s.reason })) });
-    const outcomes = await runSteps(run, held);
+    const outcomes: StageOutcome[] = [];
+    try {
+      await runSteps(run, held, outcomes);
+    } catch (err) {
+      // A stopped run still leaves a report (status failed / interrupted) of what finished.
+      writeIncompleteReport(run, outcomes, err, input);
+      throw err;
+    }
     if (held.index !== steps.length - 1) await hold(held, steps.length - 1, loadStage(run, steps.length - 1));
     const summary = await finishRun(run, outcomes, held.state, input, held.index === steps.length - 1 ? held.files : undefined);
     run.emit({ event: 'run-end', out, final: summary.report.final.metrics, gates: summary.report.gates, exitCode: summary.exitCode, seconds: (Date.now() - run.started) / 1000 });
@@ -78,10 +86,9 @@ interface Held {
   files?: Map<string, Uint8Array>;
 }
 
-/** Every step in order: cached ones reused from their records, the others run and committed. */
-async function runSteps(run: RunContext, held: Held): Promise<StageOutcome[]> {
+/** Every step in order: cached ones reused from their records, the others run and committed; appends to `outcomes` as each finishes. */
+async function runSteps(run: RunContext, held: Held, outcomes: StageOutcome[]): Promise<void> {
   const { steps } = run;
-  const outcomes: StageOutcome[] = [];
   for (const step of steps) {
     run.emit({ event: 'stage-start', index: step.index, name: step.name, type: step.type, action: step.action });
     if (step.action === 'cached') {
@@ -98,7 +105,6 @@ async function runSteps(run: RunContext, held: Held): Promise<StageOutcome[]> {
     outcomes.push(outcome);
     run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: outcome.status, seconds: outcome.seconds, metrics: outcome.metrics });
   }
-  return outcomes;
 }
 
 /** Replaces the state in hand (disposing its model unless the new state keeps it). */

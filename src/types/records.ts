@@ -131,8 +131,29 @@ export interface LayerStats {
   weights: WeightStats[];
 }
 
+/** How a run ended: every stage done, a stage failed, or stopped by a signal (SIGINT/SIGTERM). */
+export type RunStatus = 'complete' | 'failed' | 'interrupted';
+
+/** Why a run that did not complete stopped, and what it did not get to. */
+export interface RunFailure {
+  /** The stage that failed or was running when the signal came; absent when it stopped between stages. */
+  stage?: string;
+  /** The error as the CLI printed it. */
+  message: string;
+  /** Stages of the recipe that did not finish (the failed one first), in recipe order. */
+  notRun: string[];
+}
+
 /** report.json: the shape schemas/report.schema.json describes. */
 export interface Report {
+  /**
+   * `complete`, or `failed` / `interrupted` for a run that stopped: then `stages` holds the
+   * stages that finished, `final` the last finished stage's metrics (no final model was written)
+   * and `gates` is empty (not checked). Absent in reports of older condense versions: complete.
+   */
+  status?: RunStatus;
+  /** For a run that did not complete: why, and which stages did not finish. */
+  failure?: RunFailure;
   name: string;
   backend: string;
   backendVersion: string;
