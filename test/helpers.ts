@@ -97,3 +97,8 @@ export function heldOutAccuracy(model: tf.LayersModel, out: string): number {
   tf.dispose([batch.xs, batch.ys]);
   return predicted.filter((p, i) => p === batch.labels[i]).length / batch.labels.length;
 }
+
+/** Weight keys a run's quantize stage kept float32 (`quantizationError.keptFloat` in its report). */
+export function keptFloatKeys(report: { final: { layers: Array<{ weights: Array<{ key: string; quantizationError?: { keptFloat?: string } }> }> } }): Set<string> {
+  return new Set(report.final.layers.flatMap((l) => l.weights).filter((w) => w.quantizationError?.keptFloat).map((w) => w.key));
+}

@@ -140,5 +140,5 @@ function layersSection(report: Report): string {
   }
   return section('layers', 'Layers of the final model', layerTable(layers) +
     '<p class="note">One row per layer with weights; hover “stored as” for each weight. Bytes are those of the weights in the weight files; model.json adds the rest of sizeBytes. ' +
-    'Quantization error: RMS error relative to the weight\'s RMS, of the layer\'s worst weight; “larger” names weights whose manifest entry outweighs the bytes quantizing them saved.</p>');
+    'Quantization error: RMS error relative to the weight\'s RMS, of the layer\'s worst weight; “larger” names weights whose manifest entry outweighs the bytes quantizing them saved; “kept float32” those the quantize stage left unquantized, and why.</p>');
 }

@@ -18,8 +18,9 @@ function storageTitle(layer: LayerStats): string {
 }
 
 function rowHtml(r: LayerRow, layer: LayerStats): string {
-  const error = r.maxQuantizationError === undefined ? '' : `${(r.maxQuantizationError * 100).toFixed(2)}%` +
-    (r.larger.length ? ` <strong>larger</strong>: ${e(r.larger.join(', '))}` : '');
+  const error = (r.maxQuantizationError === undefined ? '' : `${(r.maxQuantizationError * 100).toFixed(2)}%` +
+    (r.larger.length ? ` <strong>larger</strong>: ${e(r.larger.join(', '))}` : '')) +
+    (r.keptFloat.length ? ` kept float32: ${e(r.keptFloat.join(', '))}` : '');
   return `<tr><td class="n">${r.index}</td><td>${e(r.name)}</td><td>${e(r.className)}</td><td>${e(r.weights.join(', '))}</td>` +
     `<td class="n">${formatMetric('params', r.params)}</td><td class="n">${formatMetric('params', r.nonzeroParams)}</td><td class="n">${formatMetric('sparsity', r.sparsity)}</td>` +
     `<td title="${e(storageTitle(layer))}">${e(r.dtypes.join(', '))}</td><td class="n">${error}</td><td class="n">${formatMetric('sizeBytes', r.bytes)}</td></tr>`;

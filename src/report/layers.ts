@@ -18,6 +18,8 @@ export interface LayerRow {
   maxQuantizationError?: number;
   /** Short names of its weights that quantizing made larger than float32. */
   larger: string[];
+  /** Its weights the quantize stage left float32, each with why. */
+  keptFloat: string[];
   bytes: number;
 }
 
@@ -43,14 +45,16 @@ export function layerRow(layer: LayerStats, index: number): LayerRow {
   const sum = (f: (w: LayerStats['weights'][number]) => number) => layer.weights.reduce((n, w) => n + f(w), 0);
   const params = sum((w) => w.params);
   const nonzeroParams = sum((w) => w.nonzeroParams);
-  const errors = layer.weights.flatMap((w) => (w.quantizationError ? [w.quantizationError.relative] : []));
+  // A weight the quantize stage kept float32 is stored exactly: its error is what quantizing would have cost.
+  const errors = layer.weights.flatMap((w) => (w.quantizationError && !w.quantizationError.keptFloat ? [w.quantizationError.relative] : []));
   return {
     index, name: layer.name, className: layer.className,
     weights: layer.weights.map((w) => `${shortName(layer.name, w.key)} [${w.shape.join(', ')}]`),
     params, nonzeroParams, sparsity: params ? 1 - nonzeroParams / params : 0,
     dtypes: [...new Set(layer.weights.map((w) => w.dtype))],
     ...(errors.length ? { maxQuantizationError: Math.max(...errors) } : {}),
-    larger: layer.weights.filter((w) => w.quantizationError?.larger).map((w) => shortName(layer.name, w.key)),
+    larger: layer.weights.filter((w) => w.quantizationError?.larger && !w.quantizationError.keptFloat).map((w) => shortName(layer.name, w.key)),
+    keptFloat: layer.weights.filter((w) => w.quantizationError?.keptFloat).map((w) => `${shortName(layer.name, w.key)} (${w.quantizationError!.keptFloat === 'larger' ? 'uint8 would be larger' : 'error over maxRelativeError'})`),
     bytes: sum((w) => w.bytes),
   };
 }
