@@ -69,13 +69,26 @@ describe('structured pruning', () => {
 
   it('refuses an explicitly selected output layer, naming why', async () => {
     const model = buildBuiltinModel({ builtin: 'mlp', hidden: [8] }, [784], 10, 5);
-    await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow('output is the last weighted layer');
+    await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow("structured pruning cannot shrink output: output produces the model's output: its units never shrink");
   });
 });
 
 describe('structured pruning of a functional model', () => {
-  it('is refused with the reason, not a confusing "no layer can lose units"', async () => {
+  it('shrinks bert\'s feed-forward units and keeps the heads whole: Dot is not a layer the graph knows', async () => {
     const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
-    await expect(prune(model, params({}))).rejects.toThrow(/rebuilds Sequential models; this one is a functional model/);
+    const { state, metrics } = await prune(model, params({ sparsity: 0.5 }));
+    expect(state.model.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 16]);
+    expect(state.model.getLayer('block1_ffn_output').getWeights()[0]!.shape).toEqual([16, 8]);
+    expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape).toEqual([8, 4]);
+    expect(state.model.getLayer('block1_head1_value').getWeights()[0]!.shape).toEqual([8, 4]);
+    expect(metrics.removedUnits).toBe(16);
+    expect(state.model.getClassName()).not.toBe('Sequential');
+  });
+
+  it('refuses an explicitly selected layer whose channels reach an unknown layer, naming it', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
+    await expect(prune(model, params({ include: ['block1_head1_query'] }))).rejects.toThrow(
+      'structured pruning cannot shrink block1_head1_query: block1_head1_scores is a Dot, a layer class structured pruning does not know',
+    );
   });
 });
