@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { keyedWeights } from '../../model/weights.js';
 import { modelJson } from './describe.js';
-import { LAYER_RULES } from './rules.js';
+import { LAYER_RULES, depthMultiplierOf } from './rules.js';
 import { applyCuts } from './slice.js';
 import type { AxisCut, ChannelGroup, GraphLayer, LayerGraph } from './types.js';
 
@@ -42,14 +42,14 @@ export function layerCuts(layer: GraphLayer, kept: Map<string, number[]>): Map<s
   return out;
 }
 
-/** Sets the config fields that state a layer's output size (units, filters, a Reshape's target). */
+/** Sets the fields of a serialized (snake_case) config that state a layer's output size (units, filters, a Reshape's target). */
 function resizeConfig(layer: GraphLayer, config: Record<string, unknown>, outputs: number): void {
   const field = LAYER_RULES[layer.className]?.sizeField;
   if (field) config[field] = outputs;
   if (layer.className === 'Reshape') {
-    const target = [...(config.targetShape as number[])];
+    const target = [...(config.target_shape as number[])];
     if (target.at(-1) !== -1) target[target.length - 1] = outputs;
-    config.targetShape = target;
+    config.target_shape = target;
   }
 }
 
@@ -65,6 +65,8 @@ export async function rebuildModel(model: tf.LayersModel, graph: LayerGraph, kep
   for (const layer of graph.layers) {
     const entry = entries.get(layer.name);
     if (entry && kept.get(layer.name)!.length < (layer.outShape.at(-1) ?? 0)) resizeConfig(layer, entry.config, kept.get(layer.name)!.length);
+    // Its serialized config lacks the multiplier: rebuilt without it, the depthwise kernel would not fit.
+    if (entry && layer.className === 'SeparableConv2D') entry.config.depth_multiplier = depthMultiplierOf(layer);
     cutsByLayer.set(layer.name, layerCuts(layer, kept));
   }
   const rebuilt = await tf.models.modelFromJSON({ modelTopology: json as never });

@@ -33,7 +33,7 @@ function describeLayer(model: tf.LayersModel, entry: LayerJson, inbound: string[
   return {
     name: layer.name,
     className: layer.getClassName(),
-    config: entry.config,
+    config: layer.getConfig() as Record<string, unknown>,
     inbound,
     inShapes: inbound.map((n) => shapes.get(n) ?? []),
     outShape,

@@ -40,6 +40,8 @@ export interface ChannelPruneResult {
   removedUnits: number;
   /** Groups that shrank. */
   prunedGroups: number;
+  /** The last-axis elements each layer's output keeps, by layer name. */
+  kept: Map<string, number[]>;
   /** Selected producers that could lose nothing, and why (naming the layer responsible). */
   refused: Map<string, string>;
 }
@@ -60,7 +62,8 @@ export async function pruneChannels(model: tf.LayersModel, options: ChannelPrune
   });
   const removed = channelsToRemove(scored.map((s) => s.scores), options);
   const groups = scored.map((s) => s.group);
-  const rebuilt = await rebuildModel(model, graph, keptElements(graph, groups, removed));
+  const kept = keptElements(graph, groups, removed);
+  const rebuilt = await rebuildModel(model, graph, kept);
   const removedUnits = groups.reduce((n, g, i) => n + removed[i]!.reduce((m, c) => m + g.producers.reduce((k, p) => k + (g.channels[c]!.get(p)?.length ?? 0), 0), 0), 0);
-  return { ...rebuilt, removedUnits, prunedGroups: removed.filter((r) => r.length).length, refused };
+  return { ...rebuilt, removedUnits, prunedGroups: removed.filter((r) => r.length).length, kept, refused };
 }

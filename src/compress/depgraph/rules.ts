@@ -67,7 +67,7 @@ const expand = (kept: number[], m: number) => kept.flatMap((c) => range(m).map((
 
 const depthwise: LayerRule = {
   couple(l, link) {
-    const m = Number(l.config.depthMultiplier ?? 1);
+    const m = depthMultiplierOf(l);
     const c = channelsOf(l.inShapes[0]);
     if (channelsOf(l.outShape) !== c * m) return `${l.name} (DepthwiseConv2D) output is not its input × depthMultiplier`;
     for (let i = 0; i < c; i++) for (let j = 0; j < m; j++) link(0, i, i * m + j);
@@ -77,12 +77,20 @@ const depthwise: LayerRule = {
   cuts: (l, [keptIn], out) => new Map(l.weights.map((w) => [w.name, w.name === 'depthwise_kernel' ? [{ axis: 2, kept: keptIn! }] : [{ axis: 0, kept: out }]])),
 };
 
+/**
+ * From the depthwise kernel [kh, kw, in, m]: TF.js's SeparableConv2D leaves `depthMultiplier` out
+ * of its config (tfjs 4.22).
+ */
+export function depthMultiplierOf(l: GraphLayer): number {
+  return l.weights.find((w) => w.name === 'depthwise_kernel')?.shape[3] ?? Number(l.config.depthMultiplier ?? 1);
+}
+
 const separable: LayerRule = {
   sizeField: 'filters',
   couple: (l) => channelsFirst(l),
   outputFixed: softmaxOutput,
   cuts(l, [keptIn], out) {
-    const m = Number(l.config.depthMultiplier ?? 1);
+    const m = depthMultiplierOf(l);
     return new Map(l.weights.map((w) => [w.name,
       w.name === 'depthwise_kernel' ? [{ axis: 2, kept: keptIn! }]
         : w.name === 'pointwise_kernel' ? [{ axis: 2, kept: expand(keptIn!, m) }, { axis: 3, kept: out }]

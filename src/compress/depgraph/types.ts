@@ -5,7 +5,7 @@
 export interface GraphLayer {
   name: string;
   className: string;
-  /** The layer's config as TF.js serializes it (camelCase keys). */
+  /** The layer's config as `layer.getConfig()` gives it (camelCase keys). */
   config: Record<string, unknown>;
   /** Names of the layers whose outputs feed this one, in input order (empty for an input). */
   inbound: string[];
