@@ -9,6 +9,7 @@ import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } fr
 import type { OutputOptions } from './outputs.js';
 import { batchShapeFor } from './shapes.js';
 import { modelFiles } from './io.js';
+import { modelMacs } from './macs.js';
 import { keyedWeights, prunableWeights } from './weights.js';
 
 // Everything condense measures about a model: held-out quality, parameter counts, exported size,
@@ -104,9 +105,9 @@ export function latencyMs(model: tf.LayersModel, data: Dataset, runs = 50): numb
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss, parameter counts, sparsity. */
+/** Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss, parameter counts, sparsity, MACs per example. */
 export function quickMetrics(model: tf.LayersModel, data: Dataset, options: OutputOptions = {}): Metrics {
-  return { ...accuracyAndLoss(model, data.test, data, 512, options), ...parameterStats(model) };
+  return { ...accuracyAndLoss(model, data.test, data, 512, options), ...parameterStats(model), macs: modelMacs(model) };
 }
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
