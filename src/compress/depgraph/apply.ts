@@ -1,11 +1,13 @@
 // Removing channels for real: the model is rebuilt from its JSON topology with the smaller
 // `units`/`filters`, and every coupled weight is cut along its channel axes.
 import * as tf from '@tensorflow/tfjs';
-import { keyedWeights } from '../../model/weights.js';
 import { modelJson } from './describe.js';
 import { LAYER_RULES, depthMultiplierOf } from './rules.js';
 import { applyCuts } from './slice.js';
 import type { AxisCut, ChannelGroup, GraphLayer, LayerGraph } from './types.js';
+
+/** For each weight (variable of the original model) whose shape changed, how to cut an array of its old shape. */
+export type WeightCuts = Map<tf.LayerVariable, (v: Float32Array) => Float32Array>;
 
 /** The elements each layer output keeps once `removed[g]` channels of each group are gone. */
 export function keptElements(graph: LayerGraph, groups: ChannelGroup[], removed: number[][]): Map<string, number[]> {
@@ -55,10 +57,10 @@ function resizeConfig(layer: GraphLayer, config: Record<string, unknown>, output
 
 /**
  * A new model without the removed elements (see {@link keptElements}), same layer and weight names,
- * same topology kind; and for each weight key whose shape changed, how to cut an array of its old
- * shape the same way (for masks).
+ * same topology kind; and for each weight of `model` whose shape changed, how to cut an array of
+ * its old shape the same way (for masks).
  */
-export async function rebuildModel(model: tf.LayersModel, graph: LayerGraph, kept: Map<string, number[]>): Promise<{ model: tf.LayersModel; cut: Map<string, (v: Float32Array) => Float32Array> }> {
+export async function rebuildModel(model: tf.LayersModel, graph: LayerGraph, kept: Map<string, number[]>): Promise<{ model: tf.LayersModel; cut: WeightCuts }> {
   const json = modelJson(model);
   const entries = new Map(json.config.layers.map((e) => [e.config.name as string, e]));
   const cutsByLayer = new Map<string, Map<string, AxisCut[]>>();
@@ -70,15 +72,14 @@ export async function rebuildModel(model: tf.LayersModel, graph: LayerGraph, kep
     cutsByLayer.set(layer.name, layerCuts(layer, kept));
   }
   const rebuilt = await tf.models.modelFromJSON({ modelTopology: json as never });
-  const keys = new Map(keyedWeights(model).map((w) => [w.variable, w.key]));
-  const cut = new Map<string, (v: Float32Array) => Float32Array>();
+  const cut: WeightCuts = new Map();
   for (const layer of model.layers) {
     const cuts = cutsByLayer.get(layer.name) ?? new Map<string, AxisCut[]>();
     const current = layer.getWeights();
     const values = layer.weights.map((w, k) => {
       const steps = cuts.get(w.originalName.split('/').pop()!) ?? [];
       const shape = [...w.shape] as number[];
-      if (steps.length) cut.set(keys.get(w)!, (v) => applyCuts(v, shape, steps).values);
+      if (steps.length) cut.set(w, (v) => applyCuts(v, shape, steps).values);
       const result = applyCuts(current[k]!.dataSync() as Float32Array, shape, steps);
       return tf.tensor(result.values, result.shape, w.dtype);
     });

@@ -2,6 +2,7 @@
 // score them, remove the weakest of each prunable group, rebuild the smaller model.
 import type * as tf from '@tensorflow/tfjs';
 import { rebuildModel, keptElements } from './apply.js';
+import type { WeightCuts } from './apply.js';
 import { describeModel } from './describe.js';
 import { channelGroups } from './graph.js';
 import { channelImportance } from './importance.js';
@@ -34,8 +35,8 @@ export function splitGroups(groups: ChannelGroup[], selected: ReadonlySet<string
 /** The outcome of {@link pruneChannels}. */
 export interface ChannelPruneResult {
   model: tf.LayersModel;
-  /** How to cut an array of each changed weight's old shape (masks), by weight key. */
-  cut: Map<string, (v: Float32Array) => Float32Array>;
+  /** How to cut an array of each changed weight's old shape (masks), by the original model's variable. */
+  cut: WeightCuts;
   /** Units and filters removed, summed over producers (an Add of three convolutions counts thrice). */
   removedUnits: number;
   /** Groups that shrank. */

@@ -5,7 +5,7 @@ import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import { unknownClassReason } from '../../compress/depgraph/rules.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
-import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
@@ -159,7 +159,9 @@ async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): 
     if (name) throw new UsageError(`structured pruning cannot shrink ${name}: ${why}`, { hint: 'exclude that layer, or select the layers coupled with it too' });
     throw new UsageError('no selected layer can lose units: every group of coupled channels reaches the model\'s output, a model input or a layer structured pruning does not know', { hint: 'include the hidden layers, not the output layer' });
   }
-  const masks = new Map([...input.masks].map(([key, mask]) => [key, result.cut.get(key)?.(mask) ?? mask]));
+  const keyOf = new Map(keyedWeights(model).map((w) => [w.variable, w.key]));
+  const cuts = new Map([...result.cut].map(([variable, cut]) => [keyOf.get(variable)!, cut]));
+  const masks = new Map([...input.masks].map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
   applyMasks(result.model, masks);
   return { state: ctx.weightsChanged(input, { model: result.model, masks }), metrics: { removedUnits: result.removedUnits, prunedGroups: result.prunedGroups } };
 }
