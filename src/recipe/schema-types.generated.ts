@@ -555,10 +555,11 @@ export type PruneStage = {
    */
   scope: 'global' | 'layer';
   /**
-   * structured: how channels are ranked: L1 or L2 norm of the kernels producing them, or |γ| of
-   * their BatchNormalization (default l2).
+   * structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their
+   * BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of
+   * `batchSize` (default l2).
    */
-  importance?: 'l1' | 'l2' | 'bnScale';
+  importance?: 'l1' | 'l2' | 'bnScale' | 'taylor';
   /** structured with scope global: the largest fraction any one group may lose (default 0.9). */
   maxSparsity?: number;
   /** structured: every group keeps a multiple of this many channels (default 1). */

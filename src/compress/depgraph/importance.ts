@@ -4,9 +4,11 @@ import type { ChannelGroup, GraphLayer } from './types.js';
 /**
  * `l1` / `l2`: the L1 norm / L2 norm of the kernel slices that produce the channel, taken over every
  * producer of the group (the three convolutions feeding one Add count together); `bnScale`: the
- * summed |γ| of the group's BatchNormalization layers (network slimming).
+ * summed |γ| of the group's BatchNormalization layers (network slimming); `taylor`: the summed
+ * |w · ∂L/∂w| (first-order Taylor) of the producing kernel slices, read through the reader as
+ * precomputed scores.
  */
-export type ImportanceKind = 'l1' | 'l2' | 'bnScale';
+export type ImportanceKind = 'l1' | 'l2' | 'bnScale' | 'taylor';
 
 /** Reads a weight's values by layer name and short weight name, undefined when it has none. */
 export type WeightReader = (layer: string, weight: string) => Float32Array | undefined;
@@ -33,7 +35,7 @@ export function channelImportance(group: ChannelGroup, layers: ReadonlyMap<strin
   for (const name of members) {
     const layer = layers.get(name)!;
     const values = kind === 'bnScale' ? read(name, 'gamma')! : read(name, PRODUCING_KERNEL[layer.className]!)!;
-    const perUnit = kind === 'bnScale' ? Float64Array.from(values, Math.abs) : columnSums(values, layer.outShape.at(-1)!, kind);
+    const perUnit = kind === 'bnScale' ? Float64Array.from(values, Math.abs) : columnSums(values, layer.outShape.at(-1)!, kind === 'l2' ? 'l2' : 'l1');
     group.channels.forEach((channel, c) => {
       for (const e of channel.get(name) ?? []) scores[c] += perUnit[e]!;
     });

@@ -16,6 +16,8 @@ export interface ChannelPruneOptions extends RemovalOptions {
   importance: ImportanceKind;
   /** Names of the selected layers: a group shrinks only when every producer in it is selected. */
   selected: ReadonlySet<string>;
+  /** For `taylor`: |w · ∂L/∂w| of every weight, by layer and short weight name. */
+  taylor?: ReadonlyMap<string, ReadonlyMap<string, Float32Array>>;
 }
 
 /** The prunable groups, and for each producer that can lose nothing, why. */
@@ -53,6 +55,7 @@ export async function pruneChannels(model: tf.LayersModel, options: ChannelPrune
   const layers = new Map(graph.layers.map((l) => [l.name, l]));
   const { prunable, refused } = splitGroups(channelGroups(graph), options.selected);
   const read = (layer: string, weight: string) => {
+    if (options.importance === 'taylor') return options.taylor?.get(layer)?.get(weight);
     const w = model.getLayer(layer).weights.find((v) => v.originalName.split('/').pop() === weight);
     return w ? (w.read().dataSync() as Float32Array) : undefined;
   };

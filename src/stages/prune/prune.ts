@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import { unknownClassReason } from '../../compress/depgraph/rules.js';
+import { taylorScores } from './taylor.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
@@ -56,7 +57,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
     scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer (structured: per group of coupled channels).' },
     // No schema defaults for the structured-only fields: they would enter every magnitude stage's fingerprint.
-    importance: { enum: ['l1', 'l2', 'bnScale'], description: 'structured: how channels are ranked: L1 or L2 norm of the kernels producing them, or |γ| of their BatchNormalization (default l2).' },
+    importance: { enum: ['l1', 'l2', 'bnScale', 'taylor'], description: 'structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of `batchSize` (default l2).' },
     maxSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured with scope global: the largest fraction any one group may lose (default 0.9).' },
     roundTo: { type: 'integer', minimum: 1, maximum: 1024, description: 'structured: every group keeps a multiple of this many channels (default 1).' },
     schedule: {
@@ -148,8 +149,10 @@ async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): 
   const { input } = ctx;
   const { model } = input;
   const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
+  const importance = p.importance ?? 'l2';
+  const taylor = importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
   const result = await pruneChannels(model, {
-    sparsity: p.sparsity!, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance: p.importance ?? 'l2', selected,
+    sparsity: p.sparsity!, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
   });
   // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
   const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];
