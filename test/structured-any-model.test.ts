@@ -2,11 +2,13 @@
 // dependency graph does not know before anything runs; `run` shrinks what it can and exports a
 // model the stock loader reads with the smaller shapes.
 import * as tf from '@tensorflow/tfjs';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
-import { writeModel } from './user-models.js';
+import { heldOutBatch, loadExported, requireSystemDep, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
+import { mobileNetStyle, writeModel } from './user-models.js';
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
 
 const PLUGIN = [
   "import * as tf from '@tensorflow/tfjs';",
@@ -49,4 +51,36 @@ describe('structured pruning of a functional model with a plugin layer', () => {
     expect(exported.getLayer('hidden2').getWeights()[0]!.shape).toEqual([16, 4]);
     expect(exported.getLayer('out').getWeights()[0]!.shape).toEqual([4, 10]);
   }, 120_000);
+});
+
+describe('structured pruning of a functional MobileNet-style model from model.path', () => {
+  it('removes 40% of the coupled channels through BN, depthwise and the residual Add: fewer params and MACs, the stock loader reproduces the accuracy', async (ctx) => {
+    requireSystemDep(ctx, 'dataset-fashion-mnist', existsSync(FASHION), `apt-get install dataset-fashion-mnist (${FASHION})`);
+    const dir = tempDir('condense-structured-mobilenet-');
+    await writeModel(mobileNetStyle(5), join(dir, 'm'));
+    writeFileSync(join(dir, 'recipe.yaml'), [
+      'version: 1', 'name: structured-mobilenet', 'seed: 4', 'data:', '  dataset: idx',
+      `  images: ${FASHION}/train-images-idx3-ubyte.gz`, `  labels: ${FASHION}/train-labels-idx1-ubyte.gz`, '  limit: 1600', '  testFraction: 0.25',
+      'model: { path: ./m/model.json }', 'stages:',
+      '  - { name: base, type: train, epochs: 2, batchSize: 32, optimizer: { name: adam, learningRate: 0.01 } }',
+      '  - { name: shrink, type: prune, method: structured, sparsity: 0.4, scope: layer }',
+      '  - { name: tune, type: finetune, epochs: 1, batchSize: 32 }', '',
+    ].join('\n'));
+    const out = join(dir, 'out');
+    const r = runCli(['run', join(dir, 'recipe.yaml'), '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const [base, shrink] = report.stages as Array<{ metrics: Record<string, number> }>;
+    expect(shrink!.metrics.macs! / base!.metrics.macs!).toBeLessThanOrEqual(0.6);
+    expect(shrink!.metrics.params! / base!.metrics.params!).toBeLessThanOrEqual(0.6);
+    const { model } = await loadExported(join(out, 'model'));
+    expect(model.getClassName()).not.toBe('Sequential');
+    expect(model.getLayer('stem').getWeights()[0]!.shape).toEqual([3, 3, 1, 7]);
+    expect(model.getLayer('block_dw').getWeights()[0]!.shape).toEqual([3, 3, 7, 1]);
+    expect(model.getLayer('block_pw').getWeights()[0]!.shape).toEqual([1, 1, 7, 7]);
+    const batch = heldOutBatch(out);
+    const predicted = tf.tidy(() => (model.predict(tf.reshape(batch.xs, [-1, 28, 28, 1])) as tf.Tensor).argMax(-1).dataSync());
+    const accuracy = predicted.filter((p, i) => p === batch.labels[i]).length / batch.labels.length;
+    expect(Math.abs(accuracy - report.final.metrics.accuracy)).toBeLessThanOrEqual(0.005);
+  }, 180_000);
 });
