@@ -5,6 +5,8 @@ import { RecipeError } from '../src/errors.js';
 import { loadRecipe } from '../src/recipe/load.js';
 import { builtinStages } from '../src/stages/builtin.js';
 import { tempDir } from './helpers.js';
+import { pruneStage } from '../src/stages/prune/prune.js';
+import type { PruneParams } from '../src/stages/prune/prune.js';
 
 function problems(stage: string, model = '{ builtin: mlp }'): string[] {
   const file = join(tempDir(), 'r.yaml');
@@ -31,18 +33,24 @@ describe('prune: checks across fields, located', () => {
   });
 });
 
-describe('structured pruning needs a Sequential model', () => {
+describe('structured pruning of any model', () => {
   const structured = '  - { type: prune, method: structured, sparsity: 0.5 }';
-  it('is refused on builtin bert, located at the method, before anything runs', () => {
-    expect(problems(structured, '{ builtin: bert }')).toEqual([
-      '6:28: structured pruning rebuilds Sequential models; builtin bert is a functional model (attention branches) [stage-check]',
-    ]);
+  it('is accepted on functional bert and Sequential textmlp alike', () => {
+    expect(problems(structured, '{ builtin: bert }')).toEqual([]);
     expect(problems(structured, '{ builtin: textmlp }')).toEqual([]);
   });
 
-  it('is allowed on a Sequential student distilled from a bert teacher', () => {
-    const stages = `  - { name: base, type: train }\n  - { type: distill, teacher: "stage:base", student: { builtin: textmlp } }\n${structured}`;
-    expect(problems(stages, '{ builtin: bert }')).toEqual([]);
+  it('names a layer the dependency graph does not know, as a warning, once the layers are known', () => {
+    const view = { topology: 'functional' as const, layers: [{ name: 'conv', className: 'Conv2D' }, { name: 'odd', className: 'MyPluginLayer' }] };
+    const p = { method: 'structured', sparsity: 0.5, schedule: { kind: 'oneShot' } } as unknown as PruneParams;
+    expect(pruneStage.check!(p, { model: view, earlier: [], recipe: {} as never })).toEqual([{
+      path: ['method'], severity: 'warning',
+      message: 'odd is a MyPluginLayer, a layer class structured pruning does not know: the channels it touches stay whole',
+    }]);
+  });
+
+  it('refuses structured-only fields on another method, at the key', () => {
+    expect(problems('  - { type: prune, sparsity: 0.5, roundTo: 8 }')).toEqual(['6:35: "roundTo" applies only to method structured [stage-check]']);
   });
 });
 

@@ -10,6 +10,8 @@ import type { CondenseModel } from './kind.js';
 import type { OutputOptions } from './outputs.js';
 import { batchShapeFor } from './shapes.js';
 import { modelFiles } from './io.js';
+import { modelMacs } from './macs.js';
+import { isGraphModel } from './graph/editable.js';
 import { keyedWeights, prunableWeights } from './weights.js';
 
 // Everything condense measures about a model: held-out quality, parameter counts, exported size,
@@ -131,10 +133,14 @@ export function latencyMs(model: CondenseModel, data: Dataset, runs = 50): numbe
 
 /**
  * Metrics measured after every stage: held-out accuracy (regression: mae, rmse) and loss,
- * parameter counts, sparsity; with `reference` (the input model's predicted classes), `agreement`.
+ * parameter counts, sparsity, MACs per example (of a LayersModel); with `reference` (the input
+ * model's predicted classes), `agreement`.
  */
 export function quickMetrics(model: CondenseModel, data: Dataset, options: OutputOptions = {}, reference?: Int32Array): Metrics {
-  return { ...accuracyAndLoss(model, data.test, data, 512, options, reference), ...parameterStats(model) };
+  return {
+    ...accuracyAndLoss(model, data.test, data, 512, options, reference), ...parameterStats(model),
+    ...(isGraphModel(model) ? {} : { macs: modelMacs(model) }),
+  };
 }
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };

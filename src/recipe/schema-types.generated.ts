@@ -530,21 +530,21 @@ export type FinetuneStage = {
 
 /**
  * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
- * training), or all but n of every m.
+ * training), or all but n of every m; or removes whole coupled channels (structured).
  */
 export type PruneStage = {
   /** Unique name of the stage within the recipe (default: "prune"). */
   name: string;
   /**
    * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
-   * training), or all but n of every m.
+   * training), or all but n of every m; or removes whole coupled channels (structured).
    */
   type: 'prune';
   /**
    * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
-   * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units
-   * (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the
-   * model smaller.
+   * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least
+   * important channels (units, filters, with every layer coupled to them) of any Sequential or
+   * functional model, making it smaller.
    * @default "magnitude"
    */
   method: 'magnitude' | 'nm' | 'structured';
@@ -555,10 +555,21 @@ export type PruneStage = {
   /** Group size along the reduction axis (nm; default 4). */
   m?: number;
   /**
-   * One threshold across the selection (global) or per layer.
+   * One threshold across the selection (global) or per layer (structured: per group of coupled
+   * channels).
    * @default "global"
    */
   scope: 'global' | 'layer';
+  /**
+   * structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their
+   * BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of
+   * `batchSize` (default l2).
+   */
+  importance?: 'l1' | 'l2' | 'bnScale' | 'taylor';
+  /** structured with scope global: the largest fraction any one group may lose (default 0.9). */
+  maxSparsity?: number;
+  /** structured: every group keeps a multiple of this many channels (default 1). */
+  roundTo?: number;
   /**
    * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).
    * @default {"kind":"oneShot"}

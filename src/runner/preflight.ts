@@ -7,7 +7,7 @@ import type { BackendRequest } from '../backend/names.js';
 import { selectBackend } from '../backend/select.js';
 import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { RecipeError, UsageError } from '../errors.js';
+import { RecipeError, UsageError, formatProblem } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { buildBuiltinModel } from '../model/builtin.js';
 import { loadAnyModelFor } from '../model/fits-data.js';
@@ -17,7 +17,8 @@ import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { ModelView } from '../stages/types.js';
-import { stageProblems } from '../stages/walk.js';
+import { stageProblems, stageWarnings } from '../stages/walk.js';
+import type { StageProblem } from '../stages/walk.js';
 import { freshState } from '../state/codecs.js';
 import type { ModelState } from '../types/model-state.js';
 
@@ -89,10 +90,13 @@ function modelProblems(loaded: LoadedRecipe, registry: StageRegistry, model: Con
   const view: ModelView = isGraphModel(model)
     ? { spec: loaded.recipe.model, format: 'graph', layers }
     : { spec: loaded.recipe.model, topology: model.getClassName() === 'Sequential' ? 'sequential' : 'functional', layers };
-  return stageProblems(loaded.recipe, registry, view).map((p) => {
+  const locate = (p: StageProblem): RecipeProblem => {
     const { frame, ...pos } = pointAt(loaded, p.path, { key: p.key });
     return { ...pos, path: '/' + p.path.join('/'), message: p.message, keyword: p.keyword, ...(p.hint ? { hint: p.hint } : {}), frame };
-  });
+  };
+  // Notes that do not stop the run (a layer structured pruning leaves whole), said before it starts.
+  for (const w of stageWarnings(loaded.recipe, registry, view)) process.stderr.write(`warning: ${formatProblem(locate(w))}\n`);
+  return stageProblems(loaded.recipe, registry, view).map(locate);
 }
 
 /** A path of the recipe, relative to the recipe's directory. */

@@ -172,6 +172,8 @@ export interface StageCheckProblem {
   keyword?: string;
   /** Locate the problem at the key of `path` rather than its value. */
   key?: boolean;
+  /** `warning`: worth saying before anything runs, but the stage still runs. Default: an error. */
+  severity?: 'warning';
 }
 
 /** A stage of the recipe with its definition. */

@@ -59,14 +59,24 @@ export function declaredOutputs(recipe: Recipe, registry: StageRegistry): Map<st
  * layer of the model the stage receives (checked where its layers are known).
  */
 export function stageProblems(recipe: Recipe, registry: StageRegistry, initial: ModelView): StageProblem[] {
+  return checkStages(recipe, registry, initial, false);
+}
+
+/** The non-fatal notes of the stages' checks (severity `warning`), located like {@link stageProblems}. */
+export function stageWarnings(recipe: Recipe, registry: StageRegistry, initial: ModelView): StageProblem[] {
+  return checkStages(recipe, registry, initial, true);
+}
+
+function checkStages(recipe: Recipe, registry: StageRegistry, initial: ModelView, warnings: boolean): StageProblem[] {
   const problems: StageProblem[] = [];
   for (const { index, definition, params, context } of walkStages(recipe, registry, initial)) {
     if (!definition) continue;
     for (const p of definition.check?.(params, context) ?? []) {
+      if ((p.severity === 'warning') !== warnings) continue;
       problems.push({ path: ['stages', index, ...p.path], message: p.message, keyword: p.keyword ?? 'stage-check', ...(p.hint ? { hint: p.hint } : {}), ...(p.key ? { key: true } : {}) });
     }
-    if (context.model.format === 'graph') problems.push(...graphProblems(definition, params, index));
-    if (context.model.layers) problems.push(...selectorProblems(definition, params, context.model.layers, index));
+    if (context.model.format === 'graph' && !warnings) problems.push(...graphProblems(definition, params, index));
+    if (context.model.layers && !warnings) problems.push(...selectorProblems(definition, params, context.model.layers, index));
   }
   return problems;
 }

@@ -2,11 +2,12 @@ import { layersModelOf } from '../../model/kind.js';
 import type { CondenseModel } from '../../model/kind.js';
 import { UsageError } from '../../errors.js';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
-import { removeUnits, structuralBlocker, topUnits, unitNorms } from '../../compress/structured.js';
-import type { KeptUnits } from '../../compress/structured.js';
+import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
+import { unknownClassReason } from '../../compress/depgraph/rules.js';
+import { taylorScores } from './taylor.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
-import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
@@ -46,15 +47,20 @@ function prunableSelection(model: CondenseModel, include: string[], exclude: str
 /** `prune`: magnitude pruning (one-shot or gradual while training), or N:M pruning. */
 export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
-  version: 1,
-  description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m.',
+  // 2: structured pruning groups coupled channels through a dependency graph and honours `scope`.
+  version: 2,
+  description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured).',
   properties: {
-    method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the model smaller.' },
+    method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller.' },
     sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
-    scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer.' },
+    scope: { enum: ['global', 'layer'], default: 'global', description: 'One threshold across the selection (global) or per layer (structured: per group of coupled channels).' },
+    // No schema defaults for the structured-only fields: they would enter every magnitude stage's fingerprint.
+    importance: { enum: ['l1', 'l2', 'bnScale', 'taylor'], description: 'structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of `batchSize` (default l2).' },
+    maxSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured with scope global: the largest fraction any one group may lose (default 0.9).' },
+    roundTo: { type: 'integer', minimum: 1, maximum: 1024, description: 'structured: every group keeps a multiple of this many channels (default 1).' },
     schedule: {
       type: 'object',
       description: 'oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).',
@@ -82,10 +88,11 @@ export const pruneStage: StageDefinition<PruneParams> = {
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
         problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
       }
-      if (p.method === 'structured' && model.topology === 'functional') problems.push(functionalRefusal(model));
+      if (p.method === 'structured') problems.push(...unknownLayerNotes(model));
+      else problems.push(...structuredOnly(p));
       return problems;
     }
-    const problems: StageCheckProblem[] = [];
+    const problems: StageCheckProblem[] = structuredOnly(p);
     const { n, m } = nmOf(p);
     if (n >= m) problems.push({ path: [p.n === undefined ? 'm' : 'n'], message: `n (${n}) must be smaller than m (${m})` });
     const implied = 1 - n / m;
@@ -140,41 +147,46 @@ export const pruneStage: StageDefinition<PruneParams> = {
   },
 };
 
-/** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
+/** Removes the weakest coupled channels (units, filters) of the selected layers: a smaller model, not a sparser one. */
 async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
   const { input } = ctx;
   const model = layersModelOf(input.model, ctx.name);
-  if (model.getClassName() !== 'Sequential') {
-    throw new UsageError('structured pruning rebuilds Sequential models; this one is a functional model (branches such as attention cannot be rebuilt)', { hint: 'use method: magnitude or nm' });
+  const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
+  const importance = p.importance ?? 'l2';
+  const taylor = importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
+  const result = await pruneChannels(model, {
+    sparsity: p.sparsity!, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
+  });
+  // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
+  const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];
+  if (refused.length || result.prunedGroups === 0) {
+    result.model.dispose();
+    const [name, why] = refused[0] ?? [];
+    if (name) throw new UsageError(`structured pruning cannot shrink ${name}: ${why}`, { hint: 'exclude that layer, or select the layers coupled with it too' });
+    throw new UsageError('no selected layer can lose units: every group of coupled channels reaches the model\'s output, a model input or a layer structured pruning does not know', { hint: 'include the hidden layers, not the output layer' });
   }
-  const candidates = selectLayers(model, p.include, p.exclude).filter((l) => ['Dense', 'Conv2D'].includes(l.getClassName()));
-  const kept: KeptUnits = new Map();
-  for (const layer of candidates) {
-    const blocker = structuralBlocker(model, layer.name);
-    if (blocker) {
-      // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
-      if (p.include.length === 0) continue;
-      throw new UsageError(blocker, { hint: 'exclude that layer, or select only layers followed by a Dense or Conv2D' });
-    }
-    const kernel = layer.getWeights()[0]!;
-    const units = kernel.shape[kernel.shape.length - 1]!;
-    kept.set(layer.name, topUnits(unitNorms(kernel.dataSync() as Float32Array, units), Math.round((1 - p.sparsity!) * units)));
-  }
-  if (kept.size === 0) throw new UsageError('no selected layer can lose units (Dense or Conv2D followed by another Dense or Conv2D)', { hint: 'include the hidden layers, not the output layer' });
-  const { model: smaller, cut } = await removeUnits(model, kept);
-  const masks = new Map([...input.masks].map(([key, mask]) => [key, cut.get(key)?.(mask) ?? mask]));
-  applyMasks(smaller, masks);
-  return { state: ctx.weightsChanged(input, { model: smaller, masks }), metrics: { removedUnits: [...kept].reduce((n, [name, k]) => n + (model.getLayer(name).getWeights()[0]!.shape.at(-1)! - k.length), 0) } };
+  const keyOf = new Map(keyedWeights(model).map((w) => [w.variable, w.key]));
+  const cuts = new Map([...result.cut].map(([variable, cut]) => [keyOf.get(variable)!, cut]));
+  const masks = new Map([...input.masks].map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
+  applyMasks(result.model, masks);
+  return { state: ctx.weightsChanged(input, { model: result.model, masks }), metrics: { removedUnits: result.removedUnits, prunedGroups: result.prunedGroups } };
 }
 
-/** Structured pruning rebuilds Sequential models only (for now): a functional input is refused before running. */
-function functionalRefusal(model: ModelView): StageCheckProblem {
-  const what = model.spec?.builtin ? `builtin ${model.spec.builtin}` : 'this model';
-  return {
-    path: ['method'],
-    message: `structured pruning rebuilds Sequential models; ${what} is a functional model (attention branches)`,
-    hint: 'use method: magnitude or nm on it, or prune the student after a distill stage',
-  };
+/**
+ * Layers of the model the dependency graph does not know (a plugin's layer class), as non-fatal
+ * notes: their coupled channels stay whole. Known only once the model is built or loaded.
+ */
+function unknownLayerNotes(model: ModelView): StageCheckProblem[] {
+  return (model.layers ?? []).flatMap((layer) => {
+    const why = unknownClassReason(layer);
+    return why ? [{ path: ['method'], message: why, severity: 'warning' as const }] : [];
+  });
+}
+
+/** The fields only structured pruning reads, given to another method. */
+function structuredOnly(p: PruneParams): StageCheckProblem[] {
+  return (['importance', 'maxSparsity', 'roundTo'] as const).filter((f) => p[f] !== undefined)
+    .map((f) => ({ path: [f], key: true, message: `"${f}" applies only to method structured` }));
 }
 
 /** N:M of an nm stage, 2:4 unless given. */

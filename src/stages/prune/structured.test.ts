@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestBackend } from '../../../test/helpers.js';
+import { tinyMnist, useTestBackend } from '../../../test/helpers.js';
+import type { Dataset } from '../../data/types.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import { freshTestState, testPruneParams, testStageContext } from '../testing.js';
 import type { PruneParams } from './prune.js';
@@ -21,10 +22,10 @@ function silence(model: tf.LayersModel, layer: string, units: number[]): void {
   model.getLayer(layer).setWeights([tf.tensor(k, kernel!.shape), tf.tensor(b, bias!.shape)]);
 }
 
-/** One-shot structured pruning needs no data: the context has none, and no fresh states. */
-async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<string, Float32Array>()) {
+/** One-shot structured pruning needs no data (but for taylor importance), and no fresh states. */
+async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<string, Float32Array>(), data: Dataset = {} as never) {
   const input = { ...freshTestState(model), masks };
-  const result = await pruneStage.run(testStageContext(p, input, {} as never, { name: 'p', seed: 1, freshState: () => { throw new Error('unused'); } }));
+  const result = await pruneStage.run(testStageContext(p, input, data, { name: 'p', seed: 1, freshState: () => { throw new Error('unused'); } }));
   return { ...result, state: { ...result.state, model: result.state.model as tf.LayersModel } };
 }
 
@@ -68,15 +69,45 @@ describe('structured pruning', () => {
     expect(state.masks.get('dense2/kernel')!.length).toBe(8 * 4);
   });
 
+  it('taylor importance (|w·∂L/∂w| over training batches) removes the units nothing reads, whatever their norm', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [16, 8] }, [784], 10, 1);
+    // dense2 ignores these units of dense1: their kernels keep their norms, but their gradients are 0.
+    const [k2, b2] = model.getLayer('dense2').getWeights();
+    const rows = k2!.dataSync().slice() as Float32Array;
+    for (const u of [2, 3, 9, 14]) rows.fill(0, u * 8, u * 8 + 8);
+    model.getLayer('dense2').setWeights([tf.tensor(rows, k2!.shape), b2!]);
+    const before = (model.predict(x()) as tf.Tensor).dataSync();
+    const { state } = await prune(model, params({ include: ['dense1'], importance: 'taylor' }), new Map(), tinyMnist(200));
+    expect(state.model.getLayer('dense1').getWeights()[0]!.shape).toEqual([784, 12]);
+    const after = (state.model.predict(x()) as tf.Tensor).dataSync();
+    after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 5));
+    const byNorm = await prune(model, params({ include: ['dense1'], importance: 'l2' }));
+    const l2After = (byNorm.state.model.predict(x()) as tf.Tensor).dataSync();
+    expect(l2After.some((v, i) => Math.abs(v - before[i]!) > 1e-4)).toBe(true);
+  });
+
   it('refuses an explicitly selected output layer, naming why', async () => {
     const model = buildBuiltinModel({ builtin: 'mlp', hidden: [8] }, [784], 10, 5);
-    await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow('output is the last weighted layer');
+    await expect(prune(model, params({ include: ['output'] }))).rejects.toThrow("structured pruning cannot shrink output: output produces the model's output: its units never shrink");
   });
 });
 
 describe('structured pruning of a functional model', () => {
-  it('is refused with the reason, not a confusing "no layer can lose units"', async () => {
+  it('shrinks bert\'s feed-forward units and keeps the heads whole: Dot is not a layer the graph knows', async () => {
     const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
-    await expect(prune(model, params({}))).rejects.toThrow(/rebuilds Sequential models; this one is a functional model/);
+    const { state, metrics } = await prune(model, params({ sparsity: 0.5 }));
+    expect(state.model.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 16]);
+    expect(state.model.getLayer('block1_ffn_output').getWeights()[0]!.shape).toEqual([16, 8]);
+    expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape).toEqual([8, 4]);
+    expect(state.model.getLayer('block1_head1_value').getWeights()[0]!.shape).toEqual([8, 4]);
+    expect(metrics.removedUnits).toBe(16);
+    expect(state.model.getClassName()).not.toBe('Sequential');
+  });
+
+  it('refuses an explicitly selected layer whose channels reach an unknown layer, naming it', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
+    await expect(prune(model, params({ include: ['block1_head1_query'] }))).rejects.toThrow(
+      'structured pruning cannot shrink block1_head1_query: block1_head1_scores is a Dot, a layer class structured pruning does not know',
+    );
   });
 });
