@@ -2,12 +2,13 @@
 // need no training, exported as a graph model the stock tf.loadGraphModel reads, its quality
 // reported as agreement with the model as given; training stages refused before anything runs.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeConvertedGraphModel, smallCnn } from './graph-models.js';
+import { smallCnn, writeConvertedGraphModel } from '../examples/graph-model/graph-model.mjs';
 import { makeBatch } from '../src/model/batches.js';
-import { heldOutBatch, runCli, tempDir, tinyMnist, useTestBackend } from './helpers.js';
+import { heldOutBatch, ROOT, runCli, tempDir, tinyMnist, useTestBackend } from './helpers.js';
 
 const DATA = 'data: { dataset: mnist, testFraction: 0.25, limit: 1600 }';
 
@@ -114,4 +115,21 @@ describe('a GraphModel as model.path', () => {
     expect(validate.stderr).toMatch(/recipe\.yaml:9:\d+.*does not convert a GraphModel to a layers model/);
     expect(validate.stderr).not.toMatch(/at .*\.js:\d+/);
   }, 60_000);
+});
+
+describe('examples/graph-model', () => {
+  it('builds a converter-style graph model and compresses it within its gates; the export loads with tf.loadGraphModel', async () => {
+    const dir = tempDir('condense-graph-example-');
+    const example = join(ROOT, 'examples/graph-model');
+    const built = spawnSync(process.execPath, [join(example, 'build.mjs'), dir], { encoding: 'utf8', timeout: 120_000 });
+    expect(built.status, built.stderr).toBe(0);
+    copyFileSync(join(example, 'recipe.yaml'), join(dir, 'recipe.yaml'));
+    const run = runCli(['run', join(dir, 'recipe.yaml'), '--out', join(dir, 'run'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
+    expect(report.baseline.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(report.gates.every((g: { passed: boolean }) => g.passed)).toBe(true);
+    const graph = await stockGraphModel(join(dir, 'run', 'model'));
+    expect(graph.outputNodes).toEqual(['Identity:0']);
+  }, 180_000);
 });
