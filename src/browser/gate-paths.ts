@@ -37,3 +37,19 @@ export function browserGateValue(name: string, browser: BrowserResult | undefine
   const value = (result as unknown as Record<string, unknown>)[figure!];
   return typeof value === 'number' ? value : undefined;
 }
+
+/**
+ * The browser figures `compare` puts side by side, keyed by their gate names:
+ * `browser.transferBytes`, and per measured backend its loadMs and latencyMs at each batch size.
+ */
+export function browserFigures(browser: BrowserResult | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  const transfer = browserGateValue('browser.transferBytes', browser);
+  if (transfer !== undefined) out['browser.transferBytes'] = transfer;
+  for (const [name, result] of Object.entries(browser?.backends ?? {})) {
+    if (result.status !== 'measured') continue;
+    out[`browser.${name}.loadMs`] = result.loadMs;
+    for (const [batch, ms] of Object.entries(result.latencyMs)) out[`browser.${name}.latencyMs.${batch}`] = ms;
+  }
+  return out;
+}

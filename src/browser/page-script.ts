@@ -7,7 +7,8 @@ export const PAGE_HTML = `<!DOCTYPE html><html><head><meta charset="utf-8"><titl
 </head><body></body></html>`;
 
 /**
- * Defines `condenseMeasure(options)` in the page: selects a backend, loads the model over HTTP with
+ * Defines `condenseUseBackend(name)` (resolves to why the backend does not load, or undefined) and
+ * `condenseMeasure(options)` in the page: selects a backend, loads the model over HTTP with
  * tf.loadLayersModel, reads its download from the Resource Timing API, times predictions per batch
  * size and returns the predictions on the test slice. Options: backend, modelUrl, modelPrefix,
  * modelFiles (count), sliceUrl, sliceShape, batchSizes, runs, warmup.
@@ -87,6 +88,7 @@ tf.wasm.setWasmPaths('/tfjs/');
     return out;
   }
 
+  window.condenseUseBackend = useBackend;
   window.condenseMeasure = async (o) => {
     const why = await useBackend(o.backend);
     if (why) return { status: 'unavailable', reason: why };
