@@ -26,8 +26,11 @@ export interface Mount {
 export interface LoopbackServer {
   /** `http://127.0.0.1:<port>`. */
   origin: string;
-  /** Serves `files` (relative paths) under a fresh prefix until unmounted. */
-  mount(files: ReadonlyMap<string, Uint8Array>): Promise<Mount>;
+  /**
+   * Serves `files` (relative paths) under a fresh prefix until unmounted, compressed (br and gzip,
+   * made before serving) where `compress(name)` says so.
+   */
+  mount(files: ReadonlyMap<string, Uint8Array>, compress: (name: string) => boolean): Promise<Mount>;
   close(): Promise<void>;
 }
 
@@ -105,11 +108,11 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
   let mounts = 0;
   return {
     origin: `http://127.0.0.1:${port}`,
-    async mount(served) {
+    async mount(served, compress) {
       const base = `/m/${++mounts}/`;
       const sent = new Map<string, ContentEncoding>();
       for (const [name, bytes] of served) {
-        const file = await compressedFile(bytes, contentType(name));
+        const file = compress(name) ? await compressedFile(bytes, contentType(name)) : { type: contentType(name), bodies: { identity: bytes } };
         file.onSent = (encoding) => sent.set(name, encoding);
         files.set(base + name, file);
       }
