@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { formatBrowserCheck, probeBrowser, type BrowserCheck } from '../browser/probe.js';
 import { AUTO_ORDER, type BackendInfo, type ConcreteBackend } from './names.js';
 import { loadBackend, reason } from './select.js';
 
@@ -37,6 +38,8 @@ export interface DoctorReport {
   platform: string;
   backends: BackendCheck[];
   optionalDependencies: OptionalDependency[];
+  /** The Chromium a browser evaluation would use and the TF.js backends that load in it. */
+  browser: BrowserCheck;
 }
 
 const OPTIONAL_DEPENDENCIES = ['@tensorflow/tfjs-node'];
@@ -117,6 +120,7 @@ export async function runDoctor(): Promise<DoctorReport> {
     platform: `${process.platform}-${process.arch}`,
     backends,
     optionalDependencies: OPTIONAL_DEPENDENCIES.map(optionalDependency),
+    browser: await probeBrowser(),
   };
 }
 
@@ -137,5 +141,6 @@ export function formatDoctor(report: DoctorReport): string {
   for (const d of report.optionalDependencies) {
     lines.push(`  ${d.found ? '✓' : '✗'} ${d.name}${d.found ? ` ${d.version}` : ' not installed'}`);
   }
+  lines.push('', ...formatBrowserCheck(report.browser));
   return lines.join('\n');
 }

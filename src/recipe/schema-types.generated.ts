@@ -475,6 +475,53 @@ export type EvaluateStage = {
    * @default 50
    */
   latencyRuns: number;
+  /**
+   * Also measure the model as exported in headless Chromium (CONDENSE_CHROMIUM or chromium on
+   * PATH), served over a loopback HTTP server with brotli/gzip and COOP/COEP: per TF.js backend
+   * transferBytes, loadMs, firstMs, latencyMs and p90Ms by batch size, memoryBytes, and agreement
+   * with condense's predictions. WebGL runs on SwiftShader (software rendering).
+   */
+  browser?: EvaluateBrowser;
+};
+
+/**
+ * Also measure the model as exported in headless Chromium (CONDENSE_CHROMIUM or chromium on PATH),
+ * served over a loopback HTTP server with brotli/gzip and COOP/COEP: per TF.js backend
+ * transferBytes, loadMs, firstMs, latencyMs and p90Ms by batch size, memoryBytes, and agreement
+ * with condense's predictions. WebGL runs on SwiftShader (software rendering).
+ */
+export type EvaluateBrowser = {
+  /**
+   * TF.js backends to measure (webgpu: reported unavailable unless the browser and TF.js offer it).
+   * @default ["wasm","webgl"]
+   */
+  backends: Array<'wasm' | 'webgl' | 'cpu' | 'webgpu'>;
+  /**
+   * Batch sizes whose prediction time is measured (latencyMs and p90Ms are maps from these).
+   * @default [1,32]
+   */
+  batchSizes: number[];
+  /**
+   * Timed predictions per batch size (median and 90th percentile of these).
+   * @default 50
+   */
+  runs: number;
+  /**
+   * Untimed predictions before the timed ones, per batch size.
+   * @default 5
+   */
+  warmup: number;
+  /**
+   * Without Chromium (or a backend that does not load), skip with a warning in the report instead
+   * of failing (exit 2).
+   * @default false
+   */
+  optional: boolean;
+  /**
+   * Test examples predicted in the browser and compared with Node (agreement).
+   * @default 512
+   */
+  slice: number;
 };
 
 /**

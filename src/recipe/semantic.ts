@@ -1,4 +1,5 @@
 import type { RecipeProblem } from '../errors.js';
+import { BROWSER_GATE_EXAMPLES, browserGateProblem } from '../browser/gate-paths.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Locator } from './origins.js';
 import { modelSpecProblems, viewOfSpec } from '../model/architecture.js';
@@ -37,7 +38,10 @@ export function semanticProblems(recipe: Recipe, source: Locator, registry?: Sta
     for (const p of stageProblems(recipe, registry, viewOfSpec(recipe.model))) add(p.path, p.message, p.keyword, p.hint, p.key);
   }
   for (const name of Object.keys(recipe.gates ?? {})) {
-    if (!GATE_METRICS.includes(name)) {
+    if (name.startsWith('browser.')) {
+      const why = browserGateProblem(name);
+      if (why) add(['gates', name], `gate on unknown browser figure "${name}": ${why}`, 'gate', `e.g. ${BROWSER_GATE_EXAMPLES.join(', ')}`, true);
+    } else if (!GATE_METRICS.includes(name)) {
       add(['gates', name], `gate on unknown metric "${name}"`, 'gate', didYouMean(name, GATE_METRICS) ?? `metrics: ${GATE_METRICS.join(', ')}`, true);
     }
   }

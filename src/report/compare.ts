@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { browserFigures } from '../browser/gate-paths.js';
 import { UsageError } from '../errors.js';
 import { CSS } from './html.js';
 import { escapeHtml as e, formatBytes } from './escape.js';
@@ -78,9 +79,9 @@ export function diffRecipes(recipes: unknown[]): Comparison['recipe'] {
   });
 }
 
-/** Compares runs: identity, recipe differences, final metrics (with accuracyDrop and sizeRatio). */
+/** Compares runs: identity, recipe differences, final metrics (with accuracyDrop and sizeRatio, and browser figures where measured). */
 export function compareRuns(runs: RunInfo[]): Comparison {
-  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...normalizeReport(report).final.relative }));
+  const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...normalizeReport(report).final.relative, ...browserFigures(report.final.browser) }));
   const keys = [...COLUMNS, 'accuracyDrop', 'sizeRatio'];
   const extra = [...new Set(finals.flatMap((f) => Object.keys(f)))].filter((k) => !keys.includes(k)).sort();
   const metrics = [...keys, ...extra].filter((k) => finals.some((f) => f[k as keyof typeof f] !== undefined)).map((metric) => {

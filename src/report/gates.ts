@@ -1,5 +1,6 @@
 import type { Gate } from '../recipe/types.js';
-import type { GateResult, Metrics, RelativeMetrics } from '../types/records.js';
+import { browserGateValue } from '../browser/gate-paths.js';
+import type { BrowserResult, GateResult, Metrics, RelativeMetrics } from '../types/records.js';
 
 /** Gates on the final model relative to the first stage's model (the baseline), and what they bound. */
 export const RELATIVE_GATES: Record<keyof RelativeMetrics, string> = {
@@ -9,13 +10,14 @@ export const RELATIVE_GATES: Record<keyof RelativeMetrics, string> = {
 
 /**
  * Checks each gate: absolute ones against the final metrics, relative ones (accuracyDrop,
- * sizeRatio) against `relative`, computed from the baseline stage. A value that was not measured
- * fails its gate.
+ * sizeRatio) against `relative`, computed from the baseline stage, `browser.*` ones against the
+ * final model's browser figures (see browser/gate-paths.ts). A value that was not measured fails its gate.
  */
-export function checkGates(gates: Record<string, Gate> | undefined, metrics: Metrics, relative: RelativeMetrics = {}, baselineStage?: string): GateResult[] {
+export function checkGates(gates: Record<string, Gate> | undefined, metrics: Metrics, relative: RelativeMetrics = {}, baselineStage?: string, browser?: BrowserResult): GateResult[] {
   return Object.entries(gates ?? {}).map(([metric, gate]) => {
     const isRelative = Object.hasOwn(RELATIVE_GATES, metric);
-    const value = isRelative ? relative[metric as keyof RelativeMetrics] : metrics[metric];
+    const value = isRelative ? relative[metric as keyof RelativeMetrics]
+      : metric.startsWith('browser.') ? browserGateValue(metric, browser) : metrics[metric];
     const passed = value !== undefined && (gate.min === undefined || value >= gate.min) && (gate.max === undefined || value <= gate.max);
     return { metric, ...gate, value: value ?? null, passed, ...(isRelative && baselineStage ? { baseline: baselineStage } : {}) };
   });

@@ -1,3 +1,4 @@
+import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
 import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
@@ -62,6 +63,7 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     answerSection(report),
     gatesSection(report),
     stagesSection(report),
+    browserSection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
     layersSection(report),
     section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 6.</p>${sizeChart(report)}`),
@@ -130,6 +132,23 @@ function stagesSection(report: Report): string {
   });
   return section('stages', 'Stages', `<div class="wide"><table><thead><tr>${head.map((h, j) => `<th${j === 0 || j >= 4 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>` +
     '<p class="note">Held-out accuracy and loss as each stage measured them. Size and gzip: the stage\'s model as it would be exported then (bytes), measured by the stage or from its checkpoint at the end of the run.</p>');
+}
+
+/** A {@link TextTable} as an HTML table. */
+function htmlTable(t: TextTable): string {
+  const cls = (j: number) => (t.numeric[j] ? ' class="n"' : '');
+  return `<div class="wide"><table><thead><tr>${t.head.map((h, j) => `<th${cls(j)}>${e(h)}</th>`).join('')}</tr></thead>`
+    + `<tbody>${t.rows.map((r) => `<tr>${r.map((c, j) => `<td${cls(j)}>${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+/** The final model in the browser per backend, latency per stage, and the run's warnings; empty when nothing was measured in a browser. */
+function browserSection(report: Report): string {
+  const { browser } = report.final;
+  const byStage = browserStageTable(report);
+  const warnings = report.warnings?.length ? `<ul class="gates">${report.warnings.map((w) => `<li><span class="unmet">⚠</span> ${e(w)}</li>`).join('')}</ul>` : '';
+  if (!browser && !byStage && !warnings) return '';
+  return section('browser', 'In the browser', (browser ? htmlTable(browserBackendTable(browser)) + `<p class="note">${e(browserNote(browser))}</p>` : '')
+    + (byStage ? `<h3>Median latency per stage</h3>${htmlTable(byStage)}` : '') + warnings);
 }
 
 function layersSection(report: Report): string {

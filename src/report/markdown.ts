@@ -1,4 +1,5 @@
 import type { Report } from './report.js';
+import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
 import { describeGate } from './gates.js';
 import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
 
@@ -34,9 +35,27 @@ export function renderMarkdown(report: Report): string {
     const size = s.exported?.sizeBytes ?? s.metrics.sizeBytes;
     lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
+  lines.push(...browserLines(report));
   lines.push('', '## Gates', '');
   if (incomplete) lines.push('Not checked: the run did not finish.');
   else if (report.gates.length === 0) lines.push('No gates in the recipe.');
   for (const g of report.gates) lines.push(`- ${g.passed ? '✅' : '❌'} ${cell(describeGate(g))}`);
+  if (report.warnings?.length) lines.push('', '## Warnings', '', ...report.warnings.map((w) => `- ⚠️ ${cell(w)}`));
   return lines.join('\n') + '\n';
+}
+
+/** A {@link TextTable} as markdown lines. */
+function markdownTable(t: TextTable): string[] {
+  return [`| ${t.head.map(cell).join(' | ')} |`, `|${t.numeric.map((n) => (n ? '---:' : '---')).join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+}
+
+/** The browser section: the final model per backend, and latency per stage when several stages measured it. */
+function browserLines(report: Report): string[] {
+  const { browser } = report.final;
+  const byStage = browserStageTable(report);
+  if (!browser && !byStage) return [];
+  const lines = ['', '## In the browser', ''];
+  if (browser) lines.push(...markdownTable(browserBackendTable(browser)), '', browserNote(browser));
+  if (byStage) lines.push('', 'Median latency per stage:', '', ...markdownTable(byStage));
+  return lines;
 }

@@ -1,4 +1,4 @@
-import type { Baseline, ExportedSize, GateResult, LayerStats, Metrics, RelativeMetrics, Report, RunFailure, RunStatus, StageOutcome } from '../types/records.js';
+import type { Baseline, BrowserResult, ExportedSize, GateResult, LayerStats, Metrics, RelativeMetrics, Report, RunFailure, RunStatus, StageOutcome } from '../types/records.js';
 
 export type { Baseline, ExportedSize, LayerStats, RelativeMetrics, Report, ReportStage, RunFailure, RunStatus, WeightStats } from '../types/records.js';
 
@@ -41,7 +41,10 @@ export function buildReport(args: {
   outcomes: StageOutcome[]; final: Metrics; gates: GateResult[]; seconds: number;
   baseline?: Baseline; relative?: RelativeMetrics; layers?: LayerStats[]; exported?: Array<ExportedSize | undefined>;
   status?: RunStatus; failure?: RunFailure;
+  /** The final model's browser figures. */
+  browser?: BrowserResult;
 }): Report {
+  const warnings = args.outcomes.flatMap((o) => (o.browser ? browserWarnings(o.stage, o.browser) : []));
   return {
     status: args.status ?? 'complete',
     ...(args.failure ? { failure: args.failure } : {}),
@@ -53,16 +56,25 @@ export function buildReport(args: {
     stages: args.outcomes.map((o, i) => ({
       name: o.stage, type: o.type, status: o.status, seconds: round(o.seconds, 3), metrics: o.metrics, history: o.history,
       ...(args.exported?.[i] ? { exported: args.exported[i] } : {}),
+      ...(o.browser ? { browser: o.browser } : {}),
     })),
     ...(args.baseline ? { baseline: args.baseline } : {}),
     final: {
       metrics: args.final,
       ...(args.relative ? { relative: args.relative } : {}),
       ...(args.layers ? { layers: args.layers } : {}),
+      ...(args.browser ? { browser: args.browser } : {}),
     },
     gates: args.gates,
+    ...(warnings.length ? { warnings } : {}),
     seconds: round(args.seconds, 3),
   };
+}
+
+/** What a stage's browser evaluation could not measure: skipped entirely, or backends that were unavailable. */
+function browserWarnings(stage: string, browser: BrowserResult): string[] {
+  if (browser.skipped) return [`stage "${stage}": browser evaluation skipped: ${browser.skipped}`];
+  return Object.entries(browser.backends).flatMap(([name, b]) => (b.status === 'unavailable' ? [`stage "${stage}": browser backend ${name} unavailable: ${b.reason}`] : []));
 }
 
 function round(x: number, digits: number): number {

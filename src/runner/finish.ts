@@ -10,7 +10,7 @@ import { scalarsFromStages, scalarsToJsonl } from '../report/scalars.js';
 import { writeDirAtomic, writeFileAtomic } from '../store/atomic.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import type { ModelState } from '../types/model-state.js';
-import type { Baseline, ExportedSize, Metrics, Report, StageOutcome } from '../types/records.js';
+import type { Baseline, BrowserResult, ExportedSize, Metrics, Report, StageOutcome } from '../types/records.js';
 import { CONDENSE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { decodeStageOutput } from './state-io.js';
@@ -58,11 +58,21 @@ async function runReport(run: RunContext, outcomes: StageOutcome[], final: Metri
   const { exported } = sizes;
   const baseline = input ?? sizes.baseline;
   const relative = relativeMetrics(baseline.metrics, final);
+  const browser = finalBrowser(run, outcomes);
   return buildReport({
     name: recipe.name, backend: run.backend.name, backendVersion: run.backend.version, seed: recipe.seed, recipeHash: run.loaded.hash,
-    outcomes, final, gates: checkGates(recipe.gates, final, relative, baseline.stage), seconds: (Date.now() - run.started) / 1000,
-    baseline, relative, layers: layerStats(state), exported,
+    outcomes, final, gates: checkGates(recipe.gates, final, relative, baseline.stage, browser), seconds: (Date.now() - run.started) / 1000,
+    baseline, relative, layers: layerStats(state), exported, browser,
   });
+}
+
+/** The browser figures of the final model: the last stage's that measured them, unless a stage after it changed the model. */
+function finalBrowser(run: RunContext, outcomes: StageOutcome[]): BrowserResult | undefined {
+  for (const outcome of [...outcomes].reverse()) {
+    if (outcome.browser && !outcome.browser.skipped) return outcome.browser;
+    if (run.registry.get(outcome.type)?.changesModel !== false) return undefined;
+  }
+  return undefined;
 }
 
 /** run.lock.json: what the run was made of, to reproduce it. */

@@ -6,6 +6,7 @@ import { sweepTemp } from '../store/atomic.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import { acquireRunLock } from '../store/lock.js';
 import { withDiskErrors } from '../store/disk-errors.js';
+import { endRunScope } from '../util/run-scope.js';
 import type { ModelState } from '../types/model-state.js';
 import type { Baseline, StageOutcome } from '../types/records.js';
 import { INPUT_BASELINE } from '../types/records.js';
@@ -47,7 +48,12 @@ export async function runRecipe(loaded: LoadedRecipe, options: RunOptions): Prom
     }
     return await executeRun(run);
   } finally {
-    lock.release();
+    // Run-scoped resources (the browser of browser evaluations) go before the lock does.
+    try {
+      await endRunScope();
+    } finally {
+      lock.release();
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import type { OutputOptions } from '../model/outputs.js';
 import type { LoadedGraphModel } from '../model/graph/load.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
 import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
-import type { Metrics } from '../types/records.js';
+import type { BrowserResult, Metrics } from '../types/records.js';
 
 export type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
 export type { Metrics } from '../types/records.js';
@@ -81,6 +81,8 @@ export interface StageResult {
   history?: Array<Record<string, number>>;
   /** Extra files the runner stores in the stage's checkpoint, by relative path. */
   artifacts?: Map<string, Uint8Array>;
+  /** What the stage measured in a browser (evaluate with `browser:`); kept in its record and the report. */
+  browser?: BrowserResult;
 }
 
 /**

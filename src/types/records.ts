@@ -20,6 +20,49 @@ export interface StageRecord {
   history: Array<Record<string, number>>;
   /** What produced it besides its fields and inputs; absent in checkpoints of older condense versions. */
   provenance?: Provenance;
+  /** What an evaluate stage with `browser:` measured in the browser. */
+  browser?: BrowserResult;
+}
+
+/** A TF.js backend in the browser: measured, or why it could not be. */
+export type BrowserBackendResult = BrowserBackendMeasured | { status: 'unavailable'; reason: string };
+
+/** One backend's figures in the browser, for the model as exported (model/ served over HTTP). */
+export interface BrowserBackendMeasured {
+  status: 'measured';
+  /** Bytes of model.json and the weight files as received, compressed (Resource Timing encodedBodySize, headers excluded). */
+  transferBytes: number;
+  /** The same files decoded: the exported sizeBytes. */
+  decodedBytes: number;
+  /** Content-Encoding the page negotiated: br, gzip or identity. */
+  encoding: string;
+  /** tf.loadLayersModel over HTTP: fetch, parse, weights to tensors (ms). */
+  loadMs: number;
+  /** The first batch-1 prediction after loading, shader compilation or wasm warm-up included (ms). */
+  firstMs: number;
+  /** Median milliseconds of one predict call (read back) by batch size, e.g. `{"1": 0.4, "32": 2.1}`. */
+  latencyMs: Record<string, number>;
+  /** 90th-percentile milliseconds by batch size. */
+  p90Ms: Record<string, number>;
+  /** Bytes of tensors the loaded model holds (tf.memory().numBytes after load, less before). */
+  memoryBytes: number;
+  /** Fraction of the test slice whose top-1 class in the browser is the one condense predicts in Node (classifiers). */
+  agreement?: number;
+  /** Largest absolute difference between the browser's outputs and Node's on the test slice. */
+  maxAbsDiff: number;
+  /** Test examples compared. */
+  examples: number;
+  /** wasm: `simd`, `threads`; webgl: `renderer`, `software` (true on SwiftShader). */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** What a browser evaluation measured: the browser, and each backend asked for. */
+export interface BrowserResult {
+  /** The browser and its version, e.g. `Chromium 156.0.8078.114`; absent when it was skipped. */
+  engine?: string;
+  backends: Record<string, BrowserBackendResult>;
+  /** Why nothing was measured (`optional: true` and no browser): recorded as a warning in the report. */
+  skipped?: string;
 }
 
 /**
@@ -67,6 +110,7 @@ export interface ReportStage {
   metrics: Metrics;
   history: Array<Record<string, number>>;
   exported?: ExportedSize;
+  browser?: BrowserResult;
 }
 
 /** The {@link Baseline.stage} of a baseline that is the model as given (`model.path`), before any stage. */
@@ -161,8 +205,14 @@ export interface Report {
   recipeHash: string;
   stages: ReportStage[];
   baseline?: Baseline;
-  final: { metrics: Metrics; relative?: RelativeMetrics; layers?: LayerStats[] };
+  /**
+   * `browser`: the browser figures of the final model, from the last stage that measured them when
+   * no stage after it changed the model.
+   */
+  final: { metrics: Metrics; relative?: RelativeMetrics; layers?: LayerStats[]; browser?: BrowserResult };
   gates: GateResult[];
+  /** What the run could not do but did not fail for (an optional browser evaluation without a browser). */
+  warnings?: string[];
   /** Seconds for the whole run, cached stages included. */
   seconds: number;
 }

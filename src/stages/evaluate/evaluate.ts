@@ -1,16 +1,18 @@
 import { latencyMs, sizeStats } from '../../model/inspect.js';
 import type { EvaluateStage, StageParams } from '../../recipe/types.js';
 import type { StageDefinition, StageResult } from '../types.js';
+import { BROWSER_SCHEMA, evaluateInBrowser } from './browser.js';
 
 /** Metrics an `evaluate` stage can measure beyond those every stage reports. */
 const EVALUATE_METRICS = ['sizeBytes', 'gzipBytes', 'latencyMs'] as const;
 
-/** Fields of an `evaluate` stage, generated from the schema: `metrics` (of {@link EVALUATE_METRICS}), `latencyRuns`. */
+/** Fields of an `evaluate` stage, generated from the schema: `metrics` (of {@link EVALUATE_METRICS}), `latencyRuns`, `browser`. */
 export type EvaluateParams = StageParams<EvaluateStage>;
 
 /**
  * `evaluate`: measures the current model. Accuracy, loss and parameter counts are measured by
- * the runner after every stage; this adds exported size, gzipped size and batch-1 latency.
+ * the runner after every stage; this adds exported size, gzipped size and batch-1 latency, and
+ * with `browser:` the model as exported measured in headless Chromium.
  */
 export const evaluateStage: StageDefinition<EvaluateParams> = {
   type: 'evaluate',
@@ -25,6 +27,7 @@ export const evaluateStage: StageDefinition<EvaluateParams> = {
       description: 'Extra metrics to measure (default all); accuracy, loss and params are always measured.',
     },
     latencyRuns: { type: 'integer', minimum: 1, maximum: 10000, default: 50, description: 'Batch-1 predictions timed for latencyMs (median; default 50).' },
+    browser: BROWSER_SCHEMA,
   },
   changesModel: false,
   graphModels: () => true,
@@ -37,6 +40,7 @@ export const evaluateStage: StageDefinition<EvaluateParams> = {
       if (wanted.has('gzipBytes')) metrics.gzipBytes = size.gzipBytes;
     }
     if (wanted.has('latencyMs')) metrics.latencyMs = latencyMs(ctx.input.model, ctx.data, ctx.params.latencyRuns);
-    return { state: ctx.input, metrics };
+    const browser = ctx.params.browser ? await evaluateInBrowser(ctx, ctx.params.browser) : undefined;
+    return { state: ctx.input, metrics, ...(browser ? { browser } : {}) };
   },
 };
