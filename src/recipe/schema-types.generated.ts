@@ -319,6 +319,7 @@ export type ModelSpec = {
 
 /** One stage: `type` selects which fields it takes. */
 export type Stage =
+  | ClusterStage
   | DistillStage
   | EvaluateStage
   | ExportStage
@@ -326,6 +327,61 @@ export type Stage =
   | PruneStage
   | QuantizeStage
   | TrainStage;
+
+/**
+ * Weight sharing: k-means clusters each selected kernel to at most `clusters` values on the export
+ * grid; a later finetune keeps them tied.
+ */
+export type ClusterStage = {
+  /** Unique name of the stage within the recipe (default: "cluster"). */
+  name: string;
+  /**
+   * Weight sharing: k-means clusters each selected kernel to at most `clusters` values on the
+   * export grid; a later finetune keeps them tied.
+   */
+  type: 'cluster';
+  /**
+   * Distinct values per kernel, zero included (2…256). A number for every selected layer, or a map
+   * from layer selector to number (layers no key matches are left alone).
+   */
+  clusters: ClusterClusters;
+  /**
+   * Initial centroids: linear over [min, max] (Han et al.; default), density (quantiles), or
+   * kmeans++ (seeded).
+   * @default "linear"
+   */
+  init: 'linear' | 'density' | 'kmeans++';
+  /**
+   * Zero is a pinned centroid: zero (pruned) weights stay zero, nonzero ones never join it (default
+   * true). False releases the masks of clustered kernels.
+   * @default true
+   */
+  preserveSparsity: boolean;
+  /**
+   * Snap centroids to the affine grid a later quantize stage of that dtype chooses (default uint8),
+   * or none.
+   * @default "uint8"
+   */
+  grid: 'uint8' | 'uint16' | 'none';
+  /**
+   * Layers to cluster (kernels only; default all): exact name, "re:<regex>" or "type:<ClassName>";
+   * a selector matching no layer is an error.
+   * @default []
+   */
+  include: string[];
+  /**
+   * Layers to leave unclustered: exact name, "re:<regex>" or "type:<ClassName>"; a selector
+   * matching no layer is an error.
+   * @default []
+   */
+  exclude: string[];
+};
+
+/**
+ * Distinct values per kernel, zero included (2…256). A number for every selected layer, or a map
+ * from layer selector to number (layers no key matches are left alone).
+ */
+export type ClusterClusters = number | { [key: string]: number };
 
 /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels). */
 export type DistillStage = {
@@ -490,11 +546,15 @@ export type ExportStage = {
   format: 'layers-model';
 };
 
-/** Trains the current model with every pruning mask kept fixed. */
+/**
+ * Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).
+ */
 export type FinetuneStage = {
   /** Unique name of the stage within the recipe (default: "finetune"). */
   name: string;
-  /** Trains the current model with every pruning mask kept fixed. */
+  /**
+   * Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).
+   */
   type: 'finetune';
   /**
    * Passes over the training split (default 1).
