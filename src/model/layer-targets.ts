@@ -37,3 +37,22 @@ export function unmatchedTargetKeys(target: LayerTarget | undefined, layers: rea
   if (target === undefined || typeof target === 'number' || !layers) return [];
   return Object.keys(target).filter((selector) => !layers.some((l) => selectorMatchesView(selector, l)));
 }
+
+/**
+ * Items (weights) grouped by their layer's target: one group with the number, or with a map one
+ * group per item whose layer a key matches (each its own target); the rest are left out.
+ */
+export function groupByTarget<T>(items: readonly T[], target: LayerTarget, layerOf: (item: T) => LayerView): Array<{ target: number; items: T[] }> {
+  if (typeof target === 'number') return [{ target, items: [...items] }];
+  return items.flatMap((item) => {
+    const t = targetFor(target, layerOf(item));
+    return t === undefined ? [] : [{ target: t, items: [item] }];
+  });
+}
+
+/** A stage-check problem per key of a map target (at `field`) that matches no layer. */
+export function targetKeyProblems(target: LayerTarget | undefined, layers: readonly LayerView[] | undefined, field: string) {
+  return unmatchedTargetKeys(target, layers).map((key) => ({
+    path: [field, key], key: true, message: `selector "${key}" matches no layer`, hint: `layers: ${layers!.map((l) => l.name).join(', ')}`,
+  }));
+}

@@ -602,8 +602,12 @@ export type PruneStage = {
    * @default "magnitude"
    */
   method: 'magnitude' | 'nm' | 'structured';
-  /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
-  sparsity?: number;
+  /**
+   * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured:
+   * of units). A number for every selected layer, or a map from layer selector to number (layers no
+   * key matches are left alone).
+   */
+  sparsity?: PruneSparsity;
   /** Weights kept per group (nm; default 2). */
   n?: number;
   /** Group size along the reduction axis (nm; default 4). */
@@ -650,6 +654,13 @@ export type PruneStage = {
    */
   earlyStopping?: DistillEarlyStopping;
 };
+
+/**
+ * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of
+ * units). A number for every selected layer, or a map from layer selector to number (layers no key
+ * matches are left alone).
+ */
+export type PruneSparsity = number | { [key: string]: number };
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
 export type PruneSchedule = {

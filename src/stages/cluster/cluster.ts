@@ -1,7 +1,7 @@
 import { clusterValues, sharedValues } from '../../compress/cluster.js';
 import type { ClusterGrid, ClusterInit } from '../../compress/cluster.js';
 import { UsageError } from '../../errors.js';
-import { layerTargetSchema, targetFor, unmatchedTargetKeys } from '../../model/layer-targets.js';
+import { layerTargetSchema, targetFor, targetKeyProblems } from '../../model/layer-targets.js';
 import { prunableWeights, readWeight, selectLayers, writeWeight } from '../../model/weights.js';
 import type { ClusterStage, StageParams } from '../../recipe/types.js';
 import { Prng } from '../../util/prng.js';
@@ -45,7 +45,7 @@ export const clusterStage: StageDefinition<ClusterParams> = {
   selectors: [['include'], ['exclude']],
   stateCodecs: [clustersCodec],
   check(p, { model }) {
-    return unmatchedTargetKeys(p.clusters, model.layers).map((key) => ({ path: ['clusters', key], key: true, message: `selector "${key}" matches no layer`, hint: `layers: ${model.layers!.map((l) => l.name).join(', ')}` }));
+    return targetKeyProblems(p.clusters, model.layers, 'clusters');
   },
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;

@@ -5,6 +5,7 @@ import { removeUnits, structuralBlocker, topUnits, unitNorms } from '../../compr
 import type { KeptUnits } from '../../compress/structured.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
+import { groupByTarget, layerTargetSchema, targetFor, targetKeyProblems } from '../../model/layer-targets.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
@@ -49,7 +50,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m.',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of units (Dense) or filters (Conv2D) with the smallest L2 norm from each selected layer, making the model smaller.' },
-    sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
+    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).'),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
@@ -75,7 +76,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   selectors: [['include'], ['exclude']],
   check(p, { model }) {
     if (p.method !== 'nm') {
-      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : [];
+      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
         problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
       }
@@ -86,7 +87,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
     const { n, m } = nmOf(p);
     if (n >= m) problems.push({ path: [p.n === undefined ? 'm' : 'n'], message: `n (${n}) must be smaller than m (${m})` });
     const implied = 1 - n / m;
-    if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
+    if (typeof p.sparsity === 'object') problems.push({ path: ['sparsity'], message: 'method nm keeps n of every m weights in every layer: a per-layer sparsity map does not apply', hint: 'drop `sparsity`' });
+    else if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
       problems.push({ path: ['sparsity'], message: `method nm keeps ${n} of every ${m} weights: sparsity is ${implied}, not ${p.sparsity}`, hint: 'drop `sparsity`, or change n/m' });
     }
     if (p.schedule.kind !== 'oneShot') {
@@ -110,12 +112,23 @@ export const pruneStage: StageDefinition<PruneParams> = {
       applyMasks(model, masks);
       return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
     }
-    const sparsity = p.sparsity!;
+    // A per-layer map prunes each weight to its layer's target (scope layer); a number, the selection.
+    const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
+    const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
     let current = ctx.resume?.extra.sparsity ?? 0;
-    const pruneTo = (sparsity: number) => {
-      current = sparsity;
-      const fresh = magnitudeMasks(selected.map((w) => ({ key: w.key, values: readWeight(w) })), sparsity, p.scope);
-      for (const [key, mask] of fresh) masks.set(key, combineMasks(ctx.input.masks.get(key), mask));
+    /** Prunes every group to `at` of its target; `current` is the mean sparsity aimed at. */
+    const pruneTo = (at: (target: number) => number) => {
+      let zeros = 0;
+      let total = 0;
+      for (const group of groups) {
+        const sparsity = at(group.target);
+        const weights = group.items.map((w) => ({ key: w.key, values: readWeight(w) }));
+        for (const [key, mask] of magnitudeMasks(weights, sparsity, scope)) masks.set(key, combineMasks(ctx.input.masks.get(key), mask));
+        const n = weights.reduce((sum, w) => sum + w.values.length, 0);
+        zeros += sparsity * n;
+        total += n;
+        current = groups.length === 1 ? sparsity : zeros / total;
+      }
       applyMasks(model, masks);
     };
     let history: Array<Record<string, number>> = [];
@@ -125,14 +138,14 @@ export const pruneStage: StageDefinition<PruneParams> = {
       const every = s.updateEvery ?? Math.max(1, Math.floor(steps / 10));
       history = await trainWith({ ...ctx, params: { ...p, epochs: s.epochs } }, {
         beforeStep: (step, total) => {
-          if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, sparsity, s.power));
+          if (step % every === 0) pruneTo((target) => polynomialSparsity(step / total, s.initialSparsity, target, s.power));
         },
         afterStep: () => applyMasks(model, masks),
         masks,
         extra: () => ({ sparsity: current }),
       });
     }
-    pruneTo(sparsity);
+    pruneTo((target) => target);
     return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
   },
 };
@@ -155,7 +168,8 @@ async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): 
     }
     const kernel = layer.getWeights()[0]!;
     const units = kernel.shape[kernel.shape.length - 1]!;
-    kept.set(layer.name, topUnits(unitNorms(kernel.dataSync() as Float32Array, units), Math.round((1 - p.sparsity!) * units)));
+    const sparsity = targetFor(p.sparsity!, { name: layer.name, className: layer.getClassName() });
+    if (sparsity !== undefined) kept.set(layer.name, topUnits(unitNorms(kernel.dataSync() as Float32Array, units), Math.round((1 - sparsity) * units)));
   }
   if (kept.size === 0) throw new UsageError('no selected layer can lose units (Dense or Conv2D followed by another Dense or Conv2D)', { hint: 'include the hidden layers, not the output layer' });
   const { model: smaller, cut } = await removeUnits(model, kept);
