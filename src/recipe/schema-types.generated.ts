@@ -515,17 +515,23 @@ export type DistillEarlyStopping = {
   minDelta: number;
 };
 
-/** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+/**
+ * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
+ * latency.
+ */
 export type EvaluateStage = {
   /** Unique name of the stage within the recipe (default: "evaluate"). */
   name: string;
-  /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+  /**
+   * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
+   * latency.
+   */
   type: 'evaluate';
   /**
    * Extra metrics to measure (default all); accuracy, loss and params are always measured.
-   * @default ["sizeBytes","gzipBytes","latencyMs"]
+   * @default ["sizeBytes","gzipBytes","brotliBytes","latencyMs"]
    */
-  metrics: Array<'sizeBytes' | 'gzipBytes' | 'latencyMs'>;
+  metrics: Array<'sizeBytes' | 'gzipBytes' | 'brotliBytes' | 'latencyMs'>;
   /**
    * Batch-1 predictions timed for latencyMs (median; default 50).
    * @default 50
