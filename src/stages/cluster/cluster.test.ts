@@ -104,6 +104,13 @@ describe('cluster', () => {
     loaded.dispose();
   });
 
+  it('check: a key of a clusters map that matches no layer is located at that key', () => {
+    const model = { layers: [{ name: 'dense1', className: 'Dense' }, { name: 'output', className: 'Dense' }] };
+    const problems = clusterStage.check!(params({ clusters: { dense1: 8, dense9: 4 } }), { model, earlier: [], recipe: {} as never });
+    expect(problems).toEqual([expect.objectContaining({ path: ['clusters', 'dense9'], key: true, message: 'selector "dense9" matches no layer' })]);
+    expect(clusterStage.check!(params({ clusters: { 'type:Dense': 8 } }), { model, earlier: [], recipe: {} as never })).toEqual([]);
+  });
+
   it('is deterministic given the seed (kmeans++ included)', async () => {
     const a = await prunedAndClustered({ init: 'kmeans++' });
     const b = await prunedAndClustered({ init: 'kmeans++' });

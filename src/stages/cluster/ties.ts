@@ -57,8 +57,11 @@ export const clustersCodec: StateCodec<ClustersState> = {
  * every member's gradient is replaced by the sum of its cluster's gradients (the gradient of the
  * shared value), the pinned zero's by 0. Every optimizer condense has updates elementwise from the
  * gradient and its own per-element state, so members that start equal with equal gradients stay
- * equal; the re-tie after each step makes that exact whatever a backend's kernels do (a SIMD
- * remainder loop, say), so a tied weight never holds more than `count` distinct values.
+ * equal (measured: the re-tie never changed a value on wasm or native with adam, sgd, momentum
+ * or rmsprop). The re-tie after each step makes that exact whatever a backend's kernels do (a SIMD
+ * remainder loop, say), so a tied weight never holds more than `count` distinct values. Re-tying
+ * alone (no gradient rewrite) would let members drift apart within a step and snap them to one
+ * member's update: not the centroid's gradient.
  */
 export function tieTraining(ties: ClustersState, model: tf.LayersModel): TrainingConstraint {
   const tied = keyedWeights(model).filter((w) => ties.has(w.key)).map((w) => ({ w, t: ties.get(w.key)!, name: (w.variable.read() as tf.Variable).name, first: firstMembers(ties.get(w.key)!) }));
