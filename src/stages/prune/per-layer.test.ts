@@ -35,4 +35,15 @@ describe('prune with per-layer sparsity', () => {
     expect(history!.at(-1)!.sparsity).toBeGreaterThan(0.5 * mean);
     expect(history!.at(-1)!.sparsity).toBeLessThanOrEqual(mean + 1e-12);
   });
+
+  it('check: a key matching no layer is located at that key; nm refuses a map', () => {
+    const model = { layers: [{ name: 'dense1', className: 'Dense' }, { name: 'output', className: 'Dense' }] };
+    const context = { model, earlier: [], recipe: {} as never };
+    expect(pruneStage.check!(testPruneParams({ sparsity: { dense1: 0.9, dense9: 0.5 } }), context)).toEqual([
+      expect.objectContaining({ path: ['sparsity', 'dense9'], key: true, message: 'selector "dense9" matches no layer' }),
+    ]);
+    expect(pruneStage.check!(testPruneParams({ method: 'nm', sparsity: { dense1: 0.5 } }), context)).toEqual([
+      expect.objectContaining({ path: ['sparsity'], message: expect.stringMatching(/per-layer sparsity map does not apply/) }),
+    ]);
+  });
 });
