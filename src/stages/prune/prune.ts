@@ -7,6 +7,7 @@ import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetFor, targetKeyProblems } from '../../model/layer-targets.js';
 import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import type { KeyedWeight } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
@@ -112,25 +113,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
       applyMasks(model, masks);
       return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
     }
-    // A per-layer map prunes each weight to its layer's target (scope layer); a number, the selection.
-    const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
-    const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
-    let current = ctx.resume?.extra.sparsity ?? 0;
-    /** Prunes every group to `at` of its target; `current` is the mean sparsity aimed at. */
-    const pruneTo = (at: (target: number) => number) => {
-      let zeros = 0;
-      let total = 0;
-      for (const group of groups) {
-        const sparsity = at(group.target);
-        const weights = group.items.map((w) => ({ key: w.key, values: readWeight(w) }));
-        for (const [key, mask] of magnitudeMasks(weights, sparsity, scope)) masks.set(key, combineMasks(ctx.input.masks.get(key), mask));
-        const n = weights.reduce((sum, w) => sum + w.values.length, 0);
-        zeros += sparsity * n;
-        total += n;
-        current = groups.length === 1 ? sparsity : zeros / total;
-      }
-      applyMasks(model, masks);
-    };
+    // A resumed gradual prune shows the sparsity it had reached until its next mask update.
+    const { pruneTo, current } = magnitudePruner(selected, p, ctx.input.masks, masks, model, ctx.resume?.extra.sparsity ?? 0);
     let history: Array<Record<string, number>> = [];
     if (p.schedule.kind === 'polynomial') {
       const s = p.schedule;
@@ -142,13 +126,39 @@ export const pruneStage: StageDefinition<PruneParams> = {
         },
         afterStep: () => applyMasks(model, masks),
         masks,
-        extra: () => ({ sparsity: current }),
+        extra: () => ({ sparsity: current() }),
       });
     }
     pruneTo((target) => target);
     return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
   },
 };
+
+/**
+ * Magnitude pruning of the selection to `at(target)`: one group at the number, or with a per-layer
+ * map each weight at its layer's own target (scope layer). `current()` is the mean sparsity last
+ * aimed at, weighted by size (`initial` before the first prune).
+ */
+function magnitudePruner(selected: KeyedWeight[], p: PruneParams, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: tf.LayersModel, initial: number) {
+  const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
+  const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
+  let current = initial;
+  const pruneTo = (at: (target: number) => number) => {
+    let zeros = 0;
+    let total = 0;
+    for (const group of groups) {
+      const sparsity = at(group.target);
+      const weights = group.items.map((w) => ({ key: w.key, values: readWeight(w) }));
+      for (const [key, mask] of magnitudeMasks(weights, sparsity, scope)) masks.set(key, combineMasks(earlier.get(key), mask));
+      const n = weights.reduce((sum, w) => sum + w.values.length, 0);
+      zeros += sparsity * n;
+      total += n;
+      current = groups.length === 1 ? sparsity : zeros / total;
+    }
+    applyMasks(model, masks);
+  };
+  return { pruneTo, current: () => current };
+}
 
 /** Removes the weakest units or filters of the selected layers: a smaller model, not a sparser one. */
 async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
