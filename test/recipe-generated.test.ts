@@ -43,13 +43,14 @@ describe('shipped recipes', () => {
     expect(() => loadRecipe(`recipes/${name}`, { registry: builtinStages() })).not.toThrow();
   });
 
-  it('deep-compression-lenet300: mlp 300-100 on mnist, gradual prune to 0.92, finetune, uint8, evaluate', () => {
+  it('deep-compression-lenet300: mlp 300-100 on mnist, gradual per-layer prune, finetune, cluster, finetune, uint8, evaluate', () => {
     const { recipe } = loadRecipe('recipes/deep-compression-lenet300.yaml', { registry: builtinStages() });
     expect(recipe.model).toEqual({ builtin: 'mlp', hidden: [300, 100] });
     expect(recipe.data.dataset).toBe('mnist');
-    expect(recipe.stages.map((s) => s.type)).toEqual(['train', 'prune', 'finetune', 'quantize', 'evaluate']);
-    expect(recipe.stages[1]).toMatchObject({ sparsity: 0.92, schedule: { kind: 'polynomial' } });
-    expect(recipe.stages[3]).toMatchObject({ weights: { dtype: 'uint8' } });
+    expect(recipe.stages.map((s) => s.type)).toEqual(['train', 'prune', 'finetune', 'cluster', 'finetune', 'quantize', 'evaluate']);
+    expect(recipe.stages[1]).toMatchObject({ sparsity: { dense1: 0.94, dense2: 0.91, output: 0.74 }, schedule: { kind: 'polynomial' } });
+    expect(recipe.stages[3]).toMatchObject({ clusters: 16, init: 'linear', preserveSparsity: true, grid: 'uint8' });
+    expect(recipe.stages[5]).toMatchObject({ weights: { dtype: 'uint8' } });
   });
 });
 

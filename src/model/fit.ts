@@ -38,6 +38,11 @@ export interface FitOptions {
   beforeStep?: (step: number, totalSteps: number) => void;
   /** Called after each optimizer step (re-applying fixed masks). */
   afterStep?: () => void;
+  /**
+   * Rewrites the gradients (by variable name) before each optimizer step (tying clustered
+   * weights); returns new tensors, which the loop disposes with the originals. Default: none.
+   */
+  transformGradients?: (grads: tf.NamedTensorMap) => tf.NamedTensorMap;
   onProgress?: (p: { epoch: number; step: number; steps: number; loss: number; accuracy?: number; mae?: number }) => void;
   /** Called after each epoch but the last with everything needed to continue from there (checkpointing). */
   onEpochEnd?: (snapshot: FitSnapshot) => Promise<void> | void;
@@ -164,12 +169,12 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
     const batch = makeBatch(data.train, shape, data.numClasses, order, start, end);
     const targets = targetsFor(outputs, batch);
     let probs: tf.Tensor | undefined;
-    const lossTensor = optimizer.minimize(() => {
+    const lossTensor = optimizerStep(optimizer, () => {
       const out = model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[];
       const [p, ...extras] = Array.isArray(out) ? out : [out];
       probs = tf.keep(p!);
       return options.loss ? options.loss(batch.xs, targets, p!, extras) : outputLoss(outputs, targets, p!);
-    }, true, variables)!;
+    }, variables, options.transformGradients);
     const loss = (await lossTensor.data())[0]!;
     if (outputs.kind === 'regression') absoluteErrors += errorSums(probs!, targets).absolute;
     else correct += countCorrectOf(outputs, probs!, batch.labels);
@@ -183,4 +188,15 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
     if (step % 8 === 7) await new Promise((r) => setImmediate(r));
   }
   return { epoch, loss: lossSum / seen, ...(outputs.kind === 'regression' ? { mae: absoluteErrors / seen } : { accuracy: correct / seen }) };
+}
+
+/** One optimizer step on `loss`, returning the loss; `transform` rewrites the gradients first. */
+function optimizerStep(optimizer: tf.Optimizer, loss: () => tf.Scalar, variables: tf.Variable[], transform?: FitOptions['transformGradients']): tf.Scalar {
+  if (!transform) return optimizer.minimize(loss, true, variables)!;
+  // What minimize() does, with the transform between computing and applying the gradients.
+  const { value, grads } = optimizer.computeGradients(loss, variables);
+  const transformed = transform(grads);
+  optimizer.applyGradients(transformed);
+  tf.dispose([...Object.values(grads), ...Object.values(transformed)]);
+  return value;
 }

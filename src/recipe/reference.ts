@@ -62,7 +62,8 @@ function typeOf(s: JsonSchema): string {
   if (s.const !== undefined) return '`' + JSON.stringify(s.const) + '`';
   if (Array.isArray(s.enum)) return s.enum.map((v) => '`' + String(v) + '`').join(' | ');
   if (s.type === 'array') return `list of ${typeOf((s.items ?? {}) as JsonSchema)}`;
-  if (s.type === 'object') return 'mapping';
+  if (Array.isArray(s.anyOf)) return (s.anyOf as JsonSchema[]).map(typeOf).join(' or ');
+  if (s.type === 'object') return s.additionalProperties && typeof s.additionalProperties === 'object' ? `mapping of ${typeOf(s.additionalProperties as JsonSchema)}` : 'mapping';
   const range = [s.minimum !== undefined ? `≥ ${String(s.minimum)}` : '', s.exclusiveMinimum !== undefined ? `> ${String(s.exclusiveMinimum)}` : '',
     s.maximum !== undefined ? `≤ ${String(s.maximum)}` : '', s.exclusiveMaximum !== undefined ? `< ${String(s.exclusiveMaximum)}` : ''].filter(Boolean).join(', ');
   return `${String(s.type ?? 'any')}${range ? ` (${range})` : ''}`;

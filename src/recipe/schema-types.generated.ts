@@ -319,6 +319,7 @@ export type ModelSpec = {
 
 /** One stage: `type` selects which fields it takes. */
 export type Stage =
+  | ClusterStage
   | DistillStage
   | EvaluateStage
   | ExportStage
@@ -326,6 +327,61 @@ export type Stage =
   | PruneStage
   | QuantizeStage
   | TrainStage;
+
+/**
+ * Weight sharing: k-means clusters each selected kernel to at most `clusters` values on the export
+ * grid; a later finetune keeps them tied.
+ */
+export type ClusterStage = {
+  /** Unique name of the stage within the recipe (default: "cluster"). */
+  name: string;
+  /**
+   * Weight sharing: k-means clusters each selected kernel to at most `clusters` values on the
+   * export grid; a later finetune keeps them tied.
+   */
+  type: 'cluster';
+  /**
+   * Distinct values per kernel, zero included (2…256). A number for every selected layer, or a map
+   * from layer selector to number (layers no key matches are left alone).
+   */
+  clusters: ClusterClusters;
+  /**
+   * Initial centroids: linear over [min, max] (Han et al.; default), density (quantiles), or
+   * kmeans++ (seeded).
+   * @default "linear"
+   */
+  init: 'linear' | 'density' | 'kmeans++';
+  /**
+   * Zero is a pinned centroid: zero (pruned) weights stay zero, nonzero ones never join it (default
+   * true). False releases the masks of clustered kernels.
+   * @default true
+   */
+  preserveSparsity: boolean;
+  /**
+   * Snap centroids to the affine grid a later quantize stage of that dtype chooses (default uint8),
+   * or none.
+   * @default "uint8"
+   */
+  grid: 'uint8' | 'uint16' | 'none';
+  /**
+   * Layers to cluster (kernels only; default all): exact name, "re:<regex>" or "type:<ClassName>";
+   * a selector matching no layer is an error.
+   * @default []
+   */
+  include: string[];
+  /**
+   * Layers to leave unclustered: exact name, "re:<regex>" or "type:<ClassName>"; a selector
+   * matching no layer is an error.
+   * @default []
+   */
+  exclude: string[];
+};
+
+/**
+ * Distinct values per kernel, zero included (2…256). A number for every selected layer, or a map
+ * from layer selector to number (layers no key matches are left alone).
+ */
+export type ClusterClusters = number | { [key: string]: number };
 
 /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels). */
 export type DistillStage = {
@@ -459,17 +515,23 @@ export type DistillEarlyStopping = {
   minDelta: number;
 };
 
-/** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+/**
+ * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
+ * latency.
+ */
 export type EvaluateStage = {
   /** Unique name of the stage within the recipe (default: "evaluate"). */
   name: string;
-  /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
+  /**
+   * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
+   * latency.
+   */
   type: 'evaluate';
   /**
    * Extra metrics to measure (default all); accuracy, loss and params are always measured.
-   * @default ["sizeBytes","gzipBytes","latencyMs"]
+   * @default ["sizeBytes","gzipBytes","brotliBytes","latencyMs"]
    */
-  metrics: Array<'sizeBytes' | 'gzipBytes' | 'latencyMs'>;
+  metrics: Array<'sizeBytes' | 'gzipBytes' | 'brotliBytes' | 'latencyMs'>;
   /**
    * Batch-1 predictions timed for latencyMs (median; default 50).
    * @default 50
@@ -543,11 +605,15 @@ export type ExportStage = {
   format?: 'layers-model' | 'graph-model';
 };
 
-/** Trains the current model with every pruning mask kept fixed. */
+/**
+ * Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).
+ */
 export type FinetuneStage = {
   /** Unique name of the stage within the recipe (default: "finetune"). */
   name: string;
-  /** Trains the current model with every pruning mask kept fixed. */
+  /**
+   * Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).
+   */
   type: 'finetune';
   /**
    * Passes over the training split (default 1).
@@ -595,8 +661,12 @@ export type PruneStage = {
    * @default "magnitude"
    */
   method: 'magnitude' | 'nm' | 'structured';
-  /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
-  sparsity?: number;
+  /**
+   * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured:
+   * of units). A number for every selected layer, or a map from layer selector to number (layers no
+   * key matches are left alone).
+   */
+  sparsity?: PruneSparsity;
   /** Weights kept per group (nm; default 2). */
   n?: number;
   /** Group size along the reduction axis (nm; default 4). */
@@ -654,6 +724,13 @@ export type PruneStage = {
    */
   earlyStopping?: DistillEarlyStopping;
 };
+
+/**
+ * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of
+ * units). A number for every selected layer, or a map from layer selector to number (layers no key
+ * matches are left alone).
+ */
+export type PruneSparsity = number | { [key: string]: number };
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
 export type PruneSchedule = {

@@ -82,7 +82,7 @@ export function schemaProblems(value: unknown, schema: JsonSchema, source: Locat
   if (validate(value)) return [];
   const problems: RecipeProblem[] = [];
   const seen = new Set<string>();
-  for (const err of validate.errors ?? []) {
+  for (const err of withoutMismatchedBranches(validate.errors ?? [])) {
     const p = toProblem(err, value, source);
     if (!p) continue;
     const id = `${p.line}:${p.col}:${p.message}`;
@@ -91,6 +91,27 @@ export function schemaProblems(value: unknown, schema: JsonSchema, source: Locat
     problems.push(p);
   }
   return problems;
+}
+
+/**
+ * The errors of an `anyOf` (a number or a mapping) the user can act on: those of the branches whose
+ * type the value has. The branches it is not of say only "must be a mapping"; when it is of none,
+ * the `anyOf` error itself stays and names every type.
+ */
+function withoutMismatchedBranches(errors: ErrorObject[]): ErrorObject[] {
+  const dropped: string[] = [];
+  const keptAnyOf = new Set<ErrorObject>();
+  for (const any of errors.filter((e) => e.keyword === 'anyOf')) {
+    const branches = (any.schema as unknown[] | undefined)?.length ?? 0;
+    const mismatched = errors.filter((e) => e.keyword === 'type' && e.instancePath === any.instancePath && new RegExp(`^${escape(any.schemaPath)}/\\d+/type$`).test(e.schemaPath));
+    dropped.push(...mismatched.map((e) => `${e.instancePath} ${e.schemaPath}`));
+    if (mismatched.length >= branches) keptAnyOf.add(any);
+  }
+  return errors.filter((e) => (e.keyword === 'anyOf' ? keptAnyOf.has(e) : !dropped.includes(`${e.instancePath} ${e.schemaPath}`)));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function toProblem(err: ErrorObject, value: unknown, source: Locator): RecipeProblem | undefined {
@@ -143,6 +164,10 @@ function toProblem(err: ErrorObject, value: unknown, source: Locator): RecipePro
     case 'maxItems': {
       const n = Number(params.limit);
       return make(at(path), `${field} must have at ${err.keyword === 'minItems' ? 'least' : 'most'} ${n} item${n === 1 ? '' : 's'}`);
+    }
+    case 'anyOf': {
+      const types = ((err.schema as Array<{ type?: string }> | undefined) ?? []).map((b) => (b.type === 'object' ? 'mapping' : b.type === 'array' ? 'list' : String(b.type)));
+      return make(at(path), `${field} must be ${types.map((t) => `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`).join(' or ')} (got ${got})`);
     }
     case 'oneOf':
     case 'if':

@@ -1,7 +1,7 @@
 import type { GateResult, Report } from '../types/records.js';
 
 /** The metrics the answer and the stage tables show, in order. */
-export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'latencyMs'];
+export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs'];
 
 /** A metric value as people read it: ratios to 4 places, bytes and counts as integers. */
 export function formatMetric(key: string, value: number | undefined | null): string {

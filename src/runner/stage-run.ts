@@ -5,7 +5,7 @@ import { loadGraphModelFromPath } from '../model/graph/load.js';
 import { loadModelFor } from '../model/fits-data.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { INITIAL_MODEL, stageParams } from '../stages/walk.js';
-import { freshState, weightsChanged } from '../state/codecs.js';
+import { freshState, trainingConstraints, weightsChanged } from '../state/codecs.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
 import { deriveSeed } from '../util/prng.js';
@@ -83,6 +83,7 @@ function stageContext(
     outputsOf: (stage) => run.outputs.get(stage ?? (step.index > 0 ? run.steps[step.index - 1]!.name : INITIAL_MODEL)) ?? {},
     freshState: (model) => freshState(model, registry.stateCodecs()),
     weightsChanged: (state, changes) => weightsChanged(state, registry.stateCodecs(), changes),
+    trainingConstraints: (state) => trainingConstraints(state, registry.stateCodecs()),
     loadModelPath: (path) => loadModelFor(resolvePath(loaded.dir, path), data, { task: loaded.recipe.task }),
     loadGraphModelPath: (path) => loadGraphModelFromPath(resolvePath(loaded.dir, path)),
     progress: (p) => run.emit({ event: 'progress', index: step.index, name: step.name, ...p }),

@@ -1,5 +1,6 @@
 // The built-in stage types, one line each: adding a stage type is its folder and a line here.
 // (The registry takes them in this module's export order, which ECMAScript sorts by name.)
+export { clusterStage } from './cluster/cluster.js';
 export { distillStage } from './distill/distill.js';
 export { evaluateStage } from './evaluate/evaluate.js';
 export { exportStage } from './export/export.js';

@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import { buildBuiltinModel } from '../model/builtin.js';
 import { layersModelOf } from '../model/kind.js';
-import { BUILTIN_STATE_CODECS, freshState, weightsChanged } from '../state/codecs.js';
+import { BUILTIN_STATE_CODECS, freshState, trainingConstraints, weightsChanged } from '../state/codecs.js';
 import { builtinStages } from './builtin.js';
 import type { PruneParams } from './prune/prune.js';
 import type { ModelState, StageContext, StageDefinition, StageProgress, StageResult } from './types.js';
@@ -39,6 +39,7 @@ export function testStageContext<P>(params: P, input: ModelState, data: Dataset,
     outputsOf: () => ({}),
     freshState: freshTestState,
     weightsChanged: (state, changes) => weightsChanged(state, builtinStages().stateCodecs(), changes),
+    trainingConstraints: (state) => trainingConstraints(state, builtinStages().stateCodecs()),
     loadModelPath: async () => { throw new Error('no paths'); },
     progress: (p) => events.push(p),
     saveSnapshot: async () => {},

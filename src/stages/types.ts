@@ -4,10 +4,10 @@ import type { FitSnapshot } from '../model/fit.js';
 import type { OutputOptions } from '../model/outputs.js';
 import type { LoadedGraphModel } from '../model/graph/load.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
-import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
+import type { ModelState, StateCodec, StateParts, TrainingConstraint } from '../types/model-state.js';
 import type { BrowserResult, Metrics } from '../types/records.js';
 
-export type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
+export type { ModelState, StateCodec, StateParts, TrainingConstraint } from '../types/model-state.js';
 export type { Metrics } from '../types/records.js';
 
 /** A JSON Schema fragment (draft-07), kept loose on purpose: ajv checks the real thing. */
@@ -52,6 +52,11 @@ export interface StageContext<P> {
    * (quantization, ...) released, `changes` applied, everything else carried along.
    */
   weightsChanged(state: ModelState, changes?: Partial<ModelState>): ModelState;
+  /**
+   * What training must do to keep the state's kinds that training can keep (cluster ties), by
+   * kind; a stage that applies them hands those kinds on. Absent: no kind constrains training.
+   */
+  trainingConstraints?(state: ModelState): Array<TrainingConstraint & { kind: string }>;
   /** Loads a TF.js LayersModel from a path relative to the recipe. */
   loadModelPath(path: string): Promise<tf.LayersModel>;
   /** Loads a TF.js GraphModel (inference only) from a path relative to the recipe. */

@@ -1,6 +1,7 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import { UsageError } from '../errors.js';
-import type { ModelState, StateCodec, StateParts } from '../types/model-state.js';
+import type { ModelState, StateCodec, StateParts, TrainingConstraint } from '../types/model-state.js';
 import { packFloat, unpackFloat } from '../util/float-pack.js';
 import type { PackIndex } from '../util/float-pack.js';
 
@@ -95,4 +96,19 @@ export function freshState(model: ModelState['model'], codecs: readonly StateCod
   const state: Record<string, unknown> = { model };
   for (const codec of codecs) state[codec.kind] = codec.empty();
   return state as ModelState;
+}
+
+/**
+ * The constraints the kinds of a state put on training that keeps them (cluster ties), each with
+ * its kind: a stage applying them all may hand those kinds on instead of releasing them.
+ */
+export function trainingConstraints(state: ModelState, codecs: readonly StateCodec[]): Array<TrainingConstraint & { kind: string }> {
+  const out: Array<TrainingConstraint & { kind: string }> = [];
+  for (const codec of codecs) {
+    // Only a LayersModel trains; a GraphModel state has nothing to constrain.
+    const model = state.model.getClassName() === 'GraphModel' ? undefined : state.model as tf.LayersModel;
+    const constraint = model && codec.kind in state ? codec.constrainTraining?.(state[codec.kind], model) : undefined;
+    if (constraint) out.push({ ...constraint, kind: codec.kind });
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // Leaf module: the state a stage hands to the next. Open: kinds beyond masks and quantization
 // (clusters, a vocabulary, a plugin's) ride along as further fields, each persisted by its codec.
+import type * as tf from '@tensorflow/tfjs';
 import type { QuantizationSpec } from '../compress/quantize.js';
 import type { CondenseModel } from '../model/kind.js';
 
@@ -35,7 +36,21 @@ export interface StateCodec<T = unknown> {
    * training keeps, so they are not tied. Default false.
    */
   tiedToWeights?: boolean;
+  /**
+   * For a kind tied to the weights that training can keep true (clusters): what each optimizer
+   * step must do to keep it. A stage that trains with the constraint applied (finetune) keeps the
+   * kind instead of releasing it; stages that train freely (train, prune, distill) release it.
+   */
+  constrainTraining?(value: T, model: tf.LayersModel): TrainingConstraint | undefined;
   /** JSON-able metadata and optional binary payload. */
   encode(value: T): { json: unknown; bytes?: Uint8Array };
   decode(json: unknown, bytes: Uint8Array | undefined): T;
+}
+
+/** What training must do each step to keep a kind of state true (see {@link StateCodec.constrainTraining}). */
+export interface TrainingConstraint {
+  /** Rewrites the gradients (by variable name) before the optimizer applies them; returns new tensors, never disposes its input. */
+  transformGradients?(grads: tf.NamedTensorMap): tf.NamedTensorMap;
+  /** Runs after each optimizer step (after masks are re-applied). */
+  afterStep?(): void;
 }

@@ -1,17 +1,40 @@
+import * as tf from '@tensorflow/tfjs';
 import { applyMasks } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
-/** `finetune`: training that keeps every pruning mask fixed through the optimizer steps. */
+/**
+ * `finetune`: training that keeps every pruning mask fixed through the optimizer steps, and every
+ * kind of state that training can keep (cluster ties) true: those kinds are handed on, not released.
+ */
 export const finetuneStage: StageDefinition<TrainingParams> = {
   type: 'finetune',
   version: 1,
-  description: 'Trains the current model with every pruning mask kept fixed.',
+  description: 'Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).',
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
     const { model, masks } = ctx.input;
-    const history = await trainWith(ctx, { masks, afterStep: () => applyMasks(model, masks) });
-    return { state: ctx.weightsChanged(ctx.input), metrics: trainingMetrics(history), history };
+    const constraints = ctx.trainingConstraints?.(ctx.input) ?? [];
+    const transforms = constraints.flatMap((c) => (c.transformGradients ? [c.transformGradients] : []));
+    const history = await trainWith(ctx, {
+      masks,
+      afterStep: () => {
+        applyMasks(model, masks);
+        for (const c of constraints) c.afterStep?.();
+      },
+      ...(transforms.length ? { transformGradients: (grads: tf.NamedTensorMap) => transforms.reduce(chain(grads), grads) } : {}),
+    });
+    const kept = Object.fromEntries(constraints.map((c) => [c.kind, ctx.input[c.kind]]));
+    return { state: ctx.weightsChanged(ctx.input, kept), metrics: trainingMetrics(history), history };
   },
 };
+
+/** Applies one transform after another, disposing the gradients a later one replaced (the loop disposes the first and last maps). */
+function chain(first: tf.NamedTensorMap) {
+  return (grads: tf.NamedTensorMap, transform: (g: tf.NamedTensorMap) => tf.NamedTensorMap): tf.NamedTensorMap => {
+    const next = transform(grads);
+    if (grads !== first) tf.dispose(Object.values(grads).filter((g) => !Object.values(next).includes(g)));
+    return next;
+  };
+}

@@ -7,7 +7,9 @@ import { unknownClassReason } from '../../compress/depgraph/rules.js';
 import { taylorScores } from './taylor.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
+import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
 import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import type { AnyOwner, KeyedWeight } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
@@ -52,7 +54,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured).',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller.' },
-    sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m).' },
+    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).'),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
@@ -84,9 +86,12 @@ export const pruneStage: StageDefinition<PruneParams> = {
     : p.schedule.kind !== 'oneShot' ? `schedule ${p.schedule.kind} trains while pruning (use kind oneShot)` : true),
   check(p, { model }) {
     if (p.method !== 'nm') {
-      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : [];
+      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
         problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
+      }
+      if (p.method === 'structured' && typeof p.sparsity === 'object') {
+        problems.push({ path: ['sparsity'], message: 'method structured removes one fraction of every group of coupled channels: a per-layer sparsity map does not apply', hint: 'give one number, and cap groups with maxSparsity (scope: global)' });
       }
       if (p.method === 'structured') problems.push(...unknownLayerNotes(model));
       else problems.push(...structuredOnly(p));
@@ -96,7 +101,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
     const { n, m } = nmOf(p);
     if (n >= m) problems.push({ path: [p.n === undefined ? 'm' : 'n'], message: `n (${n}) must be smaller than m (${m})` });
     const implied = 1 - n / m;
-    if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
+    if (typeof p.sparsity === 'object') problems.push({ path: ['sparsity'], message: 'method nm keeps n of every m weights in every layer: a per-layer sparsity map does not apply', hint: 'drop `sparsity`' });
+    else if (p.sparsity !== undefined && Math.abs(p.sparsity - implied) > 1e-9) {
       problems.push({ path: ['sparsity'], message: `method nm keeps ${n} of every ${m} weights: sparsity is ${implied}, not ${p.sparsity}`, hint: 'drop `sparsity`, or change n/m' });
     }
     if (p.schedule.kind !== 'oneShot') {
@@ -120,14 +126,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
       applyMasks(model, masks);
       return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
     }
-    const sparsity = p.sparsity!;
-    let current = ctx.resume?.extra.sparsity ?? 0;
-    const pruneTo = (sparsity: number) => {
-      current = sparsity;
-      const fresh = magnitudeMasks(selected.map((w) => ({ key: w.key, values: readWeight(w) })), sparsity, p.scope);
-      for (const [key, mask] of fresh) masks.set(key, combineMasks(ctx.input.masks.get(key), mask));
-      applyMasks(model, masks);
-    };
+    // A resumed gradual prune shows the sparsity it had reached until its next mask update.
+    const { pruneTo, current } = magnitudePruner(selected, p, ctx.input.masks, masks, model, ctx.resume?.extra.sparsity ?? 0);
     let history: Array<Record<string, number>> = [];
     if (p.schedule.kind === 'polynomial') {
       const s = p.schedule;
@@ -135,17 +135,43 @@ export const pruneStage: StageDefinition<PruneParams> = {
       const every = s.updateEvery ?? Math.max(1, Math.floor(steps / 10));
       history = await trainWith({ ...ctx, params: { ...p, epochs: s.epochs } }, {
         beforeStep: (step, total) => {
-          if (step % every === 0) pruneTo(polynomialSparsity(step / total, s.initialSparsity, sparsity, s.power));
+          if (step % every === 0) pruneTo((target) => polynomialSparsity(step / total, s.initialSparsity, target, s.power));
         },
         afterStep: () => applyMasks(model, masks),
         masks,
-        extra: () => ({ sparsity: current }),
+        extra: () => ({ sparsity: current() }),
       });
     }
-    pruneTo(sparsity);
+    pruneTo((target) => target);
     return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
   },
 };
+
+/**
+ * Magnitude pruning of the selection to `at(target)`: one group at the number, or with a per-layer
+ * map each weight at its layer's own target (scope layer). `current()` is the mean sparsity last
+ * aimed at, weighted by size (`initial` before the first prune).
+ */
+function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: CondenseModel, initial: number) {
+  const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
+  const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
+  let current = initial;
+  const pruneTo = (at: (target: number) => number) => {
+    let zeros = 0;
+    let total = 0;
+    for (const group of groups) {
+      const sparsity = at(group.target);
+      const weights = group.items.map((w) => ({ key: w.key, values: readWeight(w) }));
+      for (const [key, mask] of magnitudeMasks(weights, sparsity, scope)) masks.set(key, combineMasks(earlier.get(key), mask));
+      const n = weights.reduce((sum, w) => sum + w.values.length, 0);
+      zeros += sparsity * n;
+      total += n;
+      current = groups.length === 1 ? sparsity : zeros / total;
+    }
+    applyMasks(model, masks);
+  };
+  return { pruneTo, current: () => current };
+}
 
 /** Removes the weakest coupled channels (units, filters) of the selected layers: a smaller model, not a sparser one. */
 async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
@@ -154,8 +180,9 @@ async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): 
   const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
   const importance = p.importance ?? 'l2';
   const taylor = importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
+  if (typeof p.sparsity !== 'number') throw new Error('internal error: structured pruning got a per-layer sparsity map, which its check refuses');
   const result = await pruneChannels(model, {
-    sparsity: p.sparsity!, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
+    sparsity: p.sparsity, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
   });
   // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
   const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];

@@ -53,6 +53,8 @@ export const trainingProperties: Record<string, JsonSchema> = {
 /** How a training stage hooks into the loop. */
 export interface TrainHooks {
   afterStep?: () => void;
+  /** Rewrites the gradients before each optimizer step (see {@link FitOptions.transformGradients}). */
+  transformGradients?: FitOptions['transformGradients'];
   beforeStep?: (step: number, total: number) => void;
   loss?: FitOptions['loss'];
   /** Output options of the model trained (default: those of the stage's input model, `ctx.outputsOf()`). */
@@ -80,6 +82,7 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     seed: ctx.seed,
     signal: ctx.signal,
     afterStep: hooks.afterStep,
+    transformGradients: hooks.transformGradients,
     beforeStep: hooks.beforeStep,
     loss: hooks.loss,
     outputs: hooks.outputs ?? ctx.outputsOf(),
