@@ -76,6 +76,28 @@ describe('evaluate browser: in headless Chromium', () => {
   });
 });
 
+describe('the quickstart in the browser', () => {
+  const chromium = findChromium();
+  beforeEach((ctx) => requireSystemDep(ctx, 'chromium', chromium !== undefined, 'apt-get install chromium, or set CONDENSE_CHROMIUM'));
+
+  it('ends with a browser evaluation on wasm and webgl that agrees with condense and downloads the brotli size of model/', () => {
+    const out = tempDir('condense-quickstart-browser-');
+    const r = runCli(['run', 'recipes/quickstart.yaml', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const brotli = readdirSync(join(out, 'model')).reduce((n, f) => n + brotliSize(readFileSync(join(out, 'model', f))), 0);
+    for (const name of ['wasm', 'webgl']) {
+      const b = report.final.browser.backends[name];
+      expect(b.status, JSON.stringify(b)).toBe('measured');
+      expect(b.agreement).toBeGreaterThanOrEqual(0.99);
+      expect(b.latencyMs['1']).toBeGreaterThan(0);
+      expect(b.latencyMs['32']).toBeGreaterThan(b.latencyMs['1']);
+      expect(b.encoding).toBe('br');
+      expect(Math.abs(b.transferBytes - brotli) / brotli).toBeLessThanOrEqual(0.01);
+    }
+  }, 120_000);
+});
+
 describe('evaluate browser: without Chromium', () => {
   // An empty PATH and no CONDENSE_CHROMIUM: no browser to be found.
   const noBrowser = { PATH: tempDir('condense-empty-path-'), CONDENSE_CHROMIUM: '' };
