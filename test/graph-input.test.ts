@@ -102,6 +102,24 @@ describe('a GraphModel as model.path', () => {
     expect(second.final.metrics.agreement).toBe(final.agreement);
   }, 180_000);
 
+  it('clusters a graph model\'s kernels: at most 16 distinct values each, as the stock loader decodes them', async () => {
+    const project = tempDir();
+    await trainedGraph(project);
+    writeFileSync(join(project, 'recipe.yaml'), ['version: 1', 'name: graph-cluster', 'seed: 1', DATA, 'model: { path: ./graph/model.json }', 'stages:',
+      '  - { name: cluster, type: cluster, clusters: 16, include: ["type:_FusedConv2D", "type:_FusedMatMul"] }',
+      '  - { name: quantize, type: quantize, weights: { dtype: uint8 } }', ''].join('\n'));
+    const out = join(project, 'run');
+    const run = runCli(['run', join(project, 'recipe.yaml'), '--out', out, '--backend', 'wasm', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.final.metrics.agreement).toBeGreaterThan(0.9);
+    const graph = await stockGraphModel(join(out, 'model'));
+    for (const name of ['conv1/Conv2D', 'conv2/Conv2D', 'fc1/MatMul', 'output/MatMul']) {
+      const values = graph.weights[`StatefulPartitionedCall/sequential/${name}/ReadVariableOp`]![0]!.dataSync();
+      expect(new Set(values).size, name).toBeLessThanOrEqual(16);
+    }
+  }, 120_000);
+
   it('refuses stages that train, before anything runs, located in the recipe', async () => {
     const project = tempDir();
     writeConvertedGraphModel(smallCnn(3), join(project, 'graph'));

@@ -44,6 +44,8 @@ export const clusterStage: StageDefinition<ClusterParams> = {
   required: ['clusters'],
   selectors: [['include'], ['exclude']],
   stateCodecs: [clustersCodec],
+  // Needs no training: a GraphModel's filters and weight matrices can share values too.
+  graphModels: () => true,
   check(p, { model }) {
     return targetKeyProblems(p.clusters, model.layers, 'clusters');
   },
