@@ -530,24 +530,33 @@ export type FinetuneStage = {
 
 /**
  * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
- * training), or all but n of every m; or removes whole coupled channels (structured).
+ * training), or all but n of every m; or removes whole coupled channels (structured), residual
+ * branches or blocks (layers).
  */
 export type PruneStage = {
   /** Unique name of the stage within the recipe (default: "prune"). */
   name: string;
   /**
    * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
-   * training), or all but n of every m; or removes whole coupled channels (structured).
+   * training), or all but n of every m; or removes whole coupled channels (structured), residual
+   * branches or blocks (layers).
    */
   type: 'prune';
   /**
    * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
    * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least
    * important channels (units, filters, with every layer coupled to them) of any Sequential or
-   * functional model, making it smaller.
+   * functional model, making it smaller; layers: drop the residual branches and blocks `drop`
+   * names.
    * @default "magnitude"
    */
-  method: 'magnitude' | 'nm' | 'structured';
+  method: 'magnitude' | 'nm' | 'structured' | 'layers';
+  /**
+   * layers: what to drop: an Add (its residual branch goes: the Add's output becomes its identity
+   * input, and the layers only that branch used disappear) or a block name (bert: block1, block2,
+   * …: the layers named <block>_…, between one input and one output of the same shape).
+   */
+  drop?: string[];
   /** Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m). */
   sparsity?: number;
   /** Weights kept per group (nm; default 2). */
