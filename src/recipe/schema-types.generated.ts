@@ -339,10 +339,11 @@ export type DistillStage = {
    */
   teacher: DistillTeacher;
   /**
-   * Student model: a builtin or a model.json path (path: a LayersModel); default: the current
-   * model.
+   * Student model: a builtin or a model.json path (path: a LayersModel), or { from: teacher,
+   * keepLayers } (the teacher with only those blocks, initialised from its weights); default: the
+   * current model.
    */
-  student?: ModelSpec;
+  student?: DistillStudent;
   /**
    * Softmax temperature T (default 4).
    * @default 4
@@ -410,6 +411,45 @@ export type DistillTeacher = string | {
   format?: 'layers' | 'graph';
   /** What the teacher outputs (default: detected from its last layer or op). */
   outputs?: 'probabilities' | 'logits';
+};
+
+/**
+ * Student model: a builtin or a model.json path (path: a LayersModel), or { from: teacher,
+ * keepLayers } (the teacher with only those blocks, initialised from its weights); default: the
+ * current model.
+ */
+export type DistillStudent = {
+  /**
+   * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
+   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
+   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
+   * embedding.
+   */
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
+  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
+  hidden?: number[];
+  /** Embedding width of textmlp and model width of bert (default 64). */
+  dim?: number;
+  /** Encoder blocks of bert (default 2). */
+  layers?: number;
+  /** Attention heads of bert (default 2); dim must be a multiple of it. */
+  heads?: number;
+  /** model.json of a TF.js LayersModel, relative to the recipe. */
+  path?: string;
+  /**
+   * What the model's output holds (default: detected from its last layer: softmax or sigmoid =
+   * probabilities, anything else = logits). Losses and distillation take logits; set this when the
+   * detection is wrong.
+   */
+  outputs?: 'probabilities' | 'logits';
+} | {
+  /** The student starts as a copy of the teacher. */
+  from: 'teacher';
+  /**
+   * Indices (from 0, in model order) of the teacher's blocks the student keeps (bert: 0 is block1);
+   * the others are dropped.
+   */
+  keepLayers: number[];
 };
 
 /** Optimizer (default adam, learningRate 0.001). */
