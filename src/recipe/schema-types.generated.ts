@@ -325,7 +325,8 @@ export type Stage =
   | FinetuneStage
   | PruneStage
   | QuantizeStage
-  | TrainStage;
+  | TrainStage
+  | TrimVocabularyStage;
 
 /** Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels). */
 export type DistillStage = {
@@ -754,6 +755,27 @@ export type TrainStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+};
+
+/**
+ * Drops the embedding rows of tokens rare or absent in the training split (they become unknown, id
+ * 1); later stages, the metrics and vocab.json use the new token ids.
+ */
+export type TrimVocabularyStage = {
+  /** Unique name of the stage within the recipe (default: "trim-vocabulary"). */
+  name: string;
+  /**
+   * Drops the embedding rows of tokens rare or absent in the training split (they become unknown,
+   * id 1); later stages, the metrics and vocab.json use the new token ids.
+   */
+  type: 'trim-vocabulary';
+  /**
+   * Keep the N most frequent tokens of the training split (ties: the more frequent in the original
+   * vocabulary), plus padding and unknown: N + 2 rows at most.
+   */
+  keep?: number;
+  /** Keep every token seen at least M times in the training split. */
+  minCount?: number;
 };
 
 /** Bounds on one metric (inclusive); give min, max or both. */

@@ -12,7 +12,7 @@ import { trainWith, trainingMetrics, trainingProperties } from '../train/train.j
 import type { JsonSchema, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
 import type { Teacher } from './teacher.js';
-import { loadStudent, STUDENT_SCHEMA, studentOutputs as declaredStudentOutputs, studentPath, studentProblems, studentView } from './student.js';
+import { loadStudent, STUDENT_SCHEMA, studentOutputs as declaredStudentOutputs, studentPath, studentProblems, studentView, trimmedVocabularyProblems } from './student.js';
 
 const HIDDEN_SCHEMA: JsonSchema = {
   type: 'array',
@@ -78,7 +78,7 @@ export const distillStage: StageDefinition<DistillParams> = {
   references: (p) => { const stage = teacherStage(p.teacher); return stage !== undefined ? [stage] : []; },
   modelFiles: (p) => [teacherPath(p.teacher), studentPath(p.student)].filter((f): f is string => f !== undefined),
   replacesModel: (p) => studentView(p.student),
-  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p.student)],
+  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p.student), ...trimmedVocabularyProblems(p, context.earlier)],
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const teacher = await loadTeacher(ctx);

@@ -4,7 +4,7 @@ import { useTestBackend } from '../../../test/helpers.js';
 import { UsageError } from '../../errors.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import { testStageContext } from '../testing.js';
-import { droppedBlocks, loadStudent, studentProblems } from './student.js';
+import { droppedBlocks, loadStudent, studentProblems, trimmedVocabularyProblems } from './student.js';
 import type { StudentSpec } from './student.js';
 
 beforeAll(async () => {
@@ -41,5 +41,15 @@ describe('a student made from the teacher (keepLayers)', () => {
     expect(() => droppedBlocks(['block1', 'block2'], [0, 2])).toThrow(UsageError);
     expect(() => droppedBlocks(['block1', 'block2'], [0, 2])).toThrow('the teacher has 2 blocks (block1, block2); there is no block 2');
     expect(studentProblems({ from: 'teacher', keepLayers: [0, 1, 0] })).toEqual([{ path: ['student', 'keepLayers', 2], message: 'block 0 is listed twice' }]);
+  });
+});
+
+describe('distillation after trim-vocabulary', () => {
+  const earlier = [{ name: 'teacher', type: 'train' }, { name: 'trim', type: 'trim-vocabulary' }, { name: 'tuned', type: 'finetune' }];
+  it('refuses a new student and a teacher from before the trim; the current model with a later teacher is fine', () => {
+    expect(trimmedVocabularyProblems({ teacher: 'stage:teacher', student: { builtin: 'textmlp' } }, earlier).map((p) => p.path)).toEqual([['student'], ['teacher']]);
+    expect(trimmedVocabularyProblems({ teacher: 'stage:teacher' }, earlier)[0]!.message).toBe('teacher stage:teacher comes before trim-vocabulary stage "trim": it reads the old token ids');
+    expect(trimmedVocabularyProblems({ teacher: 'stage:tuned' }, earlier)).toEqual([]);
+    expect(trimmedVocabularyProblems({ teacher: 'stage:teacher', student: { builtin: 'textmlp' } }, earlier.slice(0, 1))).toEqual([]);
   });
 });

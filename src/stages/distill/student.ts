@@ -8,7 +8,7 @@ import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import type { OutputOptions } from '../../model/outputs.js';
 import { MODEL_SCHEMA } from '../../recipe/schema.js';
-import type { DistillStage, ModelSpec } from '../../recipe/types.js';
+import type { DistillStage, ModelSpec, StageSpec } from '../../recipe/types.js';
 import type { JsonSchema, ModelState, ModelView, StageCheckProblem, StageContext } from '../types.js';
 import { teacherStage } from './teacher.js';
 import type { Teacher } from './teacher.js';
@@ -103,4 +103,20 @@ export function studentOutputs(ctx: StageContext<{ student?: StudentSpec; teache
     return { ...(declared ? { outputs: declared } : {}), task };
   }
   return { ...(spec.outputs ? { outputs: spec.outputs } : {}), task };
+}
+
+/**
+ * After a trim-vocabulary stage the data holds the trimmed token ids: a new student (built for,
+ * or loaded with, other ids) or a teacher from before the trim would read them wrong.
+ */
+export function trimmedVocabularyProblems(p: { student?: StudentSpec; teacher: DistillStage['teacher'] }, earlier: readonly StageSpec[]): StageCheckProblem[] {
+  const trim = earlier.map((s) => s.type).lastIndexOf('trim-vocabulary');
+  if (trim < 0) return [];
+  const problems: StageCheckProblem[] = [];
+  const hint = `distill before stage "${earlier[trim]!.name}" (trim-vocabulary), or distill into the current model from a teacher made after it`;
+  if (p.student) problems.push({ path: ['student'], message: `a new student cannot follow trim-vocabulary stage "${earlier[trim]!.name}": the data now holds its token ids`, hint });
+  const teacher = teacherStage(p.teacher);
+  const at = earlier.findIndex((s) => s.name === teacher);
+  if (teacher !== undefined && at >= 0 && at < trim) problems.push({ path: ['teacher'], message: `teacher stage:${teacher} comes before trim-vocabulary stage "${earlier[trim]!.name}": it reads the old token ids`, hint });
+  return problems;
 }
