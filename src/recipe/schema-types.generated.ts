@@ -326,7 +326,8 @@ export type Stage =
   | FinetuneStage
   | PruneStage
   | QuantizeStage
-  | TrainStage;
+  | TrainStage
+  | TrimVocabularyStage;
 
 /**
  * Weight sharing: k-means clusters each selected kernel to at most `clusters` values on the export
@@ -395,10 +396,11 @@ export type DistillStage = {
    */
   teacher: DistillTeacher;
   /**
-   * Student model: a builtin or a model.json path (path: a LayersModel); default: the current
-   * model.
+   * Student model: a builtin or a model.json path (path: a LayersModel), or { from: teacher,
+   * keepLayers } (the teacher with only those blocks, initialised from its weights); default: the
+   * current model.
    */
-  student?: ModelSpec;
+  student?: DistillStudent;
   /**
    * Softmax temperature T (default 4).
    * @default 4
@@ -466,6 +468,45 @@ export type DistillTeacher = string | {
   format?: 'layers' | 'graph';
   /** What the teacher outputs (default: detected from its last layer or op). */
   outputs?: 'probabilities' | 'logits';
+};
+
+/**
+ * Student model: a builtin or a model.json path (path: a LayersModel), or { from: teacher,
+ * keepLayers } (the teacher with only those blocks, initialised from its weights); default: the
+ * current model.
+ */
+export type DistillStudent = {
+  /**
+   * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
+   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
+   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
+   * embedding.
+   */
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
+  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
+  hidden?: number[];
+  /** Embedding width of textmlp and model width of bert (default 64). */
+  dim?: number;
+  /** Encoder blocks of bert (default 2). */
+  layers?: number;
+  /** Attention heads of bert (default 2); dim must be a multiple of it. */
+  heads?: number;
+  /** model.json of a TF.js LayersModel, relative to the recipe. */
+  path?: string;
+  /**
+   * What the model's output holds (default: detected from its last layer: softmax or sigmoid =
+   * probabilities, anything else = logits). Losses and distillation take logits; set this when the
+   * detection is wrong.
+   */
+  outputs?: 'probabilities' | 'logits';
+} | {
+  /** The student starts as a copy of the teacher. */
+  from: 'teacher';
+  /**
+   * Indices (from 0, in model order) of the teacher's blocks the student keeps (bert: 0 is block1);
+   * the others are dropped.
+   */
+  keepLayers: number[];
 };
 
 /** Optimizer (default adam, learningRate 0.001). */
@@ -643,24 +684,33 @@ export type FinetuneStage = {
 
 /**
  * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
- * training), or all but n of every m; or removes whole coupled channels (structured).
+ * training), or all but n of every m; or removes whole coupled channels (structured), residual
+ * branches or blocks (layers).
  */
 export type PruneStage = {
   /** Unique name of the stage within the recipe (default: "prune"). */
   name: string;
   /**
    * Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while
-   * training), or all but n of every m; or removes whole coupled channels (structured).
+   * training), or all but n of every m; or removes whole coupled channels (structured), residual
+   * branches or blocks (layers).
    */
   type: 'prune';
   /**
    * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
    * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least
    * important channels (units, filters, with every layer coupled to them) of any Sequential or
-   * functional model, making it smaller.
+   * functional model, making it smaller; layers: drop the residual branches and blocks `drop`
+   * names.
    * @default "magnitude"
    */
-  method: 'magnitude' | 'nm' | 'structured';
+  method: 'magnitude' | 'nm' | 'structured' | 'layers';
+  /**
+   * layers: what to drop: an Add (its residual branch goes: the Add's output becomes its identity
+   * input, and the layers only that branch used disappear) or a block name (bert: block1, block2,
+   * …: the layers named <block>_…, between one input and one output of the same shape).
+   */
+  drop?: string[];
   /**
    * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured:
    * of units). A number for every selected layer, or a map from layer selector to number (layers no
@@ -829,6 +879,27 @@ export type TrainStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+};
+
+/**
+ * Drops the embedding rows of tokens rare or absent in the training split (they become unknown, id
+ * 1); later stages, the metrics and vocab.json use the new token ids.
+ */
+export type TrimVocabularyStage = {
+  /** Unique name of the stage within the recipe (default: "trim-vocabulary"). */
+  name: string;
+  /**
+   * Drops the embedding rows of tokens rare or absent in the training split (they become unknown,
+   * id 1); later stages, the metrics and vocab.json use the new token ids.
+   */
+  type: 'trim-vocabulary';
+  /**
+   * Keep the N most frequent tokens of the training split (ties: the more frequent in the original
+   * vocabulary), plus padding and unknown: N + 2 rows at most.
+   */
+  keep?: number;
+  /** Keep every token seen at least M times in the training split. */
+  minCount?: number;
 };
 
 /** Bounds on one metric (inclusive); give min, max or both. */

@@ -12,6 +12,7 @@ import type { RunContext } from './context.js';
 import type { PlanStep } from './plan.js';
 import { removeSnapshots, snapshotRoot } from './snapshots.js';
 import { encodeStageOutput } from './state-io.js';
+import { dataFor } from '../state/vocabulary.js';
 import type { StageRun } from './stage-run.js';
 
 /**
@@ -20,7 +21,7 @@ import type { StageRun } from './stage-run.js';
  */
 export async function commitStage(run: RunContext, step: PlanStep, done: StageRun, previous: Metrics | undefined): Promise<{ outcome: StageOutcome; files?: Map<string, Uint8Array> }> {
   const outputs = run.outputs.get(step.name) ?? {};
-  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, run.data, outputs, run.reference);
+  const { metrics, files: exported } = await stageMetrics(done.definition, done.result, previous, dataFor(run.data, done.result.state), outputs, run.reference);
   const record: StageRecord = {
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,

@@ -14,6 +14,7 @@ import type { Baseline, BrowserResult, ExportedSize, Metrics, Report, StageOutco
 import { CONDENSE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { decodeStageOutput } from './state-io.js';
+import { dataFor } from '../state/vocabulary.js';
 
 /** What a finished run produced. */
 export interface RunSummary {
@@ -44,8 +45,10 @@ export async function finishRun(run: RunContext, outcomes: StageOutcome[], state
   writeFileAtomic(join(out, 'recipe.resolved.yaml'), recipeYaml);
   // Text models take token ids: the vocabulary is what turns new text into them. It sits beside
   // model/ so that model/ holds exactly the sizeBytes the report states.
-  if (run.data.vocabulary) {
-    writeFileAtomic(join(out, 'vocab.json'), JSON.stringify({ padding: 0, unknown: 1, maxLength: run.data.featureSize, tokens: run.data.vocabulary }) + '\n');
+  // A trim-vocabulary stage renumbered the tokens: the final model's vocabulary is the one to write.
+  const { vocabulary } = dataFor(run.data, state);
+  if (vocabulary) {
+    writeFileAtomic(join(out, 'vocab.json'), JSON.stringify({ padding: 0, unknown: 1, maxLength: run.data.featureSize, tokens: vocabulary }) + '\n');
   }
   writeRenderedReports(out, { report, scalars, recipeYaml });
   writeFileAtomic(join(out, 'run.lock.json'), JSON.stringify(runLock(run, outcomes), null, 2) + '\n');

@@ -17,6 +17,7 @@ import { pointAt } from '../recipe/load.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { StageRegistry } from '../stages/registry.js';
 import type { ModelView } from '../stages/types.js';
+import { layerInbound } from '../compress/depgraph/describe.js';
 import { stageProblems, stageWarnings } from '../stages/walk.js';
 import type { StageProblem } from '../stages/walk.js';
 import { freshState } from '../state/codecs.js';
@@ -86,7 +87,8 @@ export async function openInitialModel(loaded: LoadedRecipe, registry: StageRegi
  * selectors, rules that depend on the topology), located in the recipe.
  */
 function modelProblems(loaded: LoadedRecipe, registry: StageRegistry, model: CondenseModel): RecipeProblem[] {
-  const layers = model.layers.map((l) => ({ name: l.name, className: l.getClassName() }));
+  const inbound = isGraphModel(model) ? undefined : layerInbound(model);
+  const layers = model.layers.map((l) => ({ name: l.name, className: l.getClassName(), ...(inbound ? { inbound: inbound.get(l.name) ?? [] } : {}) }));
   const view: ModelView = isGraphModel(model)
     ? { spec: loaded.recipe.model, format: 'graph', layers }
     : { spec: loaded.recipe.model, topology: model.getClassName() === 'Sequential' ? 'sequential' : 'functional', layers };

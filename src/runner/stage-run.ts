@@ -6,6 +6,7 @@ import { loadModelFor } from '../model/fits-data.js';
 import type { StageContext, StageDefinition, StageResult, StageSnapshot } from '../stages/types.js';
 import { INITIAL_MODEL, stageParams } from '../stages/walk.js';
 import { freshState, trainingConstraints, weightsChanged } from '../state/codecs.js';
+import { dataFor } from '../state/vocabulary.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import type { ModelState } from '../types/model-state.js';
 import { deriveSeed } from '../util/prng.js';
@@ -78,7 +79,7 @@ function stageContext(
   const { loaded, data, registry } = run;
   const snapshots = join(run.out, snapshotRoot(step.dir));
   return {
-    name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data,
+    name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data: dataFor(data, input),
     loadStageModel: loadStage,
     outputsOf: (stage) => run.outputs.get(stage ?? (step.index > 0 ? run.steps[step.index - 1]!.name : INITIAL_MODEL)) ?? {},
     freshState: (model) => freshState(model, registry.stateCodecs()),

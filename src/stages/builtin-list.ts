@@ -8,3 +8,4 @@ export { finetuneStage } from './finetune/finetune.js';
 export { pruneStage } from './prune/prune.js';
 export { quantizeStage } from './quantize/quantize.js';
 export { trainStage } from './train/train.js';
+export { trimVocabularyStage } from './trim-vocabulary/trim-vocabulary.js';

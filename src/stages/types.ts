@@ -101,8 +101,8 @@ export interface ModelView {
   topology?: 'sequential' | 'functional';
   /** `graph` for a TF.js GraphModel (inference only: no training stage can take it); absent: a LayersModel or not yet known. */
   format?: 'graph';
-  /** Its layers, when the model has been built. */
-  layers?: ReadonlyArray<{ name: string; className: string }>;
+  /** Its layers, when the model has been built; `inbound`: the layers feeding each one (a LayersModel's). */
+  layers?: ReadonlyArray<{ name: string; className: string; inbound?: readonly string[] }>;
 }
 
 /** What {@link StageDefinition.check} may read besides the params: nothing here runs a model. */

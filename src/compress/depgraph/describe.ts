@@ -66,3 +66,8 @@ export function describeModel(model: tf.LayersModel): LayerGraph {
   }
   return { layers, outputs: (json.config.output_layers ?? []).map((o) => o[0]) };
 }
+
+/** The layers feeding each layer of a LayersModel, by name (a Sequential model's first layer: none). */
+export function layerInbound(model: tf.LayersModel): Map<string, string[]> {
+  return new Map(describeModel(model).layers.map((l) => [l.name, l.inbound.filter((n) => n !== SEQUENTIAL_INPUT)]));
+}

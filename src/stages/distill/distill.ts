@@ -2,19 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { layersModelOf } from '../../model/kind.js';
 import { hiddenStateLoss, logitDistillationLoss } from '../../compress/distill.js';
 import { UsageError } from '../../errors.js';
-import { modelSpecProblems, viewOfSpec } from '../../model/architecture.js';
-import { buildBuiltinModel } from '../../model/builtin.js';
 import { classLogits, describeOutputs, outputLoss } from '../../model/outputs.js';
 import type { ModelOutputs } from '../../model/outputs.js';
 import { applyMasks } from '../../model/weights.js';
-import { MODEL_SCHEMA } from '../../recipe/schema.js';
-import type { DistillStage, ModelSpec, StageParams } from '../../recipe/types.js';
+import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { deriveSeed } from '../../util/prng.js';
 import { didYouMean } from '../../util/suggest.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import type { JsonSchema, ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
+import type { JsonSchema, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
 import type { Teacher } from './teacher.js';
+import { loadStudent, STUDENT_SCHEMA, studentOutputs as declaredStudentOutputs, studentPath, studentProblems, studentView, trimmedVocabularyProblems } from './student.js';
 
 const HIDDEN_SCHEMA: JsonSchema = {
   type: 'array',
@@ -70,7 +68,7 @@ export const distillStage: StageDefinition<DistillParams> = {
   description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels).',
   properties: {
     teacher: TEACHER_SCHEMA,
-    student: { ...MODEL_SCHEMA, description: 'Student model: a builtin or a model.json path (path: a LayersModel); default: the current model.' },
+    student: STUDENT_SCHEMA,
     temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softmax temperature T (default 4).' },
     alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'Weight of the soft-target loss (default 0.9).' },
     hidden: HIDDEN_SCHEMA,
@@ -78,16 +76,16 @@ export const distillStage: StageDefinition<DistillParams> = {
   },
   required: ['teacher'],
   references: (p) => { const stage = teacherStage(p.teacher); return stage !== undefined ? [stage] : []; },
-  modelFiles: (p) => [teacherPath(p.teacher), p.student?.path].filter((f): f is string => f !== undefined),
-  replacesModel: (p) => (p.student ? viewOfSpec(p.student as ModelSpec) : undefined),
-  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p)],
+  modelFiles: (p) => [teacherPath(p.teacher), studentPath(p.student)].filter((f): f is string => f !== undefined),
+  replacesModel: (p) => studentView(p.student),
+  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p.student), ...trimmedVocabularyProblems(p, context.earlier)],
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const teacher = await loadTeacher(ctx);
     teachers.set(ctx, teacher);
-    const student = await loadStudent(ctx);
+    const student = await loadStudent(ctx, teacher);
     const studentModel = layersModelOf(student.model, ctx.name);
-    const studentOptions = p.student ? { ...(p.student.outputs ? { outputs: p.student.outputs } : {}), task: ctx.recipe?.task } : ctx.outputsOf();
+    const studentOptions = declaredStudentOutputs(ctx);
     const studentOutputs = describeOutputs(studentModel, studentOptions);
     const pairs = p.hidden ?? [];
     const taps = hiddenTaps(teacher, studentModel, pairs, ctx.seed);
@@ -114,14 +112,6 @@ export const distillStage: StageDefinition<DistillParams> = {
   },
 };
 
-/** The student: built from its builtin spec, loaded from its path, or (no `student`) the current model with its masks. */
-async function loadStudent(ctx: StageContext<DistillParams>): Promise<ModelState> {
-  const spec = ctx.params.student;
-  if (!spec) return ctx.weightsChanged(ctx.input);
-  if (spec.path !== undefined) return ctx.freshState(await ctx.loadModelPath(spec.path));
-  return ctx.freshState(buildBuiltinModel(spec, ctx.data.inputShape, ctx.data.numClasses, ctx.seed, ctx.data.vocabSize, ctx.recipe?.task));
-}
-
 /**
  * The distillation loss for these outputs, from class logits (probabilities enter as log p):
  * for regression, alpha · MSE(student, teacher) + (1 − alpha) · MSE(student, targets).
@@ -146,12 +136,6 @@ function teacherProblems(p: DistillParams, { earlier }: StageCheckContext): Stag
     path: ['teacher'], keyword: 'stage-reference', message: `teacher "stage:${ref}" names no earlier stage`,
     hint: didYouMean(ref, names) ?? (names.length ? `earlier stages: ${names.join(', ')}` : 'the teacher stage must come before this one'),
   }];
-}
-
-/** A student is a model spec: exactly one of builtin and path. */
-function studentProblems(p: DistillParams): StageCheckProblem[] {
-  if (!p.student || typeof p.student !== 'object') return [];
-  return modelSpecProblems(p.student as ModelSpec, 'a student').map((m) => ({ ...m, path: ['student', ...m.path], keyword: 'model' }));
 }
 
 /**

@@ -5,6 +5,7 @@ import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import { unknownClassReason } from '../../compress/depgraph/rules.js';
 import { taylorScores } from './taylor.js';
+import { pruneLayers, removalProblems } from './drop.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
@@ -51,9 +52,10 @@ export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
   // 2: structured pruning groups coupled channels through a dependency graph and honours `scope`.
   version: 2,
-  description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured).',
+  description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured), residual branches or blocks (layers).',
   properties: {
-    method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller.' },
+    method: { enum: ['magnitude', 'nm', 'structured', 'layers'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller; layers: drop the residual branches and blocks `drop` names.' },
+    drop: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1 }, description: 'layers: what to drop: an Add (its residual branch goes: the Add\'s output becomes its identity input, and the layers only that branch used disappear) or a block name (bert: block1, block2, …: the layers named <block>_…, between one input and one output of the same shape).' },
     sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).'),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
@@ -82,9 +84,11 @@ export const pruneStage: StageDefinition<PruneParams> = {
     ...rest,
   },
   selectors: [['include'], ['exclude']],
-  graphModels: (p) => (p.method === 'structured' ? 'method structured rebuilds the model'
+  graphModels: (p) => (p.method === 'structured' || p.method === 'layers' ? `method ${p.method} rebuilds the model`
     : p.schedule.kind !== 'oneShot' ? `schedule ${p.schedule.kind} trains while pruning (use kind oneShot)` : true),
   check(p, { model }) {
+    if (p.method === 'layers') return [...removalProblems(p, model), ...layersOnly(p)];
+    if (p.drop !== undefined) return [{ path: ['drop'], key: true, message: '"drop" applies only to method layers' }];
     if (p.method !== 'nm') {
       const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
@@ -114,6 +118,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     const p = ctx.params;
     const { model } = ctx.input;
     if (p.method === 'structured') return pruneStructured(ctx, p);
+    if (p.method === 'layers') return pruneLayers(ctx);
     const selected = prunableSelection(model, p.include, p.exclude);
     if (selected.length === 0) throw new UsageError('the selected layers have no prunable weights (kernels of rank ≥ 2)', { hint: 'select layers with kernels (Dense, Conv2D, Embedding), e.g. include: ["type:Dense"]' });
     const masks = new Map(ctx.input.masks);
@@ -214,6 +219,13 @@ function unknownLayerNotes(model: ModelView): StageCheckProblem[] {
 function structuredOnly(p: PruneParams): StageCheckProblem[] {
   return (['importance', 'maxSparsity', 'roundTo'] as const).filter((f) => p[f] !== undefined)
     .map((f) => ({ path: [f], key: true, message: `"${f}" applies only to method structured` }));
+}
+
+/** The fields method layers does not read. */
+function layersOnly(p: PruneParams): StageCheckProblem[] {
+  const given = (['sparsity', 'importance', 'maxSparsity', 'roundTo'] as const).filter((f) => p[f] !== undefined);
+  const schedule = p.schedule.kind !== 'oneShot' ? [{ path: ['schedule', 'kind'], message: 'method layers removes at once: use schedule kind oneShot' }] : [];
+  return [...given.map((f) => ({ path: [f], key: true, message: `"${f}" does not apply to method layers` })), ...schedule];
 }
 
 /** N:M of an nm stage, 2:4 unless given. */
