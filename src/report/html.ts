@@ -4,6 +4,7 @@ import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
 import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
 import { layerTable } from './layer-table.js';
+import { sensitivityChart, sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
 import type { LayerStats } from '../types/records.js';
 import type { Report } from './report.js';
 import type { Scalar } from './scalars.js';
@@ -64,6 +65,7 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     gatesSection(report),
     stagesSection(report),
     browserSection(report),
+    sensitivitySection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
     layersSection(report),
     section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 6.</p>${sizeChart(report)}`),
@@ -149,6 +151,14 @@ function browserSection(report: Report): string {
   if (!browser && !byStage && !warnings) return '';
   return section('browser', 'In the browser', (browser ? htmlTable(browserBackendTable(browser)) + `<p class="note">${e(browserNote(browser))}</p>` : '')
     + (byStage ? `<h3>Median latency per stage</h3>${htmlTable(byStage)}` : '') + warnings);
+}
+
+/** Each sensitivity stage's scan: chart, table and what the proposal meets; empty without one. */
+function sensitivitySection(report: Report): string {
+  const scans = sensitivityStages(report);
+  if (scans.length === 0) return '';
+  return section('sensitivity', 'Sensitivity', scans.map(({ name, sensitivity }) =>
+    `<h3>${e(name)}</h3>${sensitivityChart(name, sensitivity)}${htmlTable(sensitivityTable(sensitivity))}<p class="note">${e(sensitivityNote(sensitivity))}</p>`).join(''));
 }
 
 function layersSection(report: Report): string {

@@ -1,6 +1,7 @@
 import type { Report } from './report.js';
 import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
 import { describeGate } from './gates.js';
+import { sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
 import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
 
 export { formatMetric } from './format.js';
@@ -36,6 +37,9 @@ export function renderMarkdown(report: Report): string {
     lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
   lines.push(...browserLines(report));
+  for (const { name, sensitivity } of sensitivityStages(report)) {
+    lines.push('', `## Sensitivity: ${cell(name)}`, '', ...markdownTable(sensitivityTable(sensitivity)), '', sensitivityNote(sensitivity));
+  }
   lines.push('', '## Gates', '');
   if (incomplete) lines.push('Not checked: the run did not finish.');
   else if (report.gates.length === 0) lines.push('No gates in the recipe.');

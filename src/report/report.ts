@@ -57,6 +57,7 @@ export function buildReport(args: {
       name: o.stage, type: o.type, status: o.status, seconds: round(o.seconds, 3), metrics: o.metrics, history: o.history,
       ...(args.exported?.[i] ? { exported: args.exported[i] } : {}),
       ...(o.browser ? { browser: o.browser } : {}),
+      ...(o.sensitivity ? { sensitivity: o.sensitivity } : {}),
     })),
     ...(args.baseline ? { baseline: args.baseline } : {}),
     final: {

@@ -8,6 +8,8 @@ import { taylorScores } from './taylor.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
+import type { LayerTarget } from '../../model/layer-targets.js';
+import { resolveLayerTarget, stageTargetProblems, targetReferences } from '../sensitivity/proposal.js';
 import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import type { AnyOwner, KeyedWeight } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
@@ -54,7 +56,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured).',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller.' },
-    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).'),
+    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).', { fromStage: 'the per-layer sparsities an earlier sensitivity stage of that name proposed (magnitude)' }),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
@@ -82,9 +84,14 @@ export const pruneStage: StageDefinition<PruneParams> = {
     ...rest,
   },
   selectors: [['include'], ['exclude']],
+  references: (p) => targetReferences(p.sparsity),
   graphModels: (p) => (p.method === 'structured' ? 'method structured rebuilds the model'
     : p.schedule.kind !== 'oneShot' ? `schedule ${p.schedule.kind} trains while pruning (use kind oneShot)` : true),
-  check(p, { model }) {
+  check(p, { model, earlier }) {
+    if (typeof p.sparsity === 'string') {
+      const fromStage = stageTargetProblems(p.sparsity, earlier, 'sparsity');
+      return p.method === 'magnitude' ? fromStage : [...fromStage, { path: ['sparsity'], message: `method ${p.method} does not take per-layer sparsities: "${p.sparsity}" applies to method magnitude`, hint: 'give one number' }];
+    }
     if (p.method !== 'nm') {
       const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
       if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
@@ -111,7 +118,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     return problems;
   },
   async run(ctx): Promise<StageResult> {
-    const p = ctx.params;
+    const p = { ...ctx.params, sparsity: ctx.params.sparsity === undefined ? undefined : resolveLayerTarget(ctx, ctx.params.sparsity) };
     const { model } = ctx.input;
     if (p.method === 'structured') return pruneStructured(ctx, p);
     const selected = prunableSelection(model, p.include, p.exclude);
@@ -152,7 +159,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
  * map each weight at its layer's own target (scope layer). `current()` is the mean sparsity last
  * aimed at, weighted by size (`initial` before the first prune).
  */
-function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: CondenseModel, initial: number) {
+function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams & { sparsity?: LayerTarget }, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: CondenseModel, initial: number) {
   const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
   const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
   let current = initial;
@@ -174,7 +181,7 @@ function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams,
 }
 
 /** Removes the weakest coupled channels (units, filters) of the selected layers: a smaller model, not a sparser one. */
-async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
+async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams & { sparsity?: LayerTarget }): Promise<StageResult> {
   const { input } = ctx;
   const model = layersModelOf(input.model, ctx.name);
   const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
