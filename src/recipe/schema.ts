@@ -124,7 +124,8 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
           + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
           + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
           + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '
-          + '(e.g. { max: 0.1 }).',
+          + '(e.g. { max: 0.1 }); downloadRatio = the smaller of final brotliBytes and gzipBytes / that same float32 size '
+          + '(e.g. { max: 0.025 } for 40× below float32).',
         additionalProperties: gate,
       },
     },

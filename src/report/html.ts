@@ -2,7 +2,7 @@ import { browserBackendTable, browserNote, browserStageTable, type TextTable } f
 import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
-import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
+import { COLUMNS, baselineLabel, describeAccuracyChange, describeDownload, describeStored, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
 import { layerTable } from './layer-table.js';
 import { sensitivityChart, sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
 import type { LayerStats } from '../types/records.js';
@@ -103,15 +103,18 @@ function answerSection(report: Report): string {
     return `<tr><th>${k}</th><td class="n">${formatMetric(k, first[k])}</td><td class="n">${formatMetric(k, final[k])}</td><td class="n">${formatRatio(first[k], final[k])}</td><td class="n">${formatDelta(k, delta)}</td></tr>`;
   });
   const rel = report.final.relative ?? {};
-  const size = rel.sizeRatio !== undefined ? `<strong>${e(describeSizeChange(rel.sizeRatio))}</strong>` : 'size not compared';
+  const download = describeDownload(final, baseline?.metrics.sizeBytes);
+  const stored = rel.sizeRatio !== undefined ? describeStored(rel.sizeRatio) : undefined;
+  const size = download ? `<strong>${e(download)}</strong>${stored ? ` (${e(stored)})` : ''}`
+    : rel.sizeRatio !== undefined ? `<strong>${e(describeSizeChange(rel.sizeRatio))}</strong>` : 'size not compared';
   const accuracy = rel.accuracyDrop !== undefined && first.accuracy !== undefined && final.accuracy !== undefined
     ? `accuracy <strong>${e(describeAccuracyChange(rel.accuracyDrop))}</strong> (${formatPercent(first.accuracy)} → ${formatPercent(final.accuracy)})`
     : 'accuracy not compared';
   const name = e(baseline?.stage ?? 'first stage');
   const subject = incomplete ? `The last finished stage (<em>${e(report.stages.at(-1)?.name ?? 'none')}</em>)` : 'Final model';
   return section('answer', 'The answer', `<p class="big">${subject} vs <em>${name}</em>: ${size}; ${accuracy}.</p>` +
-    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">${incomplete ? 'last finished' : 'final'}</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights). Change: final − baseline; accuracy points are percentage points.</p>` : ''));
+    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">${incomplete ? 'last finished' : 'final'}</th><th class="n">final ÷ baseline</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights). Every ratio is against the baseline: final ÷ baseline of the same metric, and the headline's download (the smaller of brotliBytes and gzipBytes) and stored size against its float32 sizeBytes. Change: final − baseline; accuracy points are percentage points.</p>` : ''));
 }
 
 function gatesSection(report: Report): string {

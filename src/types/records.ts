@@ -160,6 +160,8 @@ export interface RelativeMetrics {
   accuracyDrop?: number;
   /** final sizeBytes / float32 sizeBytes of the baseline model. */
   sizeRatio?: number;
+  /** What a browser downloads of the final model (the smaller of brotliBytes and gzipBytes) / float32 sizeBytes of the baseline model. */
+  downloadRatio?: number;
 }
 
 /** How far a quantized weight's stored values are from its float32 ones (chosen by the quantize stage). */
