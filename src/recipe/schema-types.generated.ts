@@ -300,8 +300,23 @@ export type ModelSpec = {
    * embedding.
    */
   builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
-  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
+  /**
+   * Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense
+   * layers after the convolutions, default [120, 84]).
+   */
   hidden?: number[];
+  /**
+   * mlp: rate of a Dropout layer after each hidden layer (dropout1, …), active only while training
+   * (default: none).
+   */
+  dropout?: number;
+  /**
+   * lenet5: filters of its two 5×5 convolutions (default [6, 16]; the Caffe LeNet-5 of Deep
+   * Compression: [20, 50]).
+   */
+  filters?: number[];
+  /** lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid). */
+  padding?: 'same' | 'valid';
   /** Embedding width of textmlp and model width of bert (default 64). */
   dim?: number;
   /** Encoder blocks of bert (default 2). */
