@@ -33,6 +33,6 @@ describe('a quantize-only recipe on a model.path model', () => {
     expect(report.final.relative.sizeRatio).toBeLessThanOrEqual(0.3);
     expect(report.final.relative.accuracyDrop).toBeCloseTo(given.accuracy - report.final.metrics.accuracy, 12);
     expect(report.gates.map((g: { baseline?: string }) => g.baseline)).toEqual(['input', 'input']);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| metric | input (baseline) | final | ratio |');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| metric | input (baseline) | final | final ÷ baseline |');
   }, 120_000);
 });

@@ -27,13 +27,13 @@ export function buildBuiltinModel(
     const image = lenetImageShape(inputShape);
     if (image.join() === inputShape.join()) model.add(tf.layers.inputLayer({ inputShape, name: 'image' }));
     else model.add(tf.layers.reshape({ targetShape: image, inputShape, name: 'image' }));
-    model.add(conv(6, 'conv1', 'same'));
+    const [filters1, filters2] = spec.filters ?? [6, 16];
+    model.add(conv(filters1!, 'conv1', spec.padding ?? 'same'));
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
-    model.add(conv(16, 'conv2', 'valid'));
+    model.add(conv(filters2!, 'conv2', 'valid'));
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));
     model.add(tf.layers.flatten({ name: 'flatten' }));
-    model.add(dense(120, 'fc1', 'relu'));
-    model.add(dense(84, 'fc2', 'relu'));
+    (spec.hidden ?? [120, 84]).forEach((units, i) => model.add(dense(units, `fc${i + 1}`, 'relu')));
   } else if (spec.builtin === 'textmlp') {
     if (vocabSize === undefined || inputShape.length !== 1) {
       throw new UsageError('textmlp needs a text dataset of token ids (e.g. dataset: spam-assassin)');
@@ -52,7 +52,10 @@ export function buildBuiltinModel(
     // A flat input keeps the InputLayer (and so the layer list) mlp has always had.
     if (inputShape.length === 1) model.add(tf.layers.inputLayer({ inputShape, name: 'input' }));
     else model.add(tf.layers.flatten({ inputShape, name: 'flatten' }));
-    (spec.hidden ?? [300, 100]).forEach((units, i) => model.add(dense(units, `dense${i + 1}`, 'relu')));
+    (spec.hidden ?? [300, 100]).forEach((units, i) => {
+      model.add(dense(units, `dense${i + 1}`, 'relu'));
+      if (spec.dropout) model.add(tf.layers.dropout({ rate: spec.dropout, name: `dropout${i + 1}` }));
+    });
   }
   model.add(task === 'regression' ? dense(1, 'output', 'linear') : dense(numClasses, 'output', 'softmax'));
   return model;

@@ -4,7 +4,7 @@ import { learningRateAt, shouldStopEarly } from '../compress/lr-schedule.js';
 import type { EarlyStopping, LrSchedule } from '../compress/lr-schedule.js';
 import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
-import { Prng, shuffledIndices } from '../util/prng.js';
+import { Prng, deriveSeed, shuffledIndices } from '../util/prng.js';
 import { makeBatch } from './batches.js';
 import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } from './outputs.js';
 import type { OutputOptions } from './outputs.js';
@@ -161,9 +161,13 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
   let correct = 0;
   let absoluteErrors = 0;
   let seen = 0;
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as Array<tf.layers.Layer & { seed?: number }>;
   for (let step = 0; step < steps; step++) {
     if (options.signal?.aborted) throw new AbortedError();
     options.beforeStep?.((epoch - 1) * steps + step, epochs * steps);
+    // A Dropout layer draws its mask from its `seed` (Math.random without one): a new seed per
+    // step, derived from the run's, gives fresh masks that a resumed run draws again.
+    for (const d of dropouts) d.seed = deriveSeed(options.seed, `dropout:${d.name}:${(epoch - 1) * steps + step}`);
     const start = step * batchSize;
     const end = Math.min(data.train.count, start + batchSize);
     const batch = makeBatch(data.train, shape, data.numClasses, order, start, end);

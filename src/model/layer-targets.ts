@@ -14,11 +14,20 @@ interface LayerView {
  * The schema of a {@link LayerTarget} whose values follow `number` (a JSON Schema fragment):
  * the number itself, or a map from selector to such numbers.
  */
-export function layerTargetSchema(number: Record<string, unknown>, description: string): Record<string, unknown> {
+export function layerTargetSchema(number: Record<string, unknown>, description: string, options: { fromStage?: string } = {}): Record<string, unknown> {
+  const fromStage = options.fromStage ? [{ type: 'string', pattern: STAGE_TARGET_PATTERN }] : [];
   return {
-    description: `${description} A number for every selected layer, or a map from layer selector to number (layers no key matches are left alone).`,
-    anyOf: [number, { type: 'object', minProperties: 1, additionalProperties: number }],
+    description: `${description} A number for every selected layer, or a map from layer selector to number (layers no key matches are left alone)${options.fromStage ? `, or "stage:<name>": ${options.fromStage}` : ''}.`,
+    anyOf: [number, { type: 'object', minProperties: 1, additionalProperties: number }, ...fromStage],
   };
+}
+
+/** The `stage:<name>` form of a target: what an earlier stage proposed (a stage name as recipes spell it). */
+const STAGE_TARGET_PATTERN = '^stage:[a-z0-9][a-z0-9._-]*$';
+
+/** The stage a `stage:<name>` target names; undefined for a number or a map. */
+export function stageTargetName(target: unknown): string | undefined {
+  return typeof target === 'string' && target.startsWith('stage:') ? target.slice('stage:'.length) : undefined;
 }
 
 /**
@@ -33,8 +42,8 @@ export function targetFor(target: LayerTarget, layer: LayerView): number | undef
 }
 
 /** Keys of a map target that match none of `layers` (typos), for a stage's check. */
-export function unmatchedTargetKeys(target: LayerTarget | undefined, layers: readonly LayerView[] | undefined): string[] {
-  if (target === undefined || typeof target === 'number' || !layers) return [];
+export function unmatchedTargetKeys(target: LayerTarget | string | undefined, layers: readonly LayerView[] | undefined): string[] {
+  if (typeof target !== 'object' || !layers) return [];
   return Object.keys(target).filter((selector) => !layers.some((l) => selectorMatchesView(selector, l)));
 }
 
@@ -51,7 +60,7 @@ export function groupByTarget<T>(items: readonly T[], target: LayerTarget, layer
 }
 
 /** A stage-check problem per key of a map target (at `field`) that matches no layer. */
-export function targetKeyProblems(target: LayerTarget | undefined, layers: readonly LayerView[] | undefined, field: string) {
+export function targetKeyProblems(target: LayerTarget | string | undefined, layers: readonly LayerView[] | undefined, field: string) {
   return unmatchedTargetKeys(target, layers).map((key) => ({
     path: [field, key], key: true, message: `selector "${key}" matches no layer`, hint: `layers: ${layers!.map((l) => l.name).join(', ')}`,
   }));

@@ -58,7 +58,8 @@ export type Recipe = {
    * model (the baseline): accuracyDrop = first-stage accuracy − final accuracy (e.g. { max: 0.01
    * }); sizeRatio = final sizeBytes / float32 size of the first stage's model, i.e. the bytes of
    * its checkpoint's model.json + unquantized weight files, exactly what an export before any
-   * quantization writes (e.g. { max: 0.1 }).
+   * quantization writes (e.g. { max: 0.1 }); downloadRatio = the smaller of final brotliBytes and
+   * gzipBytes / that same float32 size (e.g. { max: 0.025 } for 40× below float32).
    */
   gates?: { [key: string]: Gate };
 };
@@ -299,8 +300,23 @@ export type ModelSpec = {
    * embedding.
    */
   builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
-  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
+  /**
+   * Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense
+   * layers after the convolutions, default [120, 84]).
+   */
   hidden?: number[];
+  /**
+   * mlp: rate of a Dropout layer after each hidden layer (dropout1, …), active only while training
+   * (default: none).
+   */
+  dropout?: number;
+  /**
+   * lenet5: filters of its two 5×5 convolutions (default [6, 16]; the Caffe LeNet-5 of Deep
+   * Compression: [20, 50]).
+   */
+  filters?: number[];
+  /** lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid). */
+  padding?: 'same' | 'valid';
   /** Embedding width of textmlp and model width of bert (default 64). */
   dim?: number;
   /** Encoder blocks of bert (default 2). */
@@ -326,6 +342,7 @@ export type Stage =
   | FinetuneStage
   | PruneStage
   | QuantizeStage
+  | SensitivityStage
   | TrainStage
   | TrimVocabularyStage;
 
@@ -483,8 +500,23 @@ export type DistillStudent = {
    * embedding.
    */
   builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
-  /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
+  /**
+   * Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense
+   * layers after the convolutions, default [120, 84]).
+   */
   hidden?: number[];
+  /**
+   * mlp: rate of a Dropout layer after each hidden layer (dropout1, …), active only while training
+   * (default: none).
+   */
+  dropout?: number;
+  /**
+   * lenet5: filters of its two 5×5 convolutions (default [6, 16]; the Caffe LeNet-5 of Deep
+   * Compression: [20, 50]).
+   */
+  filters?: number[];
+  /** lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid). */
+  padding?: 'same' | 'valid';
   /** Embedding width of textmlp and model width of bert (default 64). */
   dim?: number;
   /** Encoder blocks of bert (default 2). */
@@ -714,7 +746,8 @@ export type PruneStage = {
   /**
    * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured:
    * of units). A number for every selected layer, or a map from layer selector to number (layers no
-   * key matches are left alone).
+   * key matches are left alone), or "stage:<name>": the per-layer sparsities an earlier sensitivity
+   * stage of that name proposed (magnitude).
    */
   sparsity?: PruneSparsity;
   /** Weights kept per group (nm; default 2). */
@@ -778,9 +811,10 @@ export type PruneStage = {
 /**
  * Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of
  * units). A number for every selected layer, or a map from layer selector to number (layers no key
- * matches are left alone).
+ * matches are left alone), or "stage:<name>": the per-layer sparsities an earlier sensitivity stage
+ * of that name proposed (magnitude).
  */
-export type PruneSparsity = number | { [key: string]: number };
+export type PruneSparsity = number | { [key: string]: number } | string;
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
 export type PruneSchedule = {
@@ -847,6 +881,53 @@ export type QuantizeWeights = {
    * @default 0.05
    */
   maxRelativeError: number;
+};
+
+/**
+ * Prunes each selected layer alone at a ladder of sparsities, measures the accuracy lost on
+ * training examples, and proposes per-layer sparsities (for `prune` with sparsity: stage:<name>).
+ */
+export type SensitivityStage = {
+  /** Unique name of the stage within the recipe (default: "sensitivity"). */
+  name: string;
+  /**
+   * Prunes each selected layer alone at a ladder of sparsities, measures the accuracy lost on
+   * training examples, and proposes per-layer sparsities (for `prune` with sparsity: stage:<name>).
+   */
+  type: 'sensitivity';
+  /**
+   * Sparsities each layer is pruned to alone, ascending (default 0.5, 0.7, 0.8, 0.9, 0.95, 0.98).
+   * @default [0.5,0.7,0.8,0.9,0.95,0.98]
+   */
+  levels: number[];
+  /**
+   * Target overall sparsity of the selected kernels: the proposal is the smallest accuracy
+   * tolerance, shared by every layer, whose levels reach it. Give this or maxDrop.
+   */
+  sparsity?: number;
+  /**
+   * Accuracy budget: each layer gets the highest sparsity at which, pruned alone, it loses at most
+   * this much accuracy (0.01 = one point). Give this or sparsity.
+   */
+  maxDrop?: number;
+  /**
+   * Training examples (a seeded sample of the training split; all of it when smaller) the accuracy
+   * is measured on (default 2000).
+   * @default 2000
+   */
+  examples: number;
+  /**
+   * Layers to scan (kernels only; default all): exact name, "re:<regex>" or "type:<ClassName>"; a
+   * selector matching no layer is an error.
+   * @default []
+   */
+  include: string[];
+  /**
+   * Layers to leave out of the scan: exact name, "re:<regex>" or "type:<ClassName>"; a selector
+   * matching no layer is an error.
+   * @default []
+   */
+  exclude: string[];
 };
 
 /** Trains the current model (all weights; earlier pruning masks are released). */

@@ -32,8 +32,11 @@ export const MODEL_SCHEMA: JsonSchema = {
       items: { type: 'integer', minimum: 1, maximum: 65536 },
       minItems: 1,
       maxItems: 16,
-      description: 'Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]).',
+      description: 'Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense layers after the convolutions, default [120, 84]).',
     },
+    dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'mlp: rate of a Dropout layer after each hidden layer (dropout1, …), active only while training (default: none).' },
+    filters: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 4096 }, minItems: 2, maxItems: 2, description: 'lenet5: filters of its two 5×5 convolutions (default [6, 16]; the Caffe LeNet-5 of Deep Compression: [20, 50]).' },
+    padding: { enum: ['same', 'valid'], description: 'lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid).' },
     dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64).' },
     layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
@@ -124,7 +127,8 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
           + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
           + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
           + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '
-          + '(e.g. { max: 0.1 }).',
+          + '(e.g. { max: 0.1 }); downloadRatio = the smaller of final brotliBytes and gzipBytes / that same float32 size '
+          + '(e.g. { max: 0.025 } for 40× below float32).',
         additionalProperties: gate,
       },
     },

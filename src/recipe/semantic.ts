@@ -13,7 +13,7 @@ import type { Recipe } from './types.js';
  * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
  * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
  */
-const GATE_METRICS = ['accuracy', 'agreement', 'loss', 'mae', 'rmse', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs', 'accuracyDrop', 'sizeRatio'];
+const GATE_METRICS = ['accuracy', 'agreement', 'loss', 'mae', 'rmse', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs', 'accuracyDrop', 'sizeRatio', 'downloadRatio'];
 
 /**
  * Checks the schema cannot express: unique stage names, `model` naming exactly one of

@@ -82,7 +82,7 @@ export function diffRecipes(recipes: unknown[]): Comparison['recipe'] {
 /** Compares runs: identity, recipe differences, final metrics (with accuracyDrop and sizeRatio, and browser figures where measured). */
 export function compareRuns(runs: RunInfo[]): Comparison {
   const finals = runs.map(({ report }) => ({ ...report.final.metrics, ...normalizeReport(report).final.relative, ...browserFigures(report.final.browser) }));
-  const keys = [...COLUMNS, 'accuracyDrop', 'sizeRatio'];
+  const keys = [...COLUMNS, 'accuracyDrop', 'sizeRatio', 'downloadRatio'];
   const extra = [...new Set(finals.flatMap((f) => Object.keys(f)))].filter((k) => !keys.includes(k)).sort();
   const metrics = [...keys, ...extra].filter((k) => finals.some((f) => f[k as keyof typeof f] !== undefined)).map((metric) => {
     const values = finals.map((f) => (f as Record<string, number>)[metric] ?? null);

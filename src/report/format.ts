@@ -1,4 +1,5 @@
-import type { GateResult, Report } from '../types/records.js';
+import type { GateResult, Metrics, Report } from '../types/records.js';
+import { downloadOf } from './report.js';
 
 /** The metrics the answer and the stage tables show, in order. */
 export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs'];
@@ -55,6 +56,27 @@ export function describeSizeChange(sizeRatio: number): string {
   if (sizeRatio <= 0) return 'size 0 bytes';
   const factor = sizeRatio <= 1 ? `${(1 / sizeRatio).toFixed(1)}× smaller` : `${sizeRatio.toFixed(1)}× larger`;
   return `${factor} (${formatPercent(sizeRatio)} of the float32 size)`;
+}
+
+/** `4.0× smaller than` / `1.2× larger than`, from final / reference. */
+const factorOf = (ratio: number) => (ratio <= 1 ? `${(1 / ratio).toFixed(1)}× smaller than` : `${ratio.toFixed(1)}× larger than`);
+
+/**
+ * The headline's size: what a browser downloads of the final model (the smaller of brotliBytes and
+ * gzipBytes) against the float32 baseline: `24,767 bytes to download (brotli 11), 43.1× smaller
+ * than the float32 model (1,068,518 bytes)`; undefined when neither compressed size was measured.
+ */
+export function describeDownload(final: Metrics, float32Bytes: number | undefined): string | undefined {
+  const download = downloadOf(final);
+  if (!download) return undefined;
+  const what = `${formatMetric('sizeBytes', download.bytes)} bytes to download (${download.encoding === 'brotli' ? 'brotli 11' : 'gzip 6'})`;
+  if (!float32Bytes || download.bytes <= 0) return what;
+  return `${what}, ${factorOf(download.bytes / float32Bytes)} the float32 model (${formatMetric('sizeBytes', float32Bytes)} bytes)`;
+}
+
+/** The stored size against float32, for after the download: `stored 4.0× smaller than float32 (sizeBytes, uncompressed)`. */
+export function describeStored(sizeRatio: number): string {
+  return sizeRatio > 0 ? `stored ${factorOf(sizeRatio)} float32 (sizeBytes: model.json + weights, uncompressed)` : 'stored in 0 bytes';
 }
 
 /** A run that stopped: `FAILED at stage "prune"`, `INTERRUPTED during stage "train"`; undefined for a complete run. */

@@ -53,7 +53,7 @@ describe('report.html', () => {
 
   it('the answer and stage tables carry each stage\'s name and metric values', () => {
     expect(tableRows(sectionOf(html, 'answer'))).toEqual([
-      ['metric', 'baseline', 'final', 'ratio', 'change'],
+      ['metric', 'baseline', 'final', 'final ÷ baseline', 'change'],
       ['accuracy', '0.9000', '0.8900', '0.989', '−0.0100'],
       ['params', '100', '100', '1.000', '0'],
       ['sizeBytes', '1,000', '300', '0.300', '−700'],

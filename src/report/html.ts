@@ -2,8 +2,9 @@ import { browserBackendTable, browserNote, browserStageTable, type TextTable } f
 import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
-import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
+import { COLUMNS, baselineLabel, describeAccuracyChange, describeDownload, describeStored, describeIncomplete, describeSizeChange, formatDelta, formatMetric, formatPercent, formatRatio, gateSummary } from './format.js';
 import { layerTable } from './layer-table.js';
+import { sensitivityChart, sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
 import type { LayerStats } from '../types/records.js';
 import type { Report } from './report.js';
 import type { Scalar } from './scalars.js';
@@ -64,6 +65,7 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     gatesSection(report),
     stagesSection(report),
     browserSection(report),
+    sensitivitySection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
     layersSection(report),
     section('sizes', 'Size across stages', `<p class="note">Each stage's model as it would be exported at that point (model.json + weights, quantization applied once chosen); gzip is per file, level 6.</p>${sizeChart(report)}`),
@@ -101,15 +103,18 @@ function answerSection(report: Report): string {
     return `<tr><th>${k}</th><td class="n">${formatMetric(k, first[k])}</td><td class="n">${formatMetric(k, final[k])}</td><td class="n">${formatRatio(first[k], final[k])}</td><td class="n">${formatDelta(k, delta)}</td></tr>`;
   });
   const rel = report.final.relative ?? {};
-  const size = rel.sizeRatio !== undefined ? `<strong>${e(describeSizeChange(rel.sizeRatio))}</strong>` : 'size not compared';
+  const download = describeDownload(final, baseline?.metrics.sizeBytes);
+  const stored = rel.sizeRatio !== undefined ? describeStored(rel.sizeRatio) : undefined;
+  const size = download ? `<strong>${e(download)}</strong>${stored ? ` (${e(stored)})` : ''}`
+    : rel.sizeRatio !== undefined ? `<strong>${e(describeSizeChange(rel.sizeRatio))}</strong>` : 'size not compared';
   const accuracy = rel.accuracyDrop !== undefined && first.accuracy !== undefined && final.accuracy !== undefined
     ? `accuracy <strong>${e(describeAccuracyChange(rel.accuracyDrop))}</strong> (${formatPercent(first.accuracy)} → ${formatPercent(final.accuracy)})`
     : 'accuracy not compared';
   const name = e(baseline?.stage ?? 'first stage');
   const subject = incomplete ? `The last finished stage (<em>${e(report.stages.at(-1)?.name ?? 'none')}</em>)` : 'Final model';
   return section('answer', 'The answer', `<p class="big">${subject} vs <em>${name}</em>: ${size}; ${accuracy}.</p>` +
-    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">${incomplete ? 'last finished' : 'final'}</th><th class="n">ratio</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights). Change: final − baseline; accuracy points are percentage points.</p>` : ''));
+    `<table><thead><tr><th>metric</th><th class="n">${e(baselineLabel(baseline?.stage))}</th><th class="n">${incomplete ? 'last finished' : 'final'}</th><th class="n">final ÷ baseline</th><th class="n">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    (report.baseline ? `<p class="note">Baseline sizes are those of the ${name} model exported as float32 (model.json + unquantized weights). Every ratio is against the baseline: final ÷ baseline of the same metric, and the headline's download (the smaller of brotliBytes and gzipBytes) and stored size against its float32 sizeBytes. Change: final − baseline; accuracy points are percentage points.</p>` : ''));
 }
 
 function gatesSection(report: Report): string {
@@ -149,6 +154,14 @@ function browserSection(report: Report): string {
   if (!browser && !byStage && !warnings) return '';
   return section('browser', 'In the browser', (browser ? htmlTable(browserBackendTable(browser)) + `<p class="note">${e(browserNote(browser))}</p>` : '')
     + (byStage ? `<h3>Median latency per stage</h3>${htmlTable(byStage)}` : '') + warnings);
+}
+
+/** Each sensitivity stage's scan: chart, table and what the proposal meets; empty without one. */
+function sensitivitySection(report: Report): string {
+  const scans = sensitivityStages(report);
+  if (scans.length === 0) return '';
+  return section('sensitivity', 'Sensitivity', scans.map(({ name, sensitivity }) =>
+    `<h3>${e(name)}</h3>${sensitivityChart(name, sensitivity)}${htmlTable(sensitivityTable(sensitivity))}<p class="note">${e(sensitivityNote(sensitivity))}</p>`).join(''));
 }
 
 function layersSection(report: Report): string {

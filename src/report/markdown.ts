@@ -1,7 +1,8 @@
 import type { Report } from './report.js';
 import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
 import { describeGate } from './gates.js';
-import { COLUMNS, baselineLabel, describeAccuracyChange, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
+import { sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
+import { COLUMNS, baselineLabel, describeAccuracyChange, describeDownload, describeStored, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
 
 export { formatMetric } from './format.js';
 
@@ -21,21 +22,26 @@ export function renderMarkdown(report: Report): string {
     lines.push(`> **This run ${incomplete}**: ${cell(report.failure?.message ?? 'no reason recorded')}`,
       `> ${report.stages.length} stage(s) finished${notRun.length ? `; not finished: ${notRun.join(', ')}` : ''}. No final model was written: "last finished" is the last stage that finished; gates were not checked.`, '');
   }
-  lines.push('## Result', '', `| metric | ${cell(baselineLabel(baseline?.stage))} | ${incomplete ? 'last finished' : 'final'} | ratio |`, '|---|---:|---:|---:|');
+  lines.push('## Result', '', `| metric | ${cell(baselineLabel(baseline?.stage))} | ${incomplete ? 'last finished' : 'final'} | final ÷ baseline |`, '|---|---:|---:|---:|');
   for (const key of COLUMNS) {
     if (final[key] === undefined) continue;
     lines.push(`| ${key} | ${formatMetric(key, first[key])} | ${formatMetric(key, final[key])} | ${formatRatio(first[key], final[key])} |`);
   }
   const relative = report.final.relative ?? {};
-  const summary = [relative.sizeRatio !== undefined ? describeSizeChange(relative.sizeRatio) : '', relative.accuracyDrop !== undefined ? `accuracy ${describeAccuracyChange(relative.accuracyDrop)}` : ''].filter(Boolean);
-  if (summary.length) lines.push('', `vs ${cell(baseline?.stage ?? 'the first stage')}: **${summary.join('; ')}**.`);
-  if (report.baseline) lines.push('', `Baseline sizes are of the ${cell(report.baseline.stage)} model exported as float32.`);
+  const download = describeDownload(final, first.sizeBytes);
+  const size = download ?? (relative.sizeRatio !== undefined ? describeSizeChange(relative.sizeRatio) : '');
+  const summary = [size, relative.accuracyDrop !== undefined ? `accuracy ${describeAccuracyChange(relative.accuracyDrop)}` : ''].filter(Boolean);
+  if (summary.length) lines.push('', `vs ${cell(baseline?.stage ?? 'the first stage')}: **${summary.join('; ')}**${download && relative.sizeRatio !== undefined ? ` (${describeStored(relative.sizeRatio)})` : ''}.`);
+  if (report.baseline) lines.push('', `Baseline sizes are of the ${cell(report.baseline.stage)} model exported as float32; every ratio is against the baseline (final ÷ baseline of the same metric; the download and stored size against its float32 sizeBytes).`);
   lines.push('', '## Stages', '', '| # | stage | type | status | seconds | accuracy | sparsity | sizeBytes |', '|---:|---|---|---|---:|---:|---:|---:|');
   report.stages.forEach((s, i) => {
     const size = s.exported?.sizeBytes ?? s.metrics.sizeBytes;
     lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
   lines.push(...browserLines(report));
+  for (const { name, sensitivity } of sensitivityStages(report)) {
+    lines.push('', `## Sensitivity: ${cell(name)}`, '', ...markdownTable(sensitivityTable(sensitivity)), '', sensitivityNote(sensitivity));
+  }
   lines.push('', '## Gates', '');
   if (incomplete) lines.push('Not checked: the run did not finish.');
   else if (report.gates.length === 0) lines.push('No gates in the recipe.');

@@ -7,7 +7,16 @@ export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): 
   const out: RelativeMetrics = {};
   if (baseline?.accuracy !== undefined && final.accuracy !== undefined) out.accuracyDrop = baseline.accuracy - final.accuracy;
   if (baseline?.sizeBytes && final.sizeBytes !== undefined) out.sizeRatio = final.sizeBytes / baseline.sizeBytes;
+  const download = downloadOf(final);
+  if (baseline?.sizeBytes && download) out.downloadRatio = download.bytes / baseline.sizeBytes;
   return out;
+}
+
+/** What a browser downloads of a model: the smaller of its brotli and gzip sizes, whichever were measured. */
+export function downloadOf(metrics: Metrics): { bytes: number; encoding: 'brotli' | 'gzip' } | undefined {
+  const { brotliBytes: brotli, gzipBytes: gzip } = metrics;
+  if (brotli !== undefined && (gzip === undefined || brotli <= gzip)) return { bytes: brotli, encoding: 'brotli' };
+  return gzip === undefined ? undefined : { bytes: gzip, encoding: 'gzip' };
 }
 
 /** The baseline of a report: recorded, or (reports from before it was recorded) the first stage. */
@@ -57,6 +66,7 @@ export function buildReport(args: {
       name: o.stage, type: o.type, status: o.status, seconds: round(o.seconds, 3), metrics: o.metrics, history: o.history,
       ...(args.exported?.[i] ? { exported: args.exported[i] } : {}),
       ...(o.browser ? { browser: o.browser } : {}),
+      ...(o.sensitivity ? { sensitivity: o.sensitivity } : {}),
     })),
     ...(args.baseline ? { baseline: args.baseline } : {}),
     final: {

@@ -26,6 +26,7 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
     stage: step.name, type: step.type, fingerprint: step.fingerprint, params: done.params, seconds: done.seconds,
     metrics, history: done.result.history ?? [], provenance: step.provenance,
     ...(done.result.browser ? { browser: done.result.browser } : {}),
+    ...(done.result.sensitivity ? { sensitivity: done.result.sensitivity } : {}),
   };
   let files: Map<string, Uint8Array>;
   try {

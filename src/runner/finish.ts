@@ -1,6 +1,6 @@
 import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { filesSize, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
+import { brotliSize, filesSize, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
 import { resolvedYaml } from '../recipe/load.js';
 import { writeRenderedReports } from '../report/files.js';
@@ -37,6 +37,9 @@ export async function finishRun(run: RunContext, outcomes: StageOutcome[], state
   const final: Metrics = { ...outcomes.at(-1)!.metrics };
   if (final.sizeBytes === undefined || final.gzipBytes === undefined) Object.assign(final, filesSize(files));
   if (final.latencyMs === undefined) final.latencyMs = latencyMs(state.model, run.data);
+  // Brotli 11 costs ~2–6 s per MB of float32 weights, too much for every run: the final model gets
+  // it when a stage of the run measured it (an evaluate) and a later stage changed the model.
+  if (final.brotliBytes === undefined && outcomes.some((o) => o.metrics.brotliBytes !== undefined)) final.brotliBytes = brotliSize(files);
   const report = await runReport(run, outcomes, final, state, input);
   const scalars = scalarsFromStages(report.stages);
   const recipeYaml = resolvedYaml(loaded.recipe);

@@ -14,6 +14,9 @@ import type { RunContext } from './context.js';
 import { resolvePath } from './context.js';
 import type { PlanStep } from './plan.js';
 import { latestSnapshot, readSnapshot, removeSnapshots, snapshotRoot, writeSnapshot } from './snapshots.js';
+import { decodeStageRecord } from './state-io.js';
+import { readCheckpoint } from '../store/checkpoint.js';
+import type { StageRecord } from '../types/records.js';
 
 /** A stage's result and how it came about. */
 export interface StageRun {
@@ -81,6 +84,7 @@ function stageContext(
   return {
     name: step.name, params, seed: deriveSeed(loaded.recipe.seed, `stage:${step.name}`), recipe: loaded.recipe, input, data: dataFor(data, input),
     loadStageModel: loadStage,
+    stageRecord: (name) => stageRecordOf(run, name),
     outputsOf: (stage) => run.outputs.get(stage ?? (step.index > 0 ? run.steps[step.index - 1]!.name : INITIAL_MODEL)) ?? {},
     freshState: (model) => freshState(model, registry.stateCodecs()),
     weightsChanged: (state, changes) => weightsChanged(state, registry.stateCodecs(), changes),
@@ -93,4 +97,11 @@ function stageContext(
       () => writeSnapshot(snapshots, step.fingerprint, snapshot, run.codecs)),
     signal: run.signal,
   };
+}
+
+/** The record of the checkpoint of stage `name` (an earlier stage: it has one by now). */
+function stageRecordOf(run: RunContext, name: string): StageRecord {
+  const step = run.steps.find((s) => s.name === name);
+  if (!step) throw new Error(`internal error: no stage "${name}" in the plan`);
+  return decodeStageRecord(readCheckpoint(join(run.out, step.dir)).files);
 }

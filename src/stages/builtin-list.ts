@@ -7,5 +7,6 @@ export { exportStage } from './export/export.js';
 export { finetuneStage } from './finetune/finetune.js';
 export { pruneStage } from './prune/prune.js';
 export { quantizeStage } from './quantize/quantize.js';
+export { sensitivityStage } from './sensitivity/sensitivity.js';
 export { trainStage } from './train/train.js';
 export { trimVocabularyStage } from './trim-vocabulary/trim-vocabulary.js';

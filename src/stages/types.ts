@@ -5,7 +5,7 @@ import type { OutputOptions } from '../model/outputs.js';
 import type { LoadedGraphModel } from '../model/graph/load.js';
 import type { ModelSpec, Recipe, StageSpec } from '../recipe/types.js';
 import type { ModelState, StateCodec, StateParts, TrainingConstraint } from '../types/model-state.js';
-import type { BrowserResult, Metrics } from '../types/records.js';
+import type { BrowserResult, Metrics, SensitivityResult, StageRecord } from '../types/records.js';
 
 export type { ModelState, StateCodec, StateParts, TrainingConstraint } from '../types/model-state.js';
 export type { Metrics } from '../types/records.js';
@@ -40,6 +40,11 @@ export interface StageContext<P> {
   data: Dataset;
   /** Loads the model an earlier stage produced (e.g. a distillation teacher). */
   loadStageModel(stageName: string): Promise<ModelState>;
+  /**
+   * The record an earlier stage's checkpoint holds (its metrics, a sensitivity proposal), without
+   * loading its model. The stage must be listed by {@link StageDefinition.references}.
+   */
+  stageRecord?(stageName: string): StageRecord;
   /**
    * What the recipe declares about a model's outputs (probabilities or logits, the task): of the
    * stage's input model, or with a stage name, of the model that stage handed on.
@@ -88,6 +93,8 @@ export interface StageResult {
   artifacts?: Map<string, Uint8Array>;
   /** What the stage measured in a browser (evaluate with `browser:`); kept in its record and the report. */
   browser?: BrowserResult;
+  /** What a sensitivity stage measured and proposed; kept in its record (later stages read it) and the report. */
+  sensitivity?: SensitivityResult;
 }
 
 /**

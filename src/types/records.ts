@@ -22,6 +22,32 @@ export interface StageRecord {
   provenance?: Provenance;
   /** What an evaluate stage with `browser:` measured in the browser. */
   browser?: BrowserResult;
+  /** What a sensitivity stage measured and proposed. */
+  sensitivity?: SensitivityResult;
+}
+
+/**
+ * A sensitivity scan: each selected layer pruned alone (magnitude) at each level of a ladder, its
+ * accuracy measured on a seeded sample of the training split (never the test split), and the
+ * per-layer sparsities proposed from it, which a later `prune` takes with `sparsity: stage:<name>`.
+ */
+export interface SensitivityResult {
+  /** Sparsity levels tried, ascending. */
+  levels: number[];
+  /** Training examples the accuracy was measured on. */
+  examples: number;
+  /** Accuracy of the unchanged model on them. */
+  accuracy: number;
+  /** Each scanned layer: its prunable weights and the accuracy lost (unchanged − pruned) at each level. */
+  layers: Array<{ name: string; className: string; params: number; drops: number[] }>;
+  /** What the proposal meets: an overall sparsity of the scanned weights, or a per-layer accuracy budget. */
+  target: { sparsity: number } | { maxDrop: number };
+  /** Proposed sparsity by layer name. */
+  proposal: Record<string, number>;
+  /** Overall sparsity of the scanned weights under the proposal. */
+  sparsity: number;
+  /** The accuracy drop (interpolated) every layer pruned alone to its proposed level stays within. */
+  tolerance: number;
 }
 
 /** A TF.js backend in the browser: measured, or why it could not be. */
@@ -111,6 +137,7 @@ export interface ReportStage {
   history: Array<Record<string, number>>;
   exported?: ExportedSize;
   browser?: BrowserResult;
+  sensitivity?: SensitivityResult;
 }
 
 /** The {@link Baseline.stage} of a baseline that is the model as given (`model.path`), before any stage. */
@@ -133,6 +160,8 @@ export interface RelativeMetrics {
   accuracyDrop?: number;
   /** final sizeBytes / float32 sizeBytes of the baseline model. */
   sizeRatio?: number;
+  /** What a browser downloads of the final model (the smaller of brotliBytes and gzipBytes) / float32 sizeBytes of the baseline model. */
+  downloadRatio?: number;
 }
 
 /** How far a quantized weight's stored values are from its float32 ones (chosen by the quantize stage). */

@@ -9,6 +9,8 @@ import { pruneLayers, removalProblems } from './drop.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
+import type { LayerTarget } from '../../model/layer-targets.js';
+import { resolveLayerTarget, stageTargetProblems, targetReferences } from '../sensitivity/proposal.js';
 import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import type { AnyOwner, KeyedWeight } from '../../model/weights.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
@@ -56,7 +58,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured', 'layers'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller; layers: drop the residual branches and blocks `drop` names.' },
     drop: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1 }, description: 'layers: what to drop: an Add (its residual branch goes: the Add\'s output becomes its identity input, and the layers only that branch used disappear) or a block name (bert: block1, block2, …: the layers named <block>_…, between one input and one output of the same shape).' },
-    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).'),
+    sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).', { fromStage: 'the per-layer sparsities an earlier sensitivity stage of that name proposed (magnitude)' }),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
     n: { type: 'integer', minimum: 1, maximum: 64, description: 'Weights kept per group (nm; default 2).' },
     m: { type: 'integer', minimum: 2, maximum: 64, description: 'Group size along the reduction axis (nm; default 4).' },
@@ -84,9 +86,14 @@ export const pruneStage: StageDefinition<PruneParams> = {
     ...rest,
   },
   selectors: [['include'], ['exclude']],
+  references: (p) => targetReferences(p.sparsity),
   graphModels: (p) => (p.method === 'structured' || p.method === 'layers' ? `method ${p.method} rebuilds the model`
     : p.schedule.kind !== 'oneShot' ? `schedule ${p.schedule.kind} trains while pruning (use kind oneShot)` : true),
-  check(p, { model }) {
+  check(p, { model, earlier }) {
+    if (typeof p.sparsity === 'string') {
+      const fromStage = stageTargetProblems(p.sparsity, earlier, 'sparsity');
+      return p.method === 'magnitude' ? fromStage : [...fromStage, { path: ['sparsity'], message: `method ${p.method} does not take per-layer sparsities: "${p.sparsity}" applies to method magnitude`, hint: 'give one number' }];
+    }
     if (p.method === 'layers') return [...removalProblems(p, model), ...layersOnly(p)];
     if (p.drop !== undefined) return [{ path: ['drop'], key: true, message: '"drop" applies only to method layers' }];
     if (p.method !== 'nm') {
@@ -115,7 +122,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
     return problems;
   },
   async run(ctx): Promise<StageResult> {
-    const p = ctx.params;
+    const p = { ...ctx.params, sparsity: ctx.params.sparsity === undefined ? undefined : resolveLayerTarget(ctx, ctx.params.sparsity) };
     const { model } = ctx.input;
     if (p.method === 'structured') return pruneStructured(ctx, p);
     if (p.method === 'layers') return pruneLayers(ctx);
@@ -157,7 +164,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
  * map each weight at its layer's own target (scope layer). `current()` is the mean sparsity last
  * aimed at, weighted by size (`initial` before the first prune).
  */
-function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: CondenseModel, initial: number) {
+function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams & { sparsity?: LayerTarget }, earlier: Map<string, Float32Array>, masks: Map<string, Float32Array>, model: CondenseModel, initial: number) {
   const groups = groupByTarget(selected, p.sparsity!, (w) => ({ name: w.layer.name, className: w.layer.getClassName() }));
   const scope = typeof p.sparsity === 'number' ? p.scope : 'layer';
   let current = initial;
@@ -179,7 +186,7 @@ function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams,
 }
 
 /** Removes the weakest coupled channels (units, filters) of the selected layers: a smaller model, not a sparser one. */
-async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
+async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams & { sparsity?: LayerTarget }): Promise<StageResult> {
   const { input } = ctx;
   const model = layersModelOf(input.model, ctx.name);
   const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
