@@ -28,12 +28,14 @@ describe('malformed recipes (test/fixtures/recipes/bad/*.yaml beside *.expected)
     expect(fixtures.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(fixtures)('%s: exact located messages, exit 2, fast', (name) => {
+  it.each(fixtures)('%s: exact located messages, exit 2, without running anything', (name) => {
     const file = `${BAD}/${name}`;
     const expected = readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8');
+    // A guard against a recipe error that starts work (loading data, building a model), not a
+    // speed target: those live in benchmarks; recipe errors take milliseconds on an idle machine.
     const started = performance.now();
     const err = failure(file);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.exitCode).toBe(2);
     expect(err.problems.map(formatProblem).join('\n') + '\n').toBe(expected);
     for (const p of err.problems) {
@@ -54,9 +56,11 @@ describe('hostile input', () => {
   it('refuses a recipe over the size bound before parsing it', () => {
     const file = join(tmp, 'huge.yaml');
     writeFileSync(file, 'version: 1\ndescription: ' + 'a'.repeat(MAX_RECIPE_BYTES));
+    // A guard against a recipe error that starts work (loading data, building a model), not a
+    // speed target: those live in benchmarks; recipe errors take milliseconds on an idle machine.
     const started = performance.now();
     const err = failure(file);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.problems.map(formatProblem)).toEqual([`${file}:1:1: recipe is ${MAX_RECIPE_BYTES + 24} bytes; the limit is ${MAX_RECIPE_BYTES} [size]`]);
   });
 

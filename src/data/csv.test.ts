@@ -115,7 +115,7 @@ describe('csv dataset', () => {
       .toBe('dataset "mnist" gives class labels, but task: regression needs numeric targets');
   });
 
-  it('parses 70,000 rows of 785 columns in well under 20 s', () => {
+  it('parses 70,000 rows of 785 columns (Fashion-MNIST\'s size) without a pathological slowdown', () => {
     const row = Array.from({ length: 784 }, (_, j) => (j * 7) % 256).join(',');
     const lines = ['label,' + Array.from({ length: 784 }, (_, j) => `p${j}`).join(',')];
     for (let i = 0; i < 70000; i++) lines.push(`${i % 10},${row}`);
@@ -125,6 +125,7 @@ describe('csv dataset', () => {
     const seconds = (performance.now() - start) / 1000;
     expect(table.labels.values).toHaveLength(70000);
     expect(table.x[784 * 69999 + 783]).toBe((783 * 7) % 256);
-    expect(seconds).toBeLessThan(10);
-  }, 60_000);
+    // A guard, not a speed target (1.7 s on an idle machine; 14.5 s seen on a machine shared with several test runs).
+    expect(seconds).toBeLessThan(45);
+  }, 90_000);
 });
