@@ -55,6 +55,9 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page with an accuracy-vs-size chart')
     .action(async (dirs: string[], o) => (await import('./commands/compare.js')).compareCommand(dirs, o));
+  program.command('presets').description('list the presets `extends` can name: built-in and from installed packages')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/presets.js')).presetsCommand(o));
   program.command('doctor').description('list backends, whether each loads here, and their speed')
     .option('--json', 'print JSON')
     .action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o));
