@@ -55,6 +55,13 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page with an accuracy-vs-size chart')
     .action(async (dirs: string[], o) => (await import('./commands/compare.js')).compareCommand(dirs, o));
+  program.command('reproduce').description('rerun a run from its directory, every stage recomputed, and compare its metrics (exit 4 when one differs)')
+    .argument('<runDir>', 'run directory (holds run.lock.json and recipe.resolved.yaml)')
+    .option('--out <dir>', 'where the rerun goes (default RUN_DIR-reproduce)')
+    .option('--tolerance <t>', 'relative difference allowed when the backend build differs (default 0.01)')
+    .option('--force', 'rerun even when the sources recorded in run.lock.json changed')
+    .option('--json', 'JSON events and a final JSON result on stdout')
+    .action(async (dir: string, o) => (await import('./commands/reproduce.js')).reproduceCommand(dir, o));
   program.command('presets').description('list the presets `extends` can name: built-in and from installed packages')
     .option('--json', 'print JSON')
     .action(async (o) => (await import('./commands/presets.js')).presetsCommand(o));
