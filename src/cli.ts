@@ -24,6 +24,8 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
     .option('--resume', 'continue an interrupted run from its checkpoints')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'use and fill no shared stage cache, only the run directory')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (recipe: string, o) => (await import('./commands/run.js')).runCommand(recipe, o));
   program.command('validate').description('check recipes, their data and models; exit 0 when valid, 2 when not')
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
     .option('--resume', 'plan as `run --resume` would')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'plan without the shared stage cache')
     .option('--json', 'print JSON')
     .action(async (file: string, o) => (await import('./commands/plan.js')).planCommand(file, o));
   program.command('schema').description('print the recipe JSON Schema')
@@ -62,6 +66,16 @@ export function buildProgram(): Command {
     .option('--force', 'rerun even when the sources recorded in run.lock.json changed')
     .option('--json', 'JSON events and a final JSON result on stdout')
     .action(async (dir: string, o) => (await import('./commands/reproduce.js')).reproduceCommand(dir, o));
+  const cache = program.command('cache').description('the stage cache shared by every run directory');
+  cache.command('ls').description('list the cached stages, least recently used first')
+    .option('--cache <dir>', 'cache directory (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/cache.js')).cacheListCommand(o));
+  cache.command('prune').description('remove cached stages no run used for a while')
+    .requiredOption('--older-than <age>', 'e.g. 30d, 12h, 2w')
+    .option('--cache <dir>', 'cache directory (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/cache.js')).cachePruneCommand(o));
   program.command('presets').description('list the presets `extends` can name: built-in and from installed packages')
     .option('--json', 'print JSON')
     .action(async (o) => (await import('./commands/presets.js')).presetsCommand(o));

@@ -3,6 +3,7 @@ import { runRecipe } from '../runner/run.js';
 import { createRenderer } from './progress.js';
 import { describeGate } from '../report/gates.js';
 import type { BackendRequest } from '../backend/names.js';
+import { commandCache } from '../store/cache-dir.js';
 import { loadForCommand, outputMode } from './shared.js';
 
 interface RunFlags {
@@ -10,6 +11,8 @@ interface RunFlags {
   set: string[];
   resume?: boolean;
   backend?: BackendRequest;
+  /** `--cache DIR`, or false for `--no-cache`. */
+  cache?: string | boolean;
   json?: boolean;
 }
 
@@ -30,7 +33,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const summary = await runRecipe(loaded, {
-      registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume,
+      registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume, cache: commandCache(flags.cache),
       onEvent: (e) => renderer.handle(e), signal: controller.signal,
     });
     await renderer.finish();
