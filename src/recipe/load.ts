@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { stringify } from 'yaml';
+import { LineCounter, parseDocument, stringify } from 'yaml';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem, SourceLocation } from '../errors.js';
 import type { StageRegistry } from '../stages/registry.js';
@@ -11,7 +11,8 @@ import { copyRegistry, loadPlugins } from './plugins.js';
 import type { LoadedPlugin } from './plugins.js';
 import { packageOf } from './packages.js';
 import type { PackageOrigin } from './packages.js';
-import type { Origins, Segment } from './origins.js';
+import { Origins } from './origins.js';
+import type { Segment } from './origins.js';
 import { applyOverrides, defaultStageNames, interpolateVars, parseOverrides } from './resolve.js';
 import { buildRecipeSchema } from './schema.js';
 import { semanticProblems } from './semantic.js';
@@ -104,8 +105,27 @@ export async function loadRecipeWithPlugins(file: string, options: PluginLoadOpt
 
 function composeWithOverrides(file: string, set: readonly string[] = []): Composed {
   const composed = composeRecipe(file);
-  applyOverrides(composed.value, parseOverrides(set));
+  const overrides = parseOverrides(set);
+  const paths = applyOverrides(composed.value, overrides);
+  // A problem in a --set value is located in that --set, not in the recipe line it replaced.
+  overrides.forEach((o, i) => {
+    const source = overrideSource(o.text);
+    composed.sources.set(source.file, source);
+    composed.origins.copy(Origins.of(source, o.value), [], o.value, paths[i]!);
+  });
   return composed;
+}
+
+/** Names problems use for a `--set` argument: `--set PATH=VALUE`. */
+const OVERRIDE_PREFIX = '--set ';
+
+/** A `--set PATH=VALUE` as a source whose positions are columns of the argument. */
+function overrideSource(text: string): RecipeSource {
+  const eq = text.indexOf('=');
+  const lines = new LineCounter();
+  // Padding keeps the value's columns those of the whole argument.
+  const doc = parseDocument(' '.repeat(eq + 1) + text.slice(eq + 1), { lineCounter: lines, schema: 'core' });
+  return { file: OVERRIDE_PREFIX + text, text, doc, lines, value: doc.toJS() };
 }
 
 function validateComposed(file: string, composed: Composed, registry: StageRegistry, plugins: LoadedPlugin[], set: readonly string[] = []): LoadedRecipe {
@@ -132,7 +152,7 @@ const posix = (path: string) => path.split(sep).join('/');
 
 /** The composed recipe's files, hashed, the recipe first, each with its preset package if any. */
 function recipeFiles(dir: string, composed: Composed): RecipeFile[] {
-  return [...composed.sources.keys()].map((name) => {
+  return [...composed.sources.keys()].filter((name) => !name.startsWith(OVERRIDE_PREFIX)).map((name) => {
     const absolute = resolve(name);
     const pkg: PackageOrigin | undefined = packageOf(absolute, composed.packages);
     return {
