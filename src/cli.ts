@@ -28,6 +28,16 @@ export function buildProgram(): Command {
     .option('--no-cache', 'use and fill no shared stage cache, only the run directory')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (recipe: string, o) => (await import('./commands/run.js')).runCommand(recipe, o));
+  program.command('sweep').description('run a recipe over a grid or random space of --set values; sweep.json and sweep.html with the Pareto front')
+    .argument('<sweep>', 'sweep file (version, recipe, grid or random, objectives)')
+    .option('--out <dir>', 'sweep directory (default sweeps/<name>)')
+    .option('--workers <n>', 'trials run at once, each a separate process (default 1)')
+    .option('--queue <url>', 'enqueue the trials in BullMQ at redis://HOST:PORT for `condense worker`s to run')
+    .addOption(new Option('--backend <name>', 'compute backend of every trial').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'no shared stage cache: trials share nothing')
+    .option('--json', 'one JSON event per line on stdout')
+    .action(async (file: string, o) => (await import('./commands/sweep.js')).sweepCommand(file, o));
   program.command('validate').description('check recipes, their data and models; exit 0 when valid, 2 when not')
     .argument('<recipes...>', 'recipe files')
     .option('--recipe-only', 'check the recipe files alone: load no data and no model')

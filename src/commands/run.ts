@@ -1,4 +1,4 @@
-import { InterruptedError } from '../errors.js';
+import { EXIT, InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
 import { createRenderer } from './progress.js';
 import { describeGate } from '../report/gates.js';
@@ -16,8 +16,21 @@ interface RunFlags {
   json?: boolean;
 }
 
+/**
+ * With CONDENSE_PARENT_WATCH=1 (set by `condense sweep` and `condense worker` for their trials),
+ * exits when the parent's end of stdin closes: a trial must not outlive the process that runs it,
+ * or a worker killed mid-trial would leave it running while another worker takes the trial over.
+ */
+function exitWithParent(): void {
+  if (process.env.CONDENSE_PARENT_WATCH !== '1') return;
+  const stop = () => process.exit(EXIT.interrupted);
+  process.stdin.on('end', stop).on('error', stop).resume();
+  (process.stdin as { unref?: () => void }).unref?.();
+}
+
 /** `condense run`: runs a recipe, showing progress; exit 3 when a gate is not met. */
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  exitWithParent();
   const loaded = await loadForCommand(file, flags.set);
   const renderer = createRenderer(outputMode(flags.json));
   const controller = new AbortController();
