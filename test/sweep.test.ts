@@ -111,9 +111,9 @@ describe('sweep files', () => {
       problems = err.problems.map(formatProblem);
     }
     expect(problems).toEqual([
-      `${file}:5:1: unknown key "workers" in a sweep file [additionalProperties]\n  hint: keys: version, recipe, grid or random, objectives, set, description`,
+      `${file}:3:24: grid.vars.sparsity must be a non-empty list of values [grid]`,
       `${file}:4:14: objective "accuracy:maximum" is not METRIC:max or METRIC:min [objectives]\n  hint: e.g. accuracy:max, sizeBytes:min`,
-      `${file}:3:23: grid.vars.sparsity must be a non-empty list of values [grid]`,
+      `${file}:5:1: unknown key "workers" in a sweep file [additionalProperties]\n  hint: keys: version, recipe, grid or random, objectives, set, description`,
     ]);
   });
 });

@@ -59,7 +59,7 @@ export function readSweep(file: string): SweepSpec {
   else if (value.grid !== undefined) points = gridPoints(value.grid, at);
   else points = randomPoints(value.random, at);
   if (points.length > MAX_TRIALS) at([value.grid !== undefined ? 'grid' : 'random'], `the space has ${points.length} trials; the limit is ${MAX_TRIALS}`, 'size');
-  if (problems.length) throw new RecipeError(problems.map((p) => ({ ...p, frame: codeFrame(source.text, p.line, p.col) })));
+  if (problems.length) throw new RecipeError(problems.sort((a, b) => a.line - b.line || a.col - b.col).map((p) => ({ ...p, frame: codeFrame(source.text, p.line, p.col) })));
   const recipe = resolve(dirname(resolve(file)), value.recipe as string);
   return { file, recipe, set, objectives, trials: points.map((values, index) => ({ index, values, dir: `trials/${trialName(index, values)}` })) };
 }
