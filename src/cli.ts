@@ -38,6 +38,10 @@ export function buildProgram(): Command {
     .option('--no-cache', 'no shared stage cache: trials share nothing')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (file: string, o) => (await import('./commands/sweep.js')).sweepCommand(file, o));
+  program.command('worker').description('run sweep trials from a BullMQ queue (see docs/distributed-sweeps.md)')
+    .requiredOption('--queue <url>', 'the Redis the sweep enqueued on: redis://HOST:PORT')
+    .option('--concurrency <n>', 'trials run at once on this machine (default 1)')
+    .action(async (o) => (await import('./commands/worker.js')).workerCommand(o));
   program.command('validate').description('check recipes, their data and models; exit 0 when valid, 2 when not')
     .argument('<recipes...>', 'recipe files')
     .option('--recipe-only', 'check the recipe files alone: load no data and no model')

@@ -60,11 +60,12 @@ function stageStatuses(report: Report): Record<string, string> {
  * continues from its epoch checkpoints), against the shared cache; the child exits if this
  * process dies. Resolves when it ends, with its status and final metrics.
  */
-export function runTrialProcess(job: TrialJob, onLine?: (event: Record<string, unknown>) => void): Promise<TrialResult> {
+export function runTrialProcess(job: TrialJob, onLine?: (event: Record<string, unknown>) => void, onSpawn?: (pid: number) => void): Promise<TrialResult> {
   const args = [CONDENSE_BIN, 'run', job.recipe, '--out', job.out, '--resume', '--json', ...job.set.flatMap((s) => ['--set', s])];
   if (job.cache) args.push('--cache', job.cache);
   if (job.backend) args.push('--backend', job.backend);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CONDENSE_PARENT_WATCH: '1' } });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
   let stderr = '';
   let buffered = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
