@@ -10,6 +10,7 @@ const SWEEP = join(ROOT, 'test/fixtures/sweep-queue/sweep.yaml');
 const BIN = join(ROOT, 'bin', 'condense.mjs');
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 const started: ChildProcess[] = [];
+/** Progress of the test on stderr with CONDENSE_TEST_VERBOSE=1 (it runs for a minute or more). */
 const step = (what: string) => process.env.CONDENSE_TEST_VERBOSE && process.stderr.write(`[queue test] ${what}\n`);
 afterAll(() => {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
@@ -83,17 +84,17 @@ describe('condense sweep --queue (BullMQ on a local redis-server) with two worke
     step('worker a runs a trial');
     await a.until(() => existsSync(join(trialDir!, 'stages', '03-finetune.epochs', 'epoch-0001')), 'an epoch checkpoint of the fine-tune');
     a.child.kill('SIGKILL');
-    step("a.child.kill('SIGKILL');");
+    step('worker a killed');
     await a.exited;
     // Its trial process does not outlive it (or it would finish the trial a second time).
     const deadline = Date.now() + 10_000;
     while (alive(Number(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(alive(Number(pid))).toBe(false);
-    step('worker a killed');
+    step('its trial process is gone');
 
     const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`sweep did not finish\nsweep: ${sweep.out.stdout}\n${sweep.out.stderr}\nworker a: ${a.out.stdout}\nworker b: ${b.out.stdout}\n${b.out.stderr}`)), 200_000));
     expect(await Promise.race([sweep.exited, timer]), sweep.out.stderr).toBe(0);
-    step('its trial process is gone');
+    step('queued sweep done');
     const queued = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     const reference = JSON.parse(readFileSync(join(local, 'sweep.json'), 'utf8'));
     expect(queued.trials.map((t: { status: string }) => t.status)).toEqual(['done', 'done', 'done']);
