@@ -132,7 +132,7 @@ describe('extends: errors are located in the file that has the mistake', () => {
       `${f('bad-entry.yaml')}:2:24: extended recipe not found: ${f('base')} [extends]`,
     ]);
     expect(problems('not-list.yaml')).toEqual([
-      `${f('not-list.yaml')}:2:10: extends must be a list of preset names or relative paths [extends]\n  hint: e.g. extends: [quickstart, ./base.yaml]`,
+      `${f('not-list.yaml')}:2:10: extends must be a list of preset names, package presets or relative paths [extends]\n  hint: e.g. extends: [quickstart, ./base.yaml, "@acme/condense-presets/bert"]`,
     ]);
     expect(problems('missing.yaml')).toEqual([`${f('missing.yaml')}:2:11: extended recipe not found: ${f('nope.yaml')} [extends]`]);
   });
