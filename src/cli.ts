@@ -24,8 +24,24 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
     .option('--resume', 'continue an interrupted run from its checkpoints')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'use and fill no shared stage cache, only the run directory')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (recipe: string, o) => (await import('./commands/run.js')).runCommand(recipe, o));
+  program.command('sweep').description('run a recipe over a grid or random space of --set values; sweep.json and sweep.html with the Pareto front')
+    .argument('<sweep>', 'sweep file (version, recipe, grid or random, objectives)')
+    .option('--out <dir>', 'sweep directory (default sweeps/<name>)')
+    .option('--workers <n>', 'trials run at once, each a separate process (default 1)')
+    .option('--queue <url>', 'enqueue the trials in BullMQ at redis://HOST:PORT for `condense worker`s to run')
+    .addOption(new Option('--backend <name>', 'compute backend of every trial').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'no shared stage cache: trials share nothing')
+    .option('--json', 'one JSON event per line on stdout')
+    .action(async (file: string, o) => (await import('./commands/sweep.js')).sweepCommand(file, o));
+  program.command('worker').description('run sweep trials from a BullMQ queue (see docs/distributed-sweeps.md)')
+    .requiredOption('--queue <url>', 'the Redis the sweep enqueued on: redis://HOST:PORT')
+    .option('--concurrency <n>', 'trials run at once on this machine (default 1)')
+    .action(async (o) => (await import('./commands/worker.js')).workerCommand(o));
   program.command('validate').description('check recipes, their data and models; exit 0 when valid, 2 when not')
     .argument('<recipes...>', 'recipe files')
     .option('--recipe-only', 'check the recipe files alone: load no data and no model')
@@ -43,6 +59,8 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a recipe value (repeatable)', collect, [])
     .option('--resume', 'plan as `run --resume` would')
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKENDS))
+    .option('--cache <dir>', 'shared stage cache (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--no-cache', 'plan without the shared stage cache')
     .option('--json', 'print JSON')
     .action(async (file: string, o) => (await import('./commands/plan.js')).planCommand(file, o));
   program.command('schema').description('print the recipe JSON Schema')
@@ -55,6 +73,26 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page with an accuracy-vs-size chart')
     .action(async (dirs: string[], o) => (await import('./commands/compare.js')).compareCommand(dirs, o));
+  program.command('reproduce').description('rerun a run from its directory, every stage recomputed, and compare its metrics (exit 4 when one differs)')
+    .argument('<runDir>', 'run directory (holds run.lock.json and recipe.resolved.yaml)')
+    .option('--out <dir>', 'where the rerun goes (default RUN_DIR-reproduce)')
+    .option('--tolerance <t>', 'relative difference allowed when the backend build differs (default 0.01)')
+    .option('--force', 'rerun even when the sources recorded in run.lock.json changed')
+    .option('--json', 'JSON events and a final JSON result on stdout')
+    .action(async (dir: string, o) => (await import('./commands/reproduce.js')).reproduceCommand(dir, o));
+  const cache = program.command('cache').description('the stage cache shared by every run directory');
+  cache.command('ls').description('list the cached stages, least recently used first')
+    .option('--cache <dir>', 'cache directory (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/cache.js')).cacheListCommand(o));
+  cache.command('prune').description('remove cached stages no run used for a while')
+    .requiredOption('--older-than <age>', 'e.g. 30d, 12h, 2w')
+    .option('--cache <dir>', 'cache directory (default $CONDENSE_CACHE, else the user cache dir)')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/cache.js')).cachePruneCommand(o));
+  program.command('presets').description('list the presets `extends` can name: built-in and from installed packages')
+    .option('--json', 'print JSON')
+    .action(async (o) => (await import('./commands/presets.js')).presetsCommand(o));
   program.command('doctor').description('list backends, whether each loads here, and their speed')
     .option('--json', 'print JSON')
     .action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o));

@@ -4,6 +4,8 @@ export const EXIT = {
   stageFailed: 1,
   usage: 2,
   gateFailed: 3,
+  /** `condense reproduce`: a metric of the rerun differs from the original run's. */
+  notReproduced: 4,
   interrupted: 130,
 } as const;
 

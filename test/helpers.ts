@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeBackendStatus } from '../src/backend/native/index.js';
@@ -57,11 +57,30 @@ export function tempDir(prefix = 'condense-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs the built CLI (`bin/condense.mjs`) and returns its exit code and output. */
+const cacheDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh, empty shared stage cache (removed when the test process exits): what `runCli` gives
+ * each call, and what a test passes as CONDENSE_CACHE to several calls that should share one.
+ */
+export function tempCache(): string {
+  const dir = tempDir('condense-cache-');
+  cacheDirs.push(dir);
+  return dir;
+}
+
+/**
+ * Runs the built CLI (`bin/condense.mjs`) and returns its exit code and output. Each call gets
+ * its own empty stage cache unless `env.CONDENSE_CACHE` names one, so no test reads another's
+ * stages, nor the user's cache.
+ */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'condense.mjs'), ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, CI: '1', ...options.env },
+    env: { ...process.env, CI: '1', ...options.env, CONDENSE_CACHE: options.env?.CONDENSE_CACHE ?? tempCache() },
     encoding: 'utf8',
     timeout: 240_000,
   });

@@ -95,9 +95,9 @@ describe('--set', () => {
     expect(recipe.stages.find((s) => s.name === 'prune')!.sparsity).toBe(0.5);
   });
 
-  it('addresses stages by name, and a bad value is located at the value it replaced', () => {
+  it('addresses stages by name, and a bad value is located in the --set that gave it, not the recipe line it replaced', () => {
     const err = failure(base, ['stages.prune.sparsity=1.5']);
-    expect(err.problems.map(formatProblem)).toEqual([`${base}:21:15: sparsity must be < 1 (got 1.5) [exclusiveMaximum]`]);
+    expect(err.problems.map(formatProblem)).toEqual(['--set stages.prune.sparsity=1.5:1:23: sparsity must be < 1 (got 1.5) [exclusiveMaximum]']);
   });
 
   it('a stage name that does not exist is a usage error naming the stages', () => {

@@ -128,11 +128,11 @@ describe('extends: errors are located in the file that has the mistake', () => {
 
   it('entries must be preset names or relative paths, in a list', () => {
     expect(problems('bad-entry.yaml')).toEqual([
-      `${f('bad-entry.yaml')}:2:11: extends entry "/etc/passwd" is neither a preset name nor a relative path [extends]\n  hint: name a preset (e.g. quickstart) or a path starting with ./ or ../`,
+      `${f('bad-entry.yaml')}:2:11: extends entry "/etc/passwd" is neither a preset name, a package preset nor a relative path [extends]\n  hint: name a preset (e.g. quickstart), a package preset (@scope/package/preset) or a path starting with ./ or ../`,
       `${f('bad-entry.yaml')}:2:24: extended recipe not found: ${f('base')} [extends]`,
     ]);
     expect(problems('not-list.yaml')).toEqual([
-      `${f('not-list.yaml')}:2:10: extends must be a list of preset names or relative paths [extends]\n  hint: e.g. extends: [quickstart, ./base.yaml]`,
+      `${f('not-list.yaml')}:2:10: extends must be a list of preset names, package presets or relative paths [extends]\n  hint: e.g. extends: [quickstart, ./base.yaml, "@acme/condense-presets/bert"]`,
     ]);
     expect(problems('missing.yaml')).toEqual([`${f('missing.yaml')}:2:11: extended recipe not found: ${f('nope.yaml')} [extends]`]);
   });

@@ -1,12 +1,13 @@
 import type { BackendRequest } from '../backend/names.js';
 import { openInitialModel } from '../runner/preflight.js';
 import { prepareRun } from '../runner/run.js';
+import { commandCache } from '../store/cache-dir.js';
 import { loadForCommand } from './shared.js';
 
 /** `condense plan`: which stages are cached and which would run, and why. */
-export async function planCommand(file: string, flags: { out?: string; set: string[]; backend?: BackendRequest; resume?: boolean; json?: boolean }): Promise<void> {
+export async function planCommand(file: string, flags: { out?: string; set: string[]; backend?: BackendRequest; resume?: boolean; cache?: string | boolean; json?: boolean }): Promise<void> {
   const loaded = await loadForCommand(file, flags.set);
-  const run = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume });
+  const run = await prepareRun(loaded, { registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume, cache: commandCache(flags.cache) });
   // What the start of the run would refuse (the model, its fit to the data, selectors), refused now.
   (await openInitialModel(loaded, run.registry, run.data, run.modelPath)).model.dispose();
   const { out, steps, backend, backendBuild } = run;

@@ -1,8 +1,9 @@
-import { InterruptedError } from '../errors.js';
+import { EXIT, InterruptedError } from '../errors.js';
 import { runRecipe } from '../runner/run.js';
 import { createRenderer } from './progress.js';
 import { describeGate } from '../report/gates.js';
 import type { BackendRequest } from '../backend/names.js';
+import { commandCache } from '../store/cache-dir.js';
 import { loadForCommand, outputMode } from './shared.js';
 
 interface RunFlags {
@@ -10,11 +11,26 @@ interface RunFlags {
   set: string[];
   resume?: boolean;
   backend?: BackendRequest;
+  /** `--cache DIR`, or false for `--no-cache`. */
+  cache?: string | boolean;
   json?: boolean;
+}
+
+/**
+ * With CONDENSE_PARENT_WATCH=1 (set by `condense sweep` and `condense worker` for their trials),
+ * exits when the parent's end of stdin closes: a trial must not outlive the process that runs it,
+ * or a worker killed mid-trial would leave it running while another worker takes the trial over.
+ */
+function exitWithParent(): void {
+  if (process.env.CONDENSE_PARENT_WATCH !== '1') return;
+  const stop = () => process.exit(EXIT.interrupted);
+  process.stdin.on('end', stop).on('error', stop).resume();
+  (process.stdin as { unref?: () => void }).unref?.();
 }
 
 /** `condense run`: runs a recipe, showing progress; exit 3 when a gate is not met. */
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  exitWithParent();
   const loaded = await loadForCommand(file, flags.set);
   const renderer = createRenderer(outputMode(flags.json));
   const controller = new AbortController();
@@ -30,7 +46,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const summary = await runRecipe(loaded, {
-      registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume,
+      registry: loaded.registry, out: flags.out, backend: flags.backend, resume: flags.resume, cache: commandCache(flags.cache),
       onEvent: (e) => renderer.handle(e), signal: controller.signal,
     });
     await renderer.finish();

@@ -8,13 +8,15 @@ import { Origins } from './origins.js';
 import type { Segment } from './origins.js';
 import { codeFrame, FORBIDDEN_KEYS, locate, readRecipeSource } from './source.js';
 import type { RecipeSource } from './source.js';
+import { PACKAGE_PRESET, resolvePackagePreset } from './packages.js';
+import type { PackageOrigin } from './packages.js';
 
 type Json = Record<string, unknown>;
 
 /** The package root: two levels above this file (src/recipe or dist/recipe). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where `extends: [NAME]` finds the preset NAME.yaml. */
-const PRESETS_DIR = join(PACKAGE_ROOT, 'recipes');
+/** Where `extends: [NAME]` finds the built-in preset NAME.yaml. */
+export const PRESETS_DIR = join(PACKAGE_ROOT, 'recipes');
 /** How many recipes deep `extends` may nest (the recipe being run is depth 1). */
 const MAX_EXTENDS_DEPTH = 8;
 /** How many files one composition may read in all (bounds diamonds as well as depth). */
@@ -32,6 +34,8 @@ export interface Layer {
 export interface Composed extends Layer {
   /** Every file read, by the name problems use for it. */
   sources: Map<string, RecipeSource>;
+  /** The preset packages files were read from (see {@link resolvePackagePreset}). */
+  packages: PackageOrigin[];
 }
 
 interface Context {
@@ -39,6 +43,7 @@ interface Context {
   roots: string[];
   sources: Map<string, RecipeSource>;
   reads: number;
+  packages: Map<string, PackageOrigin>;
 }
 
 interface ChainLink {
@@ -54,10 +59,10 @@ interface ChainLink {
 export function composeRecipe(file: string): Composed {
   const source = readRecipeSource(file);
   const real = realpathSync(file);
-  const context: Context = { roots: projectRoots(real), sources: new Map([[source.file, source]]), reads: 1 };
+  const context: Context = { roots: projectRoots(real), sources: new Map([[source.file, source]]), reads: 1, packages: new Map() };
   try {
     const layer = composeSource(source, [{ real, file: source.file }], context);
-    return { ...layer, sources: context.sources };
+    return { ...layer, sources: context.sources, packages: [...context.packages.values()] };
   } catch (err) {
     if (!(err instanceof RecipeError)) throw err;
     throw new RecipeError(err.problems.map((p) => {
@@ -76,8 +81,8 @@ function composeSource(source: RecipeSource, chain: ChainLink[], context: Contex
   };
   let base: Layer = { value: {}, origins: new Origins(source) };
   if (entries !== undefined && (!Array.isArray(entries) || entries.some((e) => typeof e !== 'string'))) {
-    at(['extends'], 'extends must be a list of preset names or relative paths', 'extends',
-      'e.g. extends: [quickstart, ./base.yaml]');
+    at(['extends'], 'extends must be a list of preset names, package presets or relative paths', 'extends',
+      'e.g. extends: [quickstart, ./base.yaml, "@acme/condense-presets/bert"]');
   } else if (Array.isArray(entries)) {
     entries.forEach((entry: string, i) => {
       try {
@@ -113,15 +118,24 @@ function resolveEntry(entry: string, source: RecipeSource, chain: ChainLink[], c
     absolute = resolve(dirname(realpathSync(source.file)), entry);
   } else if (PRESET_NAME.test(entry) && !/\.ya?ml$/.test(entry)) {
     absolute = join(PRESETS_DIR, `${entry}.yaml`);
-    const shown = relative(process.cwd(), absolute);
-    file = shown.startsWith('..') || isAbsolute(shown) ? absolute : shown;
+    file = shownPath(absolute);
     if (!existsSync(absolute)) {
       const presets = existsSync(PRESETS_DIR) ? readdirSync(PRESETS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
       throw entryError(`unknown preset "${entry}"`, didYouMean(entry, presets) ?? `presets: ${presets.join(', ')}`);
     }
+  } else if (PACKAGE_PRESET.test(entry)) {
+    // Node's resolution from the directory of the file that names it, as `import` would.
+    const found = resolvePackagePreset(entry, dirname(realpathSync(source.file)));
+    context.packages.set(found.pkg.root, found.pkg);
+    if (!context.roots.includes(found.pkg.root)) context.roots.push(found.pkg.root);
+    absolute = found.file;
+    file = shownPath(absolute);
+    if (!inside(found.pkg.root, existsSync(absolute) ? realpathSync(absolute) : absolute)) {
+      throw entryError(`preset "${entry}" names a file outside its package (${absolute})`);
+    }
   } else {
-    throw entryError(`extends entry "${entry}" is neither a preset name nor a relative path`,
-      'name a preset (e.g. quickstart) or a path starting with ./ or ../');
+    throw entryError(`extends entry "${entry}" is neither a preset name, a package preset nor a relative path`,
+      'name a preset (e.g. quickstart), a package preset (@scope/package/preset) or a path starting with ./ or ../');
   }
   if (!existsSync(absolute)) throw entryError(`extended recipe not found: ${file}`);
   const real = realpathSync(absolute);
@@ -139,6 +153,12 @@ function resolveEntry(entry: string, source: RecipeSource, chain: ChainLink[], c
   }
   if (++context.reads > MAX_EXTENDS_FILES) throw entryError(`extends reads more than ${MAX_EXTENDS_FILES} files`);
   return { real, file };
+}
+
+/** How problems name a file: relative to the working directory when below it, else absolute. */
+function shownPath(absolute: string): string {
+  const shown = relative(process.cwd(), absolute);
+  return shown.startsWith('..') || isAbsolute(shown) ? absolute : shown;
 }
 
 /**

@@ -1,14 +1,18 @@
-import { dirname, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { LineCounter, parseDocument, stringify } from 'yaml';
 import { RecipeError } from '../errors.js';
 import type { RecipeProblem, SourceLocation } from '../errors.js';
 import type { StageRegistry } from '../stages/registry.js';
-import { hashValue } from '../util/hash.js';
+import { hashValue, sha256 } from '../util/hash.js';
 import { composeRecipe } from './extends.js';
 import type { Composed } from './extends.js';
 import { copyRegistry, loadPlugins } from './plugins.js';
 import type { LoadedPlugin } from './plugins.js';
-import type { Origins, Segment } from './origins.js';
+import { packageOf } from './packages.js';
+import type { PackageOrigin } from './packages.js';
+import { Origins } from './origins.js';
+import type { Segment } from './origins.js';
 import { applyOverrides, defaultStageNames, interpolateVars, parseOverrides } from './resolve.js';
 import { buildRecipeSchema } from './schema.js';
 import { semanticProblems } from './semantic.js';
@@ -36,6 +40,20 @@ export interface LoadedRecipe {
   registry: StageRegistry;
   /** The plugins imported, in `plugins` order; empty when loaded by {@link loadRecipe}. */
   plugins: LoadedPlugin[];
+  /** The `--set PATH=VALUE` arguments applied, as given. */
+  overrides: string[];
+  /** Every file the recipe was composed from, hashed (what run.lock.json records as `sources`). */
+  files: RecipeFile[];
+}
+
+/** One file a recipe was composed from, as run.lock.json records it. */
+export interface RecipeFile {
+  /** Path relative to the recipe's directory, `/`-separated. */
+  path: string;
+  /** sha256 of the file's bytes, hex. */
+  sha256: string;
+  /** The preset package it belongs to, with the file's path inside the package. */
+  package?: { name: string; version: string; path: string };
 }
 
 /** Options of {@link loadRecipe}. */
@@ -54,7 +72,7 @@ export interface LoadOptions {
  * `options.registry` yourself, or use {@link loadRecipeWithPlugins}.
  */
 export function loadRecipe(file: string, options: LoadOptions): LoadedRecipe {
-  return validateComposed(file, composeWithOverrides(file, options.set), options.registry, []);
+  return validateComposed(file, composeWithOverrides(file, options.set), options.registry, [], options.set);
 }
 
 /** Options of {@link loadRecipeWithPlugins}. */
@@ -82,16 +100,35 @@ export async function loadRecipeWithPlugins(file: string, options: PluginLoadOpt
   } catch (err) {
     throw err instanceof RecipeError ? located(err.problems, composed.sources) : err;
   }
-  return validateComposed(file, composed, registry, plugins);
+  return validateComposed(file, composed, registry, plugins, options.set);
 }
 
 function composeWithOverrides(file: string, set: readonly string[] = []): Composed {
   const composed = composeRecipe(file);
-  applyOverrides(composed.value, parseOverrides(set));
+  const overrides = parseOverrides(set);
+  const paths = applyOverrides(composed.value, overrides);
+  // A problem in a --set value is located in that --set, not in the recipe line it replaced.
+  overrides.forEach((o, i) => {
+    const source = overrideSource(o.text);
+    composed.sources.set(source.file, source);
+    composed.origins.copy(Origins.of(source, o.value), [], o.value, paths[i]!);
+  });
   return composed;
 }
 
-function validateComposed(file: string, composed: Composed, registry: StageRegistry, plugins: LoadedPlugin[]): LoadedRecipe {
+/** Names problems use for a `--set` argument: `--set PATH=VALUE`. */
+const OVERRIDE_PREFIX = '--set ';
+
+/** A `--set PATH=VALUE` as a source whose positions are columns of the argument. */
+function overrideSource(text: string): RecipeSource {
+  const eq = text.indexOf('=');
+  const lines = new LineCounter();
+  // Padding keeps the value's columns those of the whole argument.
+  const doc = parseDocument(' '.repeat(eq + 1) + text.slice(eq + 1), { lineCounter: lines, schema: 'core' });
+  return { file: OVERRIDE_PREFIX + text, text, doc, lines, value: doc.toJS() };
+}
+
+function validateComposed(file: string, composed: Composed, registry: StageRegistry, plugins: LoadedPlugin[], set: readonly string[] = []): LoadedRecipe {
   const value = composed.value;
   const problems: RecipeProblem[] = [];
   const version = versionProblem(value, composed.origins);
@@ -107,8 +144,23 @@ function validateComposed(file: string, composed: Composed, registry: StageRegis
   const source = composed.sources.get(composed.origins.root.file) ?? composed.origins.root;
   return {
     file, dir: dirname(resolve(file)), source, sources: composed.sources, origins: composed.origins,
-    recipe, hash: hashValue(recipe), registry, plugins,
+    recipe, hash: hashValue(recipe), registry, plugins, overrides: [...set], files: recipeFiles(dirname(resolve(file)), composed),
   };
+}
+
+const posix = (path: string) => path.split(sep).join('/');
+
+/** The composed recipe's files, hashed, the recipe first, each with its preset package if any. */
+function recipeFiles(dir: string, composed: Composed): RecipeFile[] {
+  return [...composed.sources.keys()].filter((name) => !name.startsWith(OVERRIDE_PREFIX)).map((name) => {
+    const absolute = resolve(name);
+    const pkg: PackageOrigin | undefined = packageOf(absolute, composed.packages);
+    return {
+      path: posix(relative(dir, absolute)),
+      sha256: sha256(readFileSync(absolute)),
+      ...(pkg ? { package: { name: pkg.name, version: pkg.version, path: posix(relative(pkg.root, absolute)) } } : {}),
+    };
+  });
 }
 
 /** The problems sorted and framed, as one RecipeError. */

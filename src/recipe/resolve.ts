@@ -14,7 +14,10 @@ export interface Override {
   text: string;
 }
 
-/** Parses `--set` arguments: dotted paths, values as YAML scalars (`0.8` is a number). */
+/**
+ * Parses `--set` arguments: dotted paths, values as YAML flow values: `0.8` is a number, `[a, b]`
+ * a list, `{ name: adam }` a mapping, anything else a string.
+ */
 export function parseOverrides(args: readonly string[]): Override[] {
   return args.map((text) => {
     const eq = text.indexOf('=');
@@ -29,19 +32,26 @@ export function parseOverrides(args: readonly string[]): Override[] {
     } catch (err) {
       throw new UsageError(`--set ${text}: value is not valid YAML (${(err as Error).message.split('\n')[0]})`);
     }
-    if (value !== null && typeof value === 'object') {
-      throw new UsageError(`--set ${text}: value must be a scalar (number, string, true/false, null)`);
-    }
+    if (hasForbiddenKey(value)) throw new UsageError(`--set ${text}: value has a forbidden key (__proto__, constructor, prototype)`);
     return { path, value, text };
   });
 }
 
+function hasForbiddenKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasForbiddenKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => FORBIDDEN_KEYS.has(k) || hasForbiddenKey(v));
+}
+
 /**
- * Applies overrides in place. A path under `stages` addresses a stage by name (or by index);
+ * Applies overrides in place and returns, for each, the path it set with stages addressed by
+ * index (what locating a problem in the merged recipe needs). A path under `stages` addresses a stage by name (or by index);
  * missing mappings along the way are created.
  */
-export function applyOverrides(recipe: Json, overrides: readonly Override[]): void {
+export function applyOverrides(recipe: Json, overrides: readonly Override[]): Segment[][] {
+  const resolved: Segment[][] = [];
   for (const o of overrides) {
+    const at: Segment[] = [];
     let target: unknown = recipe;
     for (let i = 0; i < o.path.length - 1; i++) {
       const seg = o.path[i]!;
@@ -53,10 +63,12 @@ export function applyOverrides(recipe: Json, overrides: readonly Override[]): vo
           throw new UsageError(`--set ${o.text}: no stage named "${seg}"`, { hint: `stages: ${names}` });
         }
         next = target[index];
+        at.push(index);
       } else if (target && typeof target === 'object') {
         const obj = target as Json;
         if (obj[seg] === undefined || obj[seg] === null) obj[seg] = {};
         next = obj[seg];
+        at.push(seg);
       }
       if (!next || typeof next !== 'object') throw new UsageError(`--set ${o.text}: "${o.path.slice(0, i + 1).join('.')}" is not a mapping`);
       target = next;
@@ -64,7 +76,9 @@ export function applyOverrides(recipe: Json, overrides: readonly Override[]): vo
     const last = o.path[o.path.length - 1]!;
     if (Array.isArray(target)) throw new UsageError(`--set ${o.text}: cannot replace a whole stage`);
     (target as Json)[last] = o.value;
+    resolved.push([...at, last]);
   }
+  return resolved;
 }
 
 function stageIndex(stages: unknown[], seg: string): number {

@@ -159,6 +159,10 @@ function toProblem(err: ErrorObject, value: unknown, source: Locator): RecipePro
       return make(at(path), `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type === 'object' ? 'mapping' : type === 'array' ? 'list' : type} (got ${got})`);
     }
     case 'pattern':
+      // The string form of a per-layer target (`stage:<name>`) is one of three forms: say all three.
+      if (String(params.pattern).startsWith('^stage:')) {
+        return make(at(path), `${field} must be a number, a mapping by layer, or "stage:<name>" (got ${got})`, 'e.g. 0.8, {dense1: 0.9}, or stage:scan for the proposal of the sensitivity stage "scan"');
+      }
       return make(at(path), `${field} ${got} does not match ${String(params.pattern)}`);
     case 'minItems':
     case 'maxItems': {

@@ -36,6 +36,8 @@ export async function commitStage(run: RunContext, step: PlanStep, done: StageRu
     throw err instanceof CondenseError ? err : new StageFailedError(step.name, err);
   }
   withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(run.out, step.dir), step.fingerprint, files));
+  // Shared with every other run directory; a cache that cannot be written only costs reuse.
+  run.cache?.put(step.fingerprint, files);
   removeSnapshots(join(run.out, snapshotRoot(step.dir)));
   return { outcome: { ...record, status: done.resumed ? 'resumed' : 'ran' }, ...(exported ? { files: exported } : {}) };
 }

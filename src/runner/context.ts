@@ -13,6 +13,7 @@ import type { StageRegistry } from '../stages/registry.js';
 import type { CodecLookup } from '../state/codecs.js';
 import { declaredOutputs } from '../stages/walk.js';
 import type { OutputOptions } from '../model/outputs.js';
+import type { StageCache } from '../store/cache.js';
 import { readCheckpoint } from '../store/checkpoint.js';
 import type { StageRecord } from '../types/records.js';
 import { sha256 } from '../util/hash.js';
@@ -45,6 +46,10 @@ export interface RunContext {
   kinds: string[];
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
+  /** The stage cache shared by every run directory, when the run uses one. */
+  cache?: StageCache;
+  /** Stage directories whose checkpoint the plan found in `cache` only: the run copies them in. */
+  fromCache: Set<string>;
   /** Date.now() when the run started. */
   started: number;
   /**
@@ -72,6 +77,11 @@ export interface PrepareOptions {
    * with their inputShape); its fingerprint hashes the arrays.
    */
   data?: Dataset | InMemoryData;
+  /**
+   * The stage cache shared by every run directory (see StageCache): stages found there are
+   * reused, stages run are stored there. Default none: only the run directory's checkpoints.
+   */
+  cache?: StageCache;
 }
 
 /** The run directory: `--out`, or `runs/<name>` under the current directory. */
@@ -95,13 +105,18 @@ export async function prepareRun(loaded: LoadedRecipe, options: PrepareOptions):
   const modelSpec = recipe.task ? { ...recipe.model, task: recipe.task } : recipe.model;
   const initial = initialFingerprint(modelSpec, modelPath ? hashModelDir(modelPath) : undefined, data.fingerprint, recipe.seed, backendBuild);
   const records = new Map<string, StageRecord>();
+  const fromCache = new Set<string>();
   const modelFileHash = (path: string) => hashModelDir(resolvePath(loaded.dir, path));
   const steps = planStages(recipe, registry, { initial, data: data.fingerprint, backendBuild, resume: options.resume, modelFileHash },
-    (dir) => stageOnDisk(join(out, dir), (record) => records.set(dir, record)));
+    (dir, fingerprint) => withSharedCache(stageOnDisk(join(out, dir), (record) => records.set(dir, record)), fingerprint, options.cache, (record) => {
+      records.set(dir, record);
+      fromCache.add(dir);
+    }));
   return {
     loaded, registry, out, backend, backendBuild, data, steps, records, modelPath,
     codecs: (kind) => registry.stateCodec(kind), outputs: declaredOutputs(recipe, registry), kinds: registry.stateCodecs().map((c) => c.kind),
     emit: options.onEvent ?? (() => {}), signal: options.signal ?? new AbortController().signal, started: Date.now(),
+    cache: options.cache, fromCache,
   };
 }
 
@@ -135,6 +150,25 @@ function manifestPaths(text: Buffer): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The run directory's finding, or, when it holds no checkpoint of this `fingerprint`, the shared
+ * cache's entry for it (its record handed to `keep`; the run copies it into the run directory).
+ */
+function withSharedCache(local: StageOnDisk, fingerprint: string, cache: StageCache | undefined, keep: (record: StageRecord) => void): StageOnDisk {
+  const c = local.checkpoint;
+  if (!cache || (c.kind === 'valid' && c.fingerprint === fingerprint)) return local;
+  const hit = cache.get(fingerprint);
+  if (!hit) return local;
+  let record: StageRecord;
+  try {
+    record = decodeStageRecord(hit.files);
+  } catch {
+    return local;
+  }
+  keep(record);
+  return { ...local, checkpoint: { kind: 'valid', fingerprint, params: record.params, provenance: record.provenance, from: 'shared-cache' } };
 }
 
 /**

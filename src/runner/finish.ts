@@ -81,12 +81,20 @@ function finalBrowser(run: RunContext, outcomes: StageOutcome[]): BrowserResult 
   return undefined;
 }
 
+/** Version of run.lock.json's layout (schemas/lock.schema.json). */
+export const LOCK_VERSION = 1;
+
 /** run.lock.json: what the run was made of, to reproduce it. */
 function runLock(run: RunContext, outcomes: StageOutcome[]) {
   const { recipe, hash } = run.loaded;
   return {
+    // The layout of this file: schemas/lock.schema.json, bumped when a field changes meaning.
+    lockVersion: LOCK_VERSION,
     name: recipe.name,
     recipeHash: hash,
+    recipe: { path: relative(run.out, run.loaded.file).split(sep).join('/'), set: run.loaded.overrides },
+    // Every file the recipe was composed from (preset packages with name and version), hashed.
+    sources: run.loaded.files,
     seed: recipe.seed,
     backend: { name: run.backend.name, version: run.backend.version, build: run.backendBuild },
     versions: { condense: CONDENSE_VERSION, tfjs: tf.version.tfjs, node: process.versions.node },

@@ -13,7 +13,7 @@ export interface StageOnDisk {
   checkpoint:
     | { kind: 'missing' }
     | { kind: 'invalid'; reason: string }
-    | { kind: 'valid'; fingerprint: string; params?: Record<string, unknown>; provenance?: Partial<Provenance> };
+    | { kind: 'valid'; fingerprint: string; params?: Record<string, unknown>; provenance?: Partial<Provenance>; from?: 'shared-cache' };
   /** The newest valid epoch checkpoint of an unfinished run of the stage. */
   snapshot?: { epoch: number; fingerprint: string };
 }
@@ -57,7 +57,7 @@ export function planStages(
   recipe: Recipe,
   registry: StageRegistry,
   inputs: { initial: string; data: string; backendBuild: string; resume?: boolean; modelFileHash?: (path: string) => string },
-  onDisk: (dir: string) => StageOnDisk,
+  onDisk: (dir: string, fingerprint: string) => StageOnDisk,
 ): PlanStep[] {
   const byName = new Map<string, string>();
   let input = inputs.initial;
@@ -71,12 +71,12 @@ export function planStages(
     byName.set(stage.name, fingerprint);
     input = fingerprint;
     const dir = stageDir(index, stage.name);
-    const found = onDisk(dir);
+    const found = onDisk(dir, fingerprint);
     const step: PlanStep = { index, name: stage.name, type: stage.type, dir, fingerprint, provenance, action: 'run', reason: '' };
     const c = found.checkpoint;
     if (c.kind === 'valid' && c.fingerprint === fingerprint) {
       step.action = 'cached';
-      step.reason = 'checkpoint matches';
+      step.reason = c.from === 'shared-cache' ? 'in the shared stage cache' : 'checkpoint matches';
     } else if (found.snapshot && found.snapshot.fingerprint === fingerprint && inputs.resume && !upstreamRuns) {
       step.action = 'resume';
       step.resumeEpoch = found.snapshot.epoch;

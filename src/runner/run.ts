@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import { sweepTemp } from '../store/atomic.js';
-import { readCheckpoint } from '../store/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../store/checkpoint.js';
 import { acquireRunLock } from '../store/lock.js';
 import { withDiskErrors } from '../store/disk-errors.js';
 import { endRunScope } from '../util/run-scope.js';
@@ -21,7 +21,10 @@ import { writeIncompleteReport } from './incomplete.js';
 import { INITIAL_MODEL } from '../stages/walk.js';
 import { openInitialModel } from './preflight.js';
 import { runStage } from './stage-run.js';
-import { decodeStageOutput } from './state-io.js';
+import { decodeStageOutput, decodeStageRecord } from './state-io.js';
+import type { PlanStep } from './plan.js';
+
+const readStageRecord = (dir: string) => decodeStageRecord(readCheckpoint(dir).files);
 
 export { prepareRun, runDirectory } from './context.js';
 export type { RunContext } from './context.js';
@@ -62,6 +65,7 @@ async function executeRun(run: RunContext): Promise<RunSummary> {
   const { out, steps, loaded } = run;
   mkdirSync(join(out, 'stages'), { recursive: true });
   sweepTemp(join(out, 'stages'));
+  for (const dir of run.fromCache) copyFromCache(run, steps.find((s) => s.dir === dir)!);
   // The model in hand, disposed however the run ends.
   const held: Held = { state: await openInitialModel(loaded, run.registry, run.data, run.modelPath), index: -1 };
   try {
@@ -103,14 +107,47 @@ async function runSteps(run: RunContext, held: Held, outcomes: StageOutcome[]): 
       run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'cached', seconds: record.seconds, metrics: record.metrics });
       continue;
     }
-    if (held.index !== step.index - 1) await hold(held, step.index - 1, loadStage(run, step.index - 1));
-    const done = await runStage(run, step, held.state, (name) => loadStage(run, steps.findIndex((s) => s.name === name)));
-    await hold(held, step.index, Promise.resolve(done.result.state));
-    const { outcome, files } = await commitStage(run, step, done, outcomes.at(-1)?.metrics);
-    held.files = files;
-    outcomes.push(outcome);
-    run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: outcome.status, seconds: outcome.seconds, metrics: outcome.metrics });
+    // Another process (a sweep's other trial) may be computing this very stage: wait for it and reuse it.
+    const claim = run.cache ? await run.cache.claim(step.fingerprint, run.signal) : undefined;
+    try {
+      if (claim && reuseFromCache(run, step, outcomes)) continue;
+      await runAndCommit(run, step, held, outcomes);
+    } finally {
+      claim?.release();
+    }
   }
+}
+
+/** Runs one step on the state in hand, commits it and appends its outcome. */
+async function runAndCommit(run: RunContext, step: PlanStep, held: Held, outcomes: StageOutcome[]): Promise<void> {
+  const { steps } = run;
+  if (held.index !== step.index - 1) await hold(held, step.index - 1, loadStage(run, step.index - 1));
+  const done = await runStage(run, step, held.state, (name) => loadStage(run, steps.findIndex((s) => s.name === name)));
+  await hold(held, step.index, Promise.resolve(done.result.state));
+  const { outcome, files } = await commitStage(run, step, done, outcomes.at(-1)?.metrics);
+  held.files = files;
+  outcomes.push(outcome);
+  run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: outcome.status, seconds: outcome.seconds, metrics: outcome.metrics });
+}
+
+/**
+ * Copies a stage's entry from the shared cache into the run directory, so the run directory holds
+ * every checkpoint it reports (reports, `--resume` and `reproduce` read only it).
+ */
+function copyFromCache(run: RunContext, step: PlanStep): boolean {
+  const hit = run.cache?.get(step.fingerprint);
+  if (!hit) return false;
+  withDiskErrors(`the checkpoint of stage "${step.name}"`, () => writeCheckpoint(join(run.out, step.dir), step.fingerprint, hit.files));
+  return true;
+}
+
+/** A step planned to run that another process put in the shared cache meanwhile: reused as cached. */
+function reuseFromCache(run: RunContext, step: PlanStep, outcomes: StageOutcome[]): boolean {
+  if (!copyFromCache(run, step)) return false;
+  const record = readStageRecord(join(run.out, step.dir));
+  outcomes.push({ ...record, status: 'cached' });
+  run.emit({ event: 'stage-end', index: step.index, name: step.name, type: step.type, status: 'cached', seconds: record.seconds, metrics: record.metrics });
+  return true;
 }
 
 /** Replaces the state in hand (disposing its model unless the new state keeps it). */

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempCache, tempDir } from './helpers.js';
+
+const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
+const statuses = (stdout: string) => events(stdout).filter((e) => e.event === 'stage-end').map((e) => e.status);
+
+describe('one stage cache for all run directories', () => {
+  it('two quickstart runs into different --out: the second reports every stage cached, and its run directory is complete', () => {
+    const dir = tempDir();
+    const env = { CONDENSE_CACHE: tempCache() };
+    const first = runCli(['run', '--out', join(dir, 'a'), '--backend', 'wasm', '--json'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(statuses(first.stdout)).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
+    const second = runCli(['run', '--out', join(dir, 'b'), '--backend', 'wasm', '--json'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(statuses(second.stdout)).toEqual(['cached', 'cached', 'cached', 'cached', 'cached']);
+    const start = events(second.stdout).find((e) => e.event === 'run-start');
+    expect(start.stages.map((s: { reason: string }) => s.reason)).toEqual(Array(5).fill('in the shared stage cache'));
+    // The second directory holds every checkpoint itself, and the same final metrics.
+    expect(readdirSync(join(dir, 'b', 'stages'))).toEqual(readdirSync(join(dir, 'a', 'stages')));
+    const report = (d: string) => JSON.parse(readFileSync(join(dir, d, 'report.json'), 'utf8'));
+    expect(report('b').final.metrics.accuracy).toBe(report('a').final.metrics.accuracy);
+    const ls = runCli(['cache', 'ls', '--json'], { env });
+    expect(JSON.parse(ls.stdout).entries.map((e: { stage: string }) => e.stage).sort()).toEqual(['baseline', 'final', 'finetune', 'prune', 'quantize']);
+  });
+
+  it('a corrupted cache entry is recomputed, not served; --no-cache neither reads nor writes it', () => {
+    const dir = tempDir();
+    const env = { CONDENSE_CACHE: tempCache() };
+    const args = (out: string) => ['run', '--out', join(dir, out), '--backend', 'wasm', '--json', '--set', 'data.limit=800', '--set', 'gates.accuracy.min=0'];
+    expect(runCli(args('a'), { env }).code).toBe(0);
+    const entries = JSON.parse(runCli(['cache', 'ls', '--json'], { env }).stdout).entries as Array<{ stage: string; dir: string }>;
+    const finetune = entries.find((e) => e.stage === 'finetune')!;
+    const record = join(finetune.dir, 'record.json');
+    writeFileSync(record, readFileSync(record, 'utf8').replace('"finetune"', '"fine-tune"'));
+    expect(statuses(runCli(args('b'), { env }).stdout)).toEqual(['cached', 'cached', 'ran', 'cached', 'cached']);
+    expect(statuses(runCli([...args('c'), '--no-cache'], { env }).stdout)).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
+  });
+
+  it('cache prune --older-than removes stages no run used for that long', () => {
+    const env = { CONDENSE_CACHE: tempCache() };
+    expect(runCli(['run', '--out', join(tempDir(), 'a'), '--backend', 'wasm', '--set', 'data.limit=800', '--set', 'gates.accuracy.min=0'], { env }).code).toBe(0);
+    expect(runCli(['cache', 'prune', '--older-than', '30d'], { env }).stdout).toMatch(/^removed 0 stage\(s\)/);
+    const pruned = runCli(['cache', 'prune', '--older-than', '0s'], { env });
+    expect(pruned.stdout).toMatch(/^removed 5 stage\(s\)/);
+    expect(JSON.parse(runCli(['cache', 'ls', '--json'], { env }).stdout).entries).toEqual([]);
+    expect(runCli(['cache', 'prune', '--older-than', 'a month'], { env }).code).toBe(2);
+  });
+});
