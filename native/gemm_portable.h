@@ -8,11 +8,15 @@
 typedef void (*cn_micro_kernel_fn)(int64_t kc, const float *a, const float *b, float *c,
                                    int64_t ldc);
 
-typedef struct {
+typedef struct cn_gemm_kernel {
   const char *name; /* "avx512", "avx2", "generic" */
   int mr, nr;       /* the tile the micro-kernel computes */
+  int vec;          /* floats per vector instruction (the plan's cost model) */
   int64_t kc, mc, nc; /* cache blocking: depth, rows (a multiple of mr), columns (of nr) */
   cn_micro_kernel_fn fn;
+  /* A kernel of narrower tiles computing the same bits (same KC, same fused multiply-adds), or
+   * NULL: the portable GEMM may use it for skinny products. */
+  const struct cn_gemm_kernel *narrower;
 } cn_gemm_kernel_t;
 
 /* The x86 kernel called `name` when this CPU (and OS) supports it, else NULL. */

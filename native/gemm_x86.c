@@ -55,14 +55,15 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
   ROWS6(A2_STORE)
 }
 
-static const cn_gemm_kernel_t avx512 = {"avx512", A5_MR, 32, 256, 12 * A5_MR, 2048, kernel_avx512};
-static const cn_gemm_kernel_t avx2 = {"avx2", A2_MR, 16, 256, 24 * A2_MR, 2048, kernel_avx2};
+static const cn_gemm_kernel_t avx2 = {"avx2", A2_MR, 16, 8, 256, 24 * A2_MR, 2048, kernel_avx2, NULL};
+/* An AVX-512 CPU also has AVX2+FMA; same KC, so avx2 tiles give the same bits. */
+static const cn_gemm_kernel_t avx512 = {"avx512", A5_MR, 32, 16, 256, 12 * A5_MR, 2048, kernel_avx512, &avx2};
 
 const cn_gemm_kernel_t *cn_gemm_kernel_x86(const char *name) {
   __builtin_cpu_init();
-  if (!strcmp(name, "avx512")) return __builtin_cpu_supports("avx512f") ? &avx512 : NULL;
-  if (!strcmp(name, "avx2"))
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2 : NULL;
+  const int has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!strcmp(name, "avx512")) return has_avx2 && __builtin_cpu_supports("avx512f") ? &avx512 : NULL;
+  if (!strcmp(name, "avx2")) return has_avx2 ? &avx2 : NULL;
   return NULL;
 }
 #endif

@@ -52,7 +52,8 @@ describe('portable GEMM', () => {
     addon.gemmKernel(kernel);
     const r = rng(99);
     // [M, N, K]: single elements, tile edges, K over a KC block (256), M over an MC block, N over NC (2048)
-    const shapes = [[1, 1, 1], [1, 37, 5], [13, 1, 9], [6, 16, 300], [12, 32, 256], [29, 45, 513], [200, 33, 70], [3, 2100, 4], [5, 7, 0]];
+    const shapes = [[1, 1, 1], [1, 37, 5], [13, 1, 9], [6, 16, 300], [12, 32, 256], [29, 45, 513], [200, 33, 70], [3, 2100, 4], [5, 7, 0],
+      [300, 6, 25], [2100, 3, 7], [40, 10, 300]]; // skinny: other tiles, transposed orientation
     for (const [s, [M, N, K]] of shapes.entries()) {
       for (const [tA, tB] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
         const pad = s % 3; // leading dimensions beyond the row width
@@ -82,10 +83,12 @@ describe('portable GEMM', () => {
     // the same values one float past a 64-byte boundary
     const shifted = (x: Float32Array) => { const buf = new Float32Array(x.length + 1); buf.set(x, 1); return buf.subarray(1); };
     expect(Buffer.from(run(addon.sgemmPortable, shifted(A), shifted(B)).buffer).equals(Buffer.from(first.buffer))).toBe(true);
-    // rows 7..27 and columns 3..40 alone: the same bits as in the whole product
-    const [i0, m, j0, n] = [7, 21, 3, 38];
-    const sub = new Float32Array(m * n);
-    addon.sgemmPortable(0, 0, m, n, K, 1, A.subarray(i0 * K), K, B.subarray(j0), N, 0, sub, n);
-    for (let i = 0; i < m; i++) expect(sub.subarray(i * n, (i + 1) * n)).toEqual(first.subarray((i0 + i) * N + j0, (i0 + i) * N + j0 + n));
+    // a block of rows and columns alone: the same bits as in the whole product, also when the
+    // block is skinny enough for other tiles or the transposed orientation
+    for (const [i0, m, j0, n] of [[7, 21, 3, 38], [0, 150, 5, 6], [11, 3, 0, 70], [40, 100, 60, 10], [2, 1, 9, 1]]) {
+      const sub = new Float32Array(m * n);
+      addon.sgemmPortable(0, 0, m, n, K, 1, A.subarray(i0 * K), K, B.subarray(j0), N, 0, sub, n);
+      for (let i = 0; i < m; i++) expect(sub.subarray(i * n, (i + 1) * n)).toEqual(first.subarray((i0 + i) * N + j0, (i0 + i) * N + j0 + n));
+    }
   });
 });
