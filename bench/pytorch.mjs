@@ -7,15 +7,19 @@
 //   - the quickstart's training stages (baseline 5 + prune 3 + finetune 2 epochs on 8,000 digits):
 //     condense's from `condense run` (report.json stage seconds), PyTorch's from the same schedule
 //     in bench/pytorch_steps.py; alternated, --quickstart-runs each, medians
-// ratio = condense / PyTorch (below 1: condense is faster). PyTorch is a reference only: when no
+//   - when this build links OpenBLAS, the same quickstart run on a portable-GEMM build of native/
+//     (built into a temp dir, as a machine without OpenBLAS gets it): --no-portable skips it
+// ratio = condense / PyTorch (below 1: condense is faster), of wall time; cpuRatio is the same of
+// each process's CPU time (process.cpuUsage / time.process_time), which time the scheduler gives
+// other jobs on a shared machine does not inflate. PyTorch is a reference only: when no
 // python3 imports torch (Debian: apt-get install python3-torch), this prints a line and exits 0.
 //
 // Usage: npm run build && node bench/pytorch.mjs [--rounds 3] [--blocks 3] [--steps 20]
-//          [--quickstart-runs 3] [--models mlp,lenet5,mobilenet,bert] [--python /usr/bin/python3]
+//          [--quickstart-runs 3] [--models mlp,lenet5,mobilenet,bert] [--python /usr/bin/python3] [--no-portable]
 // Writes bench/results/pytorch.json.
 import * as tf from '@tensorflow/tfjs';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,27 +86,42 @@ function makeStep(name) {
   return { step, dispose: () => { optimizer.dispose(); model.dispose(); } };
 }
 
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** { blockMs, blockCpuMs }: wall and CPU ms per step of each block (as pytorch_steps.py returns). */
 async function condenseBlocks(name, blocks, steps) {
   const { step, dispose } = makeStep(name);
   await step(); // warm-up
-  const out = [];
+  const out = { blockMs: [], blockCpuMs: [] };
   for (let k = 0; k < blocks; k++) {
     const t0 = performance.now();
+    const c0 = cpuMs();
     for (let s = 0; s < steps; s++) await step();
-    out.push((performance.now() - t0) / steps);
+    out.blockMs.push((performance.now() - t0) / steps);
+    out.blockCpuMs.push((cpuMs() - c0) / steps);
   }
   dispose();
   return out;
 }
 
+/** native/ built with the portable GEMM in a temp dir: { dir, addon, status }, or undefined on failure. */
+function buildPortable() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'condense-portable-'));
+  cpSync(join(root, 'native'), join(dir, 'native'), { recursive: true });
+  cpSync(join(root, 'binding.gyp'), join(dir, 'binding.gyp'));
+  const r = spawnSync(process.execPath, [join(dir, 'native', 'build.mjs')], { encoding: 'utf8', env: { ...process.env, CONDENSE_NATIVE_BLAS: 'portable' } });
+  if (r.status !== 0 || !/native backend built/.test(r.stdout)) return undefined;
+  return { dir, env: { CONDENSE_NATIVE_ADDON: join(dir, 'build', 'Release', 'condense_native.node'), CONDENSE_NATIVE_STATUS: join(dir, 'build', 'native-status.json') } };
+}
+
 /** Seconds of the quickstart's training stages in one `condense run` on native (no browser evaluation). */
-function condenseQuickstart() {
+function condenseQuickstart(env = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'condense-pytorch-bench-'));
   try {
     const recipe = readFileSync(join(root, 'recipes', 'quickstart.yaml'), 'utf8').replace(/^\s*browser:.*$/m, '');
     writeFileSync(join(dir, 'quickstart.yaml'), recipe);
     const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', join(dir, 'quickstart.yaml'), '--out', join(dir, 'run'),
-      '--set', 'backend=native'], { encoding: 'utf8' });
+      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`condense run failed:\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
     const stages = report.stages.filter((s) => TRAIN_STAGES.includes(s.name));
@@ -125,34 +144,48 @@ const results = {
   loadAverageAtStart: os.loadavg().map((x) => round(x)), tfjs: tf.version.tfjs,
   condense: { backend: 'native', version: info.version, build: loadAddon().buildInfo() },
   pytorch: { python, ...(await torch.ask({ op: 'info' })) },
-  method: `${ROUNDS} rounds of ${BLOCKS} blocks per side, alternating; blocks of ${STEPS} steps (lenet5/mobilenet ${stepsFor('lenet5')}, bert ${stepsFor('bert')}); medians of all blocks; one thread each`,
+  method: `${ROUNDS} rounds of ${BLOCKS} blocks per side, alternating; blocks of ${STEPS} steps (lenet5/mobilenet ${stepsFor('lenet5')}, bert ${stepsFor('bert')}); medians of all blocks; one thread each; ratio: wall time, cpuRatio: CPU time`,
   steps: {},
 };
 console.log(`condense native (${results.condense.build.blas}) vs PyTorch ${results.pytorch.torch} (${python}, 1 thread)`);
 for (const name of MODELS) {
-  const c = [];
-  const p = [];
+  const c = { blockMs: [], blockCpuMs: [] };
+  const p = { blockMs: [], blockCpuMs: [] };
   for (let k = 0; k < ROUNDS; k++) {
-    c.push(...(await condenseBlocks(name, BLOCKS, stepsFor(name))));
-    p.push(...(await torch.ask({ op: 'step', model: name, blocks: BLOCKS, steps: stepsFor(name) })).blockMs);
+    const [cc, pp] = [await condenseBlocks(name, BLOCKS, stepsFor(name)), await torch.ask({ op: 'step', model: name, blocks: BLOCKS, steps: stepsFor(name) })];
+    for (const key of ['blockMs', 'blockCpuMs']) { c[key].push(...cc[key]); p[key].push(...pp[key]); }
   }
-  const entry = { batch: BENCH_MODELS[name].batch, condenseMs: round(median(c)), pytorchMs: round(median(p)), ratio: round(median(c) / median(p)),
-    condenseBlocksMs: c.map((x) => round(x)), pytorchBlocksMs: p.map((x) => round(x)) };
+  const [cw, pw, cc, pc] = [median(c.blockMs), median(p.blockMs), median(c.blockCpuMs), median(p.blockCpuMs)];
+  const entry = { batch: BENCH_MODELS[name].batch, condenseMs: round(cw), pytorchMs: round(pw), ratio: round(cw / pw),
+    condenseCpuMs: round(cc), pytorchCpuMs: round(pc), cpuRatio: round(cc / pc),
+    condenseBlocksMs: c.blockMs.map((x) => round(x)), pytorchBlocksMs: p.blockMs.map((x) => round(x)) };
   results.steps[name] = entry;
-  console.log(`${name} step: condense ${entry.condenseMs} ms, PyTorch ${entry.pytorchMs} ms, ratio ${entry.ratio}`);
+  console.log(`${name} step: condense ${entry.condenseMs} ms, PyTorch ${entry.pytorchMs} ms, ratio ${entry.ratio}; ` +
+    `CPU time ${entry.condenseCpuMs} / ${entry.pytorchCpuMs} ms, ratio ${entry.cpuRatio}`);
 }
 if (QS_RUNS > 0) {
   const digits = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+  const portable = !args.includes('--no-portable') && results.condense.build.blas !== 'portable' ? buildPortable() : undefined;
   const c = [];
   const p = [];
+  const q = [];
   for (let k = 0; k < QS_RUNS; k++) {
     c.push(condenseQuickstart());
     p.push(await torch.ask({ op: 'quickstart', digits }));
+    if (portable) q.push(condenseQuickstart(portable.env));
   }
   const [cs, ps] = [median(c.map((r) => r.seconds)), median(p.map((r) => r.seconds))];
+  const runs = (xs) => xs.map((r) => ({ seconds: round(r.seconds), finalAccuracy: r.accuracy }));
   results.quickstartTraining = { stages: TRAIN_STAGES, epochs: 10, examples: 8000, condenseSeconds: round(cs), pytorchSeconds: round(ps), ratio: round(cs / ps),
-    condenseRuns: c.map((r) => ({ seconds: round(r.seconds), finalAccuracy: r.accuracy })), pytorchRuns: p.map((r) => ({ seconds: round(r.seconds), accuracy: r.accuracy })) };
+    condenseRuns: runs(c), pytorchRuns: p.map((r) => ({ seconds: round(r.seconds), accuracy: r.accuracy })) };
   console.log(`quickstart training stages: condense ${round(cs)} s, PyTorch ${round(ps)} s, ratio ${round(cs / ps)}`);
+  if (portable) {
+    const qs = median(q.map((r) => r.seconds));
+    const kernel = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(portable.env.CONDENSE_NATIVE_ADDON)}).buildInfo().blasCore`], { encoding: 'utf8' }).stdout.trim();
+    Object.assign(results.quickstartTraining, { portableGemm: { kernel, seconds: round(qs), ratioToPytorch: round(qs / ps), ratioToOpenblasBuild: round(qs / cs), runs: runs(q) } });
+    console.log(`  on a portable-GEMM build (${kernel}): ${round(qs)} s, ratio to PyTorch ${round(qs / ps)}, to the OpenBLAS build ${round(qs / cs)}`);
+    rmSync(portable.dir, { recursive: true, force: true });
+  }
 }
 torch.close();
 results.loadAverageAtEnd = os.loadavg().map((x) => round(x));

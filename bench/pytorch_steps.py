@@ -3,6 +3,7 @@
 Reads one JSON request per line on stdin and answers one JSON line on stdout:
   {"op": "info"}                                   -> torch version, threads, BLAS
   {"op": "step", "model": M, "blocks": N, "steps": S} -> ms per training step of each block
+                                                     (wall and CPU time of this process)
   {"op": "quickstart", "digits": DIR}               -> seconds of the quickstart's training stages
 Single thread (torch.set_num_threads(1)), float32, Adam (lr 1e-3), the models of bench/models.mjs
 built the PyTorch way (NCHW, logits + cross_entropy: what a PyTorch user would write).
@@ -112,13 +113,14 @@ def step_blocks(name, blocks, steps):
         return loss.item()
 
     step()  # warm-up
-    out = []
+    wall, cpu = [], []
     for _ in range(blocks):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps):
             step()
-        out.append((time.perf_counter() - t0) * 1000 / steps)
-    return {'blockMs': out}
+        wall.append((time.perf_counter() - t0) * 1000 / steps)
+        cpu.append((time.process_time() - c0) * 1000 / steps)
+    return {'blockMs': wall, 'blockCpuMs': cpu}
 
 
 def load_digits(directory, limit=10000):
