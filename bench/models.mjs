@@ -62,22 +62,26 @@ export const BENCH_MODELS = {
   },
 };
 
+/** Milliseconds of this process's CPU time (user + system): what a busy shared machine does not inflate. */
+export const cpuClock = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
 /**
  * Wraps every kernel of `backend` with a timer until `restore()` is called. `stats` maps
- * `keyOf(kernelName, args)` (default: the kernel name) to {calls, ms}.
+ * `keyOf(kernelName, args)` (default: the kernel name) to {calls, ms}; `clock` returns ms
+ * (default wall time; {@link cpuClock} for CPU time).
  */
-export function timeKernels(backend, keyOf = (name) => name) {
+export function timeKernels(backend, keyOf = (name) => name, clock = () => performance.now()) {
   const configs = tf.getKernelsForBackend(backend);
   const stats = new Map();
   for (const cfg of configs) {
     tf.unregisterKernel(cfg.kernelName, backend);
     tf.registerKernel({ ...cfg, kernelFunc: (a) => {
-      const t0 = performance.now();
+      const t0 = clock();
       const out = cfg.kernelFunc(a);
       const key = keyOf(cfg.kernelName, a);
       const s = stats.get(key) ?? { calls: 0, ms: 0 };
       s.calls++;
-      s.ms += performance.now() - t0;
+      s.ms += clock() - t0;
       stats.set(key, s);
       return out;
     } });
