@@ -49,7 +49,9 @@ function trial(gemm, [tA, tB, M, N, K], a, b, c) {
 // [transA, transB, M, N, K, label]: squares, then (best kernel only) the skinny products of the
 // LeNet-5 and MLP steps (conv by im2col: outC columns; dense: batch 128)
 const squares = [[0, 0, 256], [0, 0, 512], [0, 0, 1024], [1, 0, 512], [0, 1, 512]].map(([a, b, n]) => [a, b, n, n, n, `${a ? 'T' : 'N'}${b ? 'T' : 'N'} ${n}`]);
-const skinny = [[1, 0, 65072, 6, 25, 'lenet conv1 forward'], [1, 0, 5500, 16, 150, 'lenet conv2 forward'], [0, 1, 150, 5500, 16, 'lenet conv2 input grad'],
+// (per chunk of images as native/conv.c cuts them: 13 images for conv1, 17 for conv2)
+const skinny = [[1, 0, 10192, 6, 25, 'lenet conv1 forward'], [0, 0, 25, 6, 10192, 'lenet conv1 filter grad'],
+  [0, 0, 1700, 16, 150, 'lenet conv2 forward'], [0, 1, 1700, 150, 16, 'lenet conv2 input grad'], [1, 0, 150, 16, 1700, 'lenet conv2 filter grad'],
   [0, 0, 128, 300, 784, 'mlp dense1 forward'], [1, 0, 784, 300, 128, 'mlp dense1 kernel grad'], [0, 0, 128, 10, 100, 'mlp dense3 forward'], [1, 0, 100, 10, 128, 'mlp dense3 kernel grad']];
 const results = {
   command: `node bench/gemm.mjs ${args.join(' ')}`.trim(), date: new Date().toISOString(), node: process.version,

@@ -8,6 +8,7 @@
 /* Named accumulators (not an array): gcc keeps an array of vectors in memory across the loop. */
 #define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 #define ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define ROWS24(X) ROWS12(X) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
 
 /* 12 x 32: 24 zmm accumulators, two B vectors, A broadcast from memory. */
 #define A5_MR 12
@@ -30,6 +31,23 @@ __attribute__((target("avx512f"))) static void kernel_avx512(int64_t kc, const f
     ROWS12(A5_FMA)
   }
   ROWS12(A5_STORE)
+}
+
+/* 24 x 16, for products 16 columns wide or less (conv channels): 24 zmm accumulators, one B
+ * vector. Same chain of FMAs per element as the 12 x 32 kernel. */
+#define A5N_MR 24
+#define A5N_DECL(i) __m512 c##i = _mm512_setzero_ps();
+#define A5N_FMA(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c##i);
+#define A5N_STORE(i) _mm512_storeu_ps(c + i * ldc, _mm512_add_ps(_mm512_loadu_ps(c + i * ldc), c##i));
+__attribute__((target("avx512f"))) static void kernel_avx512_n16(int64_t kc, const float *restrict a,
+                                                                  const float *restrict b,
+                                                                  float *restrict c, int64_t ldc) {
+  ROWS24(A5N_DECL)
+  for (int64_t k = 0; k < kc; k++, a += A5N_MR, b += 16) {
+    const __m512 b0 = _mm512_load_ps(b);
+    ROWS24(A5N_FMA)
+  }
+  ROWS24(A5N_STORE)
 }
 
 /* 6 x 16: 12 ymm accumulators, two B vectors, one broadcast. */
@@ -56,8 +74,9 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
 }
 
 static const cn_gemm_kernel_t avx2 = {"avx2", A2_MR, 16, 8, 256, 24 * A2_MR, 2048, kernel_avx2, NULL};
-/* An AVX-512 CPU also has AVX2+FMA; same KC, so avx2 tiles give the same bits. */
-static const cn_gemm_kernel_t avx512 = {"avx512", A5_MR, 32, 16, 256, 12 * A5_MR, 2048, kernel_avx512, &avx2};
+/* An AVX-512 CPU also has AVX2+FMA; same KC, so the narrower tiles give the same bits. */
+static const cn_gemm_kernel_t avx512_n16 = {"avx512", A5N_MR, 16, 16, 256, 6 * A5N_MR, 2048, kernel_avx512_n16, &avx2};
+static const cn_gemm_kernel_t avx512 = {"avx512", A5_MR, 32, 16, 256, 12 * A5_MR, 2048, kernel_avx512, &avx512_n16};
 
 const cn_gemm_kernel_t *cn_gemm_kernel_x86(const char *name) {
   __builtin_cpu_init();
