@@ -13,6 +13,8 @@
         "native/bind_conv.c",
         "native/alloc.c",
         "native/gemm.c",
+        "native/gemm_portable.c",
+        "native/gemm_x86.c",
         "native/elementwise.c",
         "native/conv.c",
         "native/depthwise.c",

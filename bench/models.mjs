@@ -22,6 +22,7 @@ export function rng(seed) {
  * - embedding: the spam-distill teacher's shape plus layer norm (2,000-token vocabulary, 128
  *   tokens, embedding 128, layer norm, average pooling, dense 128 relu, softmax 2); batch 128
  * - bert: the bert-distill teacher (builtin bert: dim 64, 2 blocks, 2 heads, 128 tokens); batch 32
+ * - mobilenet: examples/own-model's MobileNet-style CNN (depthwise + BN + residual), below
  */
 export const BENCH_MODELS = {
   mlp: {
@@ -61,22 +62,26 @@ export const BENCH_MODELS = {
   },
 };
 
+/** Milliseconds of this process's CPU time (user + system): what a busy shared machine does not inflate. */
+export const cpuClock = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
 /**
  * Wraps every kernel of `backend` with a timer until `restore()` is called. `stats` maps
- * `keyOf(kernelName, args)` (default: the kernel name) to {calls, ms}.
+ * `keyOf(kernelName, args)` (default: the kernel name) to {calls, ms}; `clock` returns ms
+ * (default wall time; {@link cpuClock} for CPU time).
  */
-export function timeKernels(backend, keyOf = (name) => name) {
+export function timeKernels(backend, keyOf = (name) => name, clock = () => performance.now()) {
   const configs = tf.getKernelsForBackend(backend);
   const stats = new Map();
   for (const cfg of configs) {
     tf.unregisterKernel(cfg.kernelName, backend);
     tf.registerKernel({ ...cfg, kernelFunc: (a) => {
-      const t0 = performance.now();
+      const t0 = clock();
       const out = cfg.kernelFunc(a);
       const key = keyOf(cfg.kernelName, a);
       const s = stats.get(key) ?? { calls: 0, ms: 0 };
       s.calls++;
-      s.ms += performance.now() - t0;
+      s.ms += clock() - t0;
       stats.set(key, s);
       return out;
     } });
@@ -89,3 +94,19 @@ export function timeKernels(backend, keyOf = (name) => name) {
   };
   return { stats, restore };
 }
+
+/** examples/own-model/build.mjs's MobileNet-style model (width 32): conv → BN → ReLU stem, a
+ * depthwise-separable block added back onto it, global average pooling, dense softmax; batch 128. */
+function mobileNetStyle(width = 32) {
+  const input = tf.input({ shape: [28, 28, 1] });
+  const bn = () => tf.layers.batchNormalization({ momentum: 0.9 });
+  const stem = tf.layers.conv2d({ filters: width, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input);
+  const a = tf.layers.reLU().apply(bn().apply(stem));
+  const dw = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }).apply(a);
+  const b = tf.layers.reLU().apply(bn().apply(dw));
+  const c = bn().apply(tf.layers.conv2d({ filters: width, kernelSize: 1, useBias: false }).apply(b));
+  const merged = tf.layers.reLU().apply(tf.layers.add().apply([a, c]));
+  const output = tf.layers.dense({ units: 10, activation: 'softmax' }).apply(tf.layers.globalAveragePooling2d({}).apply(merged));
+  return tf.model({ inputs: input, outputs: output });
+}
+BENCH_MODELS.mobilenet = { inputShape: [28, 28, 1], classes: 10, batch: 128, make: () => mobileNetStyle(32) };

@@ -64,9 +64,12 @@ static napi_value js_build_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): raw BLAS call */
-static napi_value js_sgemm(napi_env env, napi_callback_info info) {
-  ARGS("sgemm", 13);
+typedef int (*cn_sgemm_fn)(int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
+                           const float *, int64_t, float, float *, int64_t);
+
+/* (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), checked, then gemm(...) */
+static napi_value sgemm_call(napi_env env, napi_callback_info info, const char *name, cn_sgemm_fn gemm) {
+  ARGS(name, 13);
   INT(transA, 0, 0, 1); INT(transB, 1, 0, 1);
   DIM(M, 2); DIM(N, 3); DIM(K, 4);
   NUM(alpha, 5); F32(A, 6); INT(lda, 7, 1, CN_DIM_MAX); F32(B, 8); INT(ldb, 9, 1, CN_DIM_MAX);
@@ -80,8 +83,34 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   NEED(A, span(aRows, lda, aWidth));
   NEED(B, span(bRows, ldb, bWidth));
   NEED(C, span(M, ldc, N));
-  KERNEL(cn_sgemm((int)transA, (int)transB, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc));
+  KERNEL(gemm((int)transA, (int)transB, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc));
   return undefined_value(env);
+}
+
+/* sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): raw BLAS call */
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  return sgemm_call(env, info, "sgemm", cn_sgemm);
+}
+
+/* sgemmPortable(...sgemm's arguments): the portable GEMM, also in an OpenBLAS build */
+static napi_value js_sgemm_portable(napi_env env, napi_callback_info info) {
+  return sgemm_call(env, info, "sgemmPortable", cn_sgemm_portable);
+}
+
+/* gemmKernel(name?) -> the portable GEMM's micro-kernel in effect, after selecting `name`
+ * ("avx512" | "avx2" | "generic" | "auto"); throws when `name` cannot run on this CPU. */
+static napi_value js_gemm_kernel(napi_env env, napi_callback_info info) {
+  ARGS("gemmKernel", 0);
+  if (argc > 0) {
+    char name[16];
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+      FAILF("name must be a string");
+    if (!cn_gemm_kernel_select(name)) FAILF("kernel \"%s\" does not run on this CPU (or is unknown)", name);
+  }
+  napi_value r;
+  CALL(napi_create_string_utf8(env, cn_gemm_kernel_name(), NAPI_AUTO_LENGTH, &r));
+  return r;
 }
 
 /* batchMatMul(a, b, out, batchA, batchB, batch, M, N, K, transA, transB) */
@@ -190,6 +219,7 @@ static napi_value js_fail_allocation(napi_env env, napi_callback_info info) {
 
 static const cn_binding_t core_bindings[] = {
     {"info", js_info}, {"buildInfo", js_build_info}, {"sgemm", js_sgemm},
+    {"sgemmPortable", js_sgemm_portable}, {"gemmKernel", js_gemm_kernel},
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
     {"unary", js_unary}, {"reduce", js_reduce}, {"softmax", js_softmax},
     {"setBlasThreads", js_set_blas_threads}, {"_failAllocation", js_fail_allocation},

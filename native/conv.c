@@ -4,9 +4,10 @@
 #include <string.h>
 #include "kernels.h"
 
-/* Budgets (floats) per GEMM call: images are processed in chunks so that the column buffer and
- * the chunk of input it is gathered from stay cache-friendly. */
-#define COL_BUDGET (4 * 1024 * 1024)
+/* Budgets (floats) per GEMM call: images are processed in chunks so that the column buffer (1 MB:
+ * it stays in L2 between being written and the GEMM reading it) and the chunk of input it is
+ * gathered from stay cache-friendly. */
+#define COL_BUDGET (256 * 1024)
 #define IN_BUDGET (64 * 1024)
 
 static int64_t chunk_images(const cn_conv_t *c) {
@@ -84,6 +85,43 @@ static void col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t 
     }
 }
 
+/* Row im2col: col[(b, oh, ow), (kh, kw, ci)], for convolutions whose filter rows are long
+ * (fw * inC >= ROW_MIN floats): each (pixel, kh) is then one contiguous run of input when the
+ * window is inside the image, and the GEMMs take col untransposed. `add`: col2im, dx += col. */
+#define ROW_MIN 16
+static int use_rows(const cn_conv_t *c) { return c->fw * c->inC >= ROW_MIN; }
+
+static void rows_im2col(const cn_conv_t *c, float *x, int64_t b0, int64_t nb, float *col, int add) {
+  const int64_t C = c->inC, run = c->fw * C, K = c->fh * run;
+  for (int64_t b = 0; b < nb; b++)
+    for (int64_t oh = 0; oh < c->outH; oh++)
+      for (int64_t ow = 0; ow < c->outW; ow++) {
+        float *restrict row = col + ((b * c->outH + oh) * c->outW + ow) * K;
+        const int64_t iw0 = ow * c->sw - c->padLeft;
+        const int whole = c->dw == 1 && iw0 >= 0 && iw0 + c->fw <= c->inW;
+        for (int64_t kh = 0; kh < c->fh; kh++) {
+          float *restrict r = row + kh * run;
+          const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
+          if (ih < 0 || ih >= c->inH) { if (!add) memset(r, 0, sizeof(float) * (size_t)run); continue; }
+          float *restrict px = x + (((b0 + b) * c->inH + ih) * c->inW) * C;
+          if (whole) {
+            float *restrict src = px + iw0 * C;
+            if (add) for (int64_t j = 0; j < run; j++) src[j] += r[j];
+            else memcpy(r, src, sizeof(float) * (size_t)run);
+            continue;
+          }
+          for (int64_t kw = 0; kw < c->fw; kw++) {
+            const int64_t iw = iw0 + kw * c->dw;
+            float *restrict rr = r + kw * C, *restrict src = px + iw * C;
+            const int in = iw >= 0 && iw < c->inW;
+            if (add) { if (in) for (int64_t ci = 0; ci < C; ci++) src[ci] += rr[ci]; }
+            else if (in) memcpy(rr, src, sizeof(float) * (size_t)C);
+            else memset(rr, 0, sizeof(float) * (size_t)C);
+          }
+        }
+      }
+}
+
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
   if (is_pointwise(c))
@@ -94,9 +132,11 @@ int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
   int rc = CN_OK;
   for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    im2col_t(c, x, b0, nb, colT);
-    /* y[P', outC] = colT^T [P', K] * w [K, outC] */
-    rc = cn_sgemm(1, 0, nb * P, c->outC, K, 1.0f, colT, nb * P, w, c->outC, 0.0f,
+    const int rows = use_rows(c);
+    if (rows) rows_im2col(c, (float *)x, b0, nb, colT, 0);
+    else im2col_t(c, x, b0, nb, colT);
+    /* y[P', outC] = col [P', K] * w [K, outC] (col = colT^T) */
+    rc = cn_sgemm(!rows, 0, nb * P, c->outC, K, 1.0f, colT, rows ? K : nb * P, w, c->outC, 0.0f,
                   y + b0 * P * c->outC, c->outC);
   }
   free(colT);
@@ -114,9 +154,15 @@ int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w
   int rc = CN_OK;
   for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
+    const float *dyb = dy + b0 * P * c->outC;
+    if (use_rows(c)) {
+      /* col[P', K] = dy [P', outC] * w^T [outC, K] */
+      rc = cn_sgemm(0, 1, nb * P, K, c->outC, 1.0f, dyb, c->outC, w, c->outC, 0.0f, colT, K);
+      if (rc == CN_OK) rows_im2col(c, dx, b0, nb, colT, 1);
+      continue;
+    }
     /* colT[K, P'] = w [K, outC] * dy^T [outC, P'] */
-    rc = cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dy + b0 * P * c->outC, c->outC,
-                  0.0f, colT, nb * P);
+    rc = cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dyb, c->outC, 0.0f, colT, nb * P);
     if (rc == CN_OK) col2im_t(c, colT, b0, nb, dx);
   }
   free(colT);
@@ -134,10 +180,12 @@ int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *d
   int rc = CN_OK;
   for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
     const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    im2col_t(c, x, b0, nb, colT);
-    /* dw[K, outC] (+)= colT [K, P'] * dy [P', outC] */
-    rc = cn_sgemm(0, 0, K, c->outC, nb * P, 1.0f, colT, nb * P, dy + b0 * P * c->outC, c->outC,
-                  b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
+    const int rows = use_rows(c);
+    if (rows) rows_im2col(c, (float *)x, b0, nb, colT, 0);
+    else im2col_t(c, x, b0, nb, colT);
+    /* dw[K, outC] (+)= colT [K, P'] * dy [P', outC] (colT = col^T) */
+    rc = cn_sgemm(rows, 0, K, c->outC, nb * P, 1.0f, colT, rows ? K : nb * P, dy + b0 * P * c->outC,
+                  c->outC, b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
   }
   free(colT);
   return rc;

@@ -1,5 +1,5 @@
-/* GEMM for the native backend: OpenBLAS cblas_sgemm when built with CONDENSE_OPENBLAS,
- * else a portable cache-blocked GEMM written so that gcc -O3 auto-vectorizes its inner loop. */
+/* GEMM for the native backend: OpenBLAS cblas_sgemm when built with CONDENSE_OPENBLAS, else the
+ * portable GEMM of gemm_portable.c (packed panels, micro-kernels picked by CPU features). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,63 +53,12 @@ int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alph
 void cn_blas_init(void) {}
 int cn_blas_set_threads(int n) { (void)n; return 1; } /* the portable GEMM is single-threaded */
 const char *cn_blas_name(void) { return "portable"; }
-const char *cn_blas_core(void) { return ""; }
-
-#define MC 64
-#define KC 256
-#define NC 1024
+/* The micro-kernel in use: like OpenBLAS's kernel set, it changes the last bits. */
+const char *cn_blas_core(void) { return cn_gemm_kernel_name(); }
 
 int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
              float *C, int64_t ldc) {
-  if (M == 0 || N == 0) return CN_OK;
-  for (int64_t i = 0; i < M; i++) {
-    float *c = C + i * ldc;
-    if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof(float));
-    else if (beta != 1.0f) for (int64_t j = 0; j < N; j++) c[j] *= beta;
-  }
-  if (K == 0) return CN_OK;
-  float *pa = cn_alloc(MC * KC, sizeof(float));
-  float *pb = cn_alloc(KC * NC, sizeof(float));
-  if (!pa || !pb) { free(pa); free(pb); return CN_ENOMEM; }
-  for (int64_t j0 = 0; j0 < N; j0 += NC) {
-    int64_t nc = N - j0 < NC ? N - j0 : NC;
-    for (int64_t k0 = 0; k0 < K; k0 += KC) {
-      int64_t kc = K - k0 < KC ? K - k0 : KC;
-      /* pack op(B)[k0:k0+kc, j0:j0+nc] row-major */
-      for (int64_t k = 0; k < kc; k++) {
-        float *dst = pb + k * nc;
-        if (!transB) memcpy(dst, B + (k0 + k) * ldb + j0, (size_t)nc * sizeof(float));
-        else for (int64_t j = 0; j < nc; j++) dst[j] = B[(j0 + j) * ldb + k0 + k];
-      }
-      for (int64_t i0 = 0; i0 < M; i0 += MC) {
-        int64_t mc = M - i0 < MC ? M - i0 : MC;
-        for (int64_t i = 0; i < mc; i++)
-          for (int64_t k = 0; k < kc; k++)
-            pa[i * kc + k] = alpha * (transA ? A[(k0 + k) * lda + i0 + i]
-                                             : A[(i0 + i) * lda + k0 + k]);
-        for (int64_t i = 0; i < mc; i++) {
-          float *restrict c = C + (i0 + i) * ldc + j0;
-          const float *arow = pa + i * kc;
-          int64_t k = 0;
-          for (; k + 4 <= kc; k += 4) {
-            const float a0 = arow[k], a1 = arow[k + 1], a2 = arow[k + 2], a3 = arow[k + 3];
-            const float *restrict b0 = pb + k * nc, *restrict b1 = b0 + nc,
-                                  *restrict b2 = b1 + nc, *restrict b3 = b2 + nc;
-            for (int64_t j = 0; j < nc; j++)
-              c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-          }
-          for (; k < kc; k++) {
-            const float a0 = arow[k];
-            const float *restrict b0 = pb + k * nc;
-            for (int64_t j = 0; j < nc; j++) c[j] += a0 * b0[j];
-          }
-        }
-      }
-    }
-  }
-  free(pa);
-  free(pb);
-  return CN_OK;
+  return cn_sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 #endif

@@ -23,9 +23,19 @@ void cn_fail_allocation(int64_t n);
 int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
+/* The portable GEMM (gemm_portable.c), compiled in every build; cn_sgemm when no BLAS is linked. */
+int cn_sgemm_portable(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      float *C, int64_t ldc);
+/* The portable GEMM's micro-kernel in use: "avx512", "avx2" or "generic" (the best this CPU
+ * runs, unless $CONDENSE_GEMM_KERNEL or cn_gemm_kernel_select chose another). */
+const char *cn_gemm_kernel_name(void);
+/* Uses kernel `name` ("auto": the best here); returns its name, NULL if it cannot run here. */
+const char *cn_gemm_kernel_select(const char *name);
 /* "openblas <version>" (of the library actually linked) or "portable". */
 const char *cn_blas_name(void);
-/* OpenBLAS's kernel set in use (e.g. "Haswell"; it changes the last bits), "" for portable. */
+/* OpenBLAS's kernel set in use (e.g. "Haswell"; it changes the last bits), or the portable
+ * GEMM's micro-kernel. */
 const char *cn_blas_core(void);
 void cn_blas_init(void);
 /* Sets BLAS's thread count (benchmarks only); returns the count in effect. */

@@ -21,10 +21,14 @@ describe('runDoctor', () => {
     const native = report.backends.find((x) => x.name === 'native')!;
     if (native.loads) {
       // the exact build, on its own line under native's
-      expect(native.build).toMatch(/^native \S+; blas=(openblas \S+ \(\S+\)|portable); flags=.*-O\d.*; cc=.+; libc=.+; tfjs-backend-cpu \S+$/);
+      expect(native.build).toMatch(/^native \S+; blas=(openblas \S+ \(\S+\)|portable \((avx512|avx2|generic)\)); flags=.*-O\d.*; cc=.+; libc=.+; tfjs-backend-cpu \S+$/);
       expect(text).toContain(`build: ${native.build}`);
       expect(text.split('\n').findIndex((l) => l.includes(`build: ${native.build}`)))
         .toBe(text.split('\n').findIndex((l) => /✓ native /.test(l)) + 1);
+      // a hint to install OpenBLAS exactly when the portable GEMM runs a kernel slower than it
+      const slowPortable = /blas=portable \((avx2|generic)\)/.test(native.build!);
+      expect(native.hint !== undefined).toBe(slowPortable);
+      if (slowPortable) expect(text).toMatch(/faster: .*libopenblas-dev.*npm rebuild condense/);
     } else {
       expect(text).not.toContain('build: native');
     }

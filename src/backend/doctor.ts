@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { formatBrowserCheck, probeBrowser, type BrowserCheck } from '../browser/probe.js';
 import { AUTO_ORDER, type BackendInfo, type ConcreteBackend } from './names.js';
+import { blasAdvice } from './native/blas-advice.js';
+import { loadAddon } from './native/index.js';
 import { loadBackend, reason } from './select.js';
 
 /** One backend's line in the report. */
@@ -21,6 +23,8 @@ export interface BackendCheck {
   reason?: string;
   /** Measured float32 matmul throughput (256x256x256 products for ~0.3 s), when it loads. */
   matmulGflops?: number;
+  /** How to make it faster (native: install OpenBLAS when the portable GEMM is slower here). */
+  hint?: string;
 }
 
 /** An optional dependency and whether it resolves here. */
@@ -108,7 +112,8 @@ export async function runDoctor(): Promise<DoctorReport> {
     try {
       const info = await loadBackend(name);
       const matmulGflops = await measureMatmulGflops();
-      backends.push({ name, loads: true, version: info.version, build: info.build, matmulGflops });
+      const hint = name === 'native' ? blasAdvice(loadAddon().buildInfo()) : undefined;
+      backends.push({ name, loads: true, version: info.version, build: info.build, matmulGflops, ...(hint ? { hint } : {}) });
     } catch (err) {
       backends.push({ name, loads: false, reason: reason(err) });
     }
@@ -135,6 +140,7 @@ export function formatDoctor(report: DoctorReport): string {
     );
     // native's numbers depend on how it was built (BLAS, compile flags): say which build it is
     if (b.name === 'native' && b.build) lines.push(`    ${''.padEnd(10)} build: ${b.build}`);
+    if (b.hint) lines.push(`    ${''.padEnd(10)} faster: ${b.hint}`);
   }
   const best = report.backends.find((b) => b.loads);
   lines.push('', `auto would pick: ${best ? best.name : 'nothing (no backend loads)'}`, '', 'optional dependencies:');

@@ -14,7 +14,7 @@ export type ConvParams = [
 export interface NativeBuildInfo {
   /** `openblas <version>` (of the library actually loaded) or `portable` (the C GEMM in gemm.c). */
   blas: string;
-  /** OpenBLAS's kernel set in use, e.g. `Haswell` (its results differ per set); '' for portable. */
+  /** OpenBLAS's kernel set in use, e.g. `Haswell` (its results differ per set), or the portable GEMM's micro-kernel (`avx512`, `avx2`, `generic`). */
   blasCore: string;
   /** The numeric-affecting compile flags in effect, e.g. `-m64 -O3 -fno-math-errno -ffp-contract=off`. */
   flags: string;
@@ -36,6 +36,10 @@ export interface NativeAddon {
   _failAllocation(n: number): void;
   /** Raw row-major `C = alpha op(A) op(B) + beta C` (cblas_sgemm semantics). */
   sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array,
+    ldc: number): void;
+  /** The portable GEMM (native/gemm_portable.c) with sgemm's arguments; compiled into every build. */
+  sgemmPortable(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array,
     ldc: number): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number,
@@ -83,6 +87,11 @@ export interface NativeAddon {
    * last bits with the thread count.
    */
   setBlasThreads(n: number): number;
+  /**
+   * The portable GEMM's micro-kernel in effect (`avx512`, `avx2` or `generic`), after selecting
+   * `name` (`auto`: the best this CPU runs). Throws when `name` cannot run here. Tests and benches.
+   */
+  gemmKernel(name?: string): string;
 }
 
 /** Package root: this file lives in src/backend/native or dist/backend/native. */

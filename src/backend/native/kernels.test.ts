@@ -59,6 +59,8 @@ describe('native kernels agree with cpu', () => {
       [2, 9, 9, 3, 4, 3, 1, 'same', 1], [1, 10, 7, 2, 5, 3, 2, 'same', 1], [3, 8, 8, 1, 6, 5, 1, 'valid', 1],
       [2, 11, 9, 3, 2, 3, [2, 1], 'valid', 1], [2, 9, 9, 2, 3, 3, 1, 'same', 2], [2, 6, 5, 4, 3, 1, 1, 'valid', 1],
       [1, 7, 7, 2, 2, 3, 1, 1, 1], [2, 28, 28, 1, 6, 5, 1, 'same', 1],
+      // filter rows of >= 16 floats (fw * cin): the row im2col layout
+      [2, 14, 14, 6, 16, 5, 1, 'valid', 1], [2, 9, 8, 8, 3, 3, [2, 1], 'same', 1], [1, 9, 9, 8, 2, 3, 1, 'same', 2],
     ];
     for (const [B, H, W, ci, co, f, s, pad, d] of cases) {
       const x = t([B, H, W, ci]);
@@ -76,6 +78,7 @@ describe('native kernels agree with cpu', () => {
       [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same'], [[1, 10, 7, 2], [3, 3, 2, 5], 2, 'same'],
       [[3, 8, 8, 1], [5, 5, 1, 6], 1, 'valid'], [[2, 11, 9, 3], [3, 2, 3, 2], [2, 1], 'valid'],
       [[2, 6, 5, 4], [1, 1, 4, 3], 1, 'valid'], [[1, 7, 7, 2], [3, 3, 2, 2], 2, 1],
+      [[2, 14, 14, 6], [5, 5, 6, 16], 1, 'valid'], [[2, 9, 8, 8], [3, 3, 8, 3], [2, 1], 'same'], [[1, 8, 8, 6], [3, 3, 6, 2], 2, 1],
     ];
     for (const [xs, fs, s, pad] of cases) {
       const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number],

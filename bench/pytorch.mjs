@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// condense (native backend) against PyTorch on the same CPU, side by side in one run:
+//   - per-step time (gradients + Adam update + reading the loss) of the mlp, lenet5, mobilenet and
+//     bert models of bench/models.mjs, PyTorch single-threaded (torch.set_num_threads(1)) as
+//     condense's native backend runs; blocks of the two alternate (--rounds rounds of --blocks
+//     blocks each), so that load from other jobs hits both alike; figures are medians of all blocks
+//   - the quickstart's training stages (baseline 5 + prune 3 + finetune 2 epochs on 8,000 digits):
+//     condense's from `condense run` (report.json stage seconds), PyTorch's from the same schedule
+//     in bench/pytorch_steps.py; alternated, --quickstart-runs each, medians
+//   - when this build links OpenBLAS, the same quickstart run on a portable-GEMM build of native/
+//     (built into a temp dir, as a machine without OpenBLAS gets it): --no-portable skips it
+// ratio = condense / PyTorch (below 1: condense is faster), of wall time; cpuRatio is the same of
+// each process's CPU time (process.cpuUsage / time.process_time), which time the scheduler gives
+// other jobs on a shared machine does not inflate. PyTorch is a reference only: when no
+// python3 imports torch (Debian: apt-get install python3-torch), this prints a line and exits 0.
+//
+// Usage: npm run build && node bench/pytorch.mjs [--rounds 3] [--blocks 3] [--steps 20]
+//          [--quickstart-runs 3] [--models mlp,lenet5,mobilenet,bert] [--python /usr/bin/python3] [--no-portable]
+// Writes bench/results/pytorch.json.
+import * as tf from '@tensorflow/tfjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadBackend } from '../dist/backend/select.js';
+import { loadAddon } from '../dist/backend/native/index.js';
+import { makeOptimizer } from '../dist/model/fit.js';
+import { crossEntropy } from '../dist/compress/distill.js';
+import { BENCH_MODELS, rng } from './models.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const value = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback);
+const ROUNDS = Number(value('--rounds', 3));
+const BLOCKS = Number(value('--blocks', 3));
+const STEPS = Number(value('--steps', 20));
+const QS_RUNS = Number(value('--quickstart-runs', 3));
+const MODELS = value('--models', 'mlp,lenet5,mobilenet,bert').split(',').filter(Boolean);
+const TRAIN_STAGES = ['baseline', 'prune', 'finetune'];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x, d = 2) => +x.toFixed(d);
+/** Steps per block: bert's step is ~20× the MLP's. */
+const stepsFor = (name) => (name === 'bert' ? Math.max(2, Math.round(STEPS / 8)) : name === 'mlp' ? STEPS : Math.max(2, Math.round(STEPS / 2)));
+
+/** The first of the candidate interpreters that imports torch, or undefined. */
+function findPython() {
+  const candidates = [value('--python'), process.env.CONDENSE_BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  return candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 }).status === 0);
+}
+
+/** A long-lived bench/pytorch_steps.py: `ask(request)` resolves with its JSON answer. */
+function startTorch(python) {
+  const child = spawn(python, [join(here, 'pytorch_steps.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (l) => waiting.shift()?.resolve(JSON.parse(l)));
+  child.on('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`pytorch_steps.py exited (${code})`)); });
+  const ask = (req) => new Promise((resolve, reject) => {
+    waiting.push({ resolve, reject });
+    child.stdin.write(`${JSON.stringify(req)}\n`);
+  });
+  return { ask, close: () => child.stdin.end() };
+}
+
+/** A condense training step of `name` on the current backend, as step-ceiling.mjs times it. */
+function makeStep(name) {
+  const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
+  const model = make();
+  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
+  const variables = model.trainableWeights.map((w) => w.read());
+  const r = rng(1);
+  const size = batch * inputShape.reduce((a, b) => a * b, 1);
+  const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
+  const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
+  const step = async () => {
+    const xs = tf.tensor(x, [batch, ...inputShape]);
+    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+    const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
+    await loss.data();
+    tf.dispose([loss, xs, ys]);
+  };
+  return { step, dispose: () => { optimizer.dispose(); model.dispose(); } };
+}
+
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** { blockMs, blockCpuMs }: wall and CPU ms per step of each block (as pytorch_steps.py returns). */
+async function condenseBlocks(name, blocks, steps) {
+  const { step, dispose } = makeStep(name);
+  await step(); // warm-up
+  const out = { blockMs: [], blockCpuMs: [] };
+  for (let k = 0; k < blocks; k++) {
+    const t0 = performance.now();
+    const c0 = cpuMs();
+    for (let s = 0; s < steps; s++) await step();
+    out.blockMs.push((performance.now() - t0) / steps);
+    out.blockCpuMs.push((cpuMs() - c0) / steps);
+  }
+  dispose();
+  return out;
+}
+
+/** native/ built with the portable GEMM in a temp dir: { dir, addon, status }, or undefined on failure. */
+function buildPortable() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'condense-portable-'));
+  cpSync(join(root, 'native'), join(dir, 'native'), { recursive: true });
+  cpSync(join(root, 'binding.gyp'), join(dir, 'binding.gyp'));
+  const r = spawnSync(process.execPath, [join(dir, 'native', 'build.mjs')], { encoding: 'utf8', env: { ...process.env, CONDENSE_NATIVE_BLAS: 'portable' } });
+  if (r.status !== 0 || !/native backend built/.test(r.stdout)) return undefined;
+  return { dir, env: { CONDENSE_NATIVE_ADDON: join(dir, 'build', 'Release', 'condense_native.node'), CONDENSE_NATIVE_STATUS: join(dir, 'build', 'native-status.json') } };
+}
+
+/** Seconds of the quickstart's training stages in one `condense run` on native (no browser evaluation). */
+function condenseQuickstart(env = {}) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'condense-pytorch-bench-'));
+  try {
+    const recipe = readFileSync(join(root, 'recipes', 'quickstart.yaml'), 'utf8').replace(/^\s*browser:.*$/m, '');
+    writeFileSync(join(dir, 'quickstart.yaml'), recipe);
+    const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', join(dir, 'quickstart.yaml'), '--out', join(dir, 'run'),
+      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    if (r.status !== 0) throw new Error(`condense run failed:\n${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
+    const stages = report.stages.filter((s) => TRAIN_STAGES.includes(s.name));
+    return { seconds: stages.reduce((n, s) => n + s.seconds, 0), accuracy: report.final.metrics.accuracy };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const python = findPython();
+if (!python) {
+  console.log('bench/pytorch.mjs: skipped: no python3 imports torch (Debian/Ubuntu: apt-get install python3-torch)');
+  process.exit(0);
+}
+const torch = startTorch(python);
+const info = await loadBackend('native');
+const results = {
+  command: `node bench/pytorch.mjs ${args.join(' ')}`.trim(),
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+  loadAverageAtStart: os.loadavg().map((x) => round(x)), tfjs: tf.version.tfjs,
+  condense: { backend: 'native', version: info.version, build: loadAddon().buildInfo() },
+  pytorch: { python, ...(await torch.ask({ op: 'info' })) },
+  method: `${ROUNDS} rounds of ${BLOCKS} blocks per side, alternating; blocks of ${STEPS} steps (lenet5/mobilenet ${stepsFor('lenet5')}, bert ${stepsFor('bert')}); medians of all blocks; one thread each; ratio: wall time, cpuRatio: CPU time`,
+  steps: {},
+};
+console.log(`condense native (${results.condense.build.blas}) vs PyTorch ${results.pytorch.torch} (${python}, 1 thread)`);
+for (const name of MODELS) {
+  const c = { blockMs: [], blockCpuMs: [] };
+  const p = { blockMs: [], blockCpuMs: [] };
+  for (let k = 0; k < ROUNDS; k++) {
+    const [cc, pp] = [await condenseBlocks(name, BLOCKS, stepsFor(name)), await torch.ask({ op: 'step', model: name, blocks: BLOCKS, steps: stepsFor(name) })];
+    for (const key of ['blockMs', 'blockCpuMs']) { c[key].push(...cc[key]); p[key].push(...pp[key]); }
+  }
+  const [cw, pw, cc, pc] = [median(c.blockMs), median(p.blockMs), median(c.blockCpuMs), median(p.blockCpuMs)];
+  const entry = { batch: BENCH_MODELS[name].batch, condenseMs: round(cw), pytorchMs: round(pw), ratio: round(cw / pw),
+    condenseCpuMs: round(cc), pytorchCpuMs: round(pc), cpuRatio: round(cc / pc),
+    condenseBlocksMs: c.blockMs.map((x) => round(x)), pytorchBlocksMs: p.blockMs.map((x) => round(x)) };
+  results.steps[name] = entry;
+  console.log(`${name} step: condense ${entry.condenseMs} ms, PyTorch ${entry.pytorchMs} ms, ratio ${entry.ratio}; ` +
+    `CPU time ${entry.condenseCpuMs} / ${entry.pytorchCpuMs} ms, ratio ${entry.cpuRatio}`);
+}
+if (QS_RUNS > 0) {
+  const digits = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+  const portable = !args.includes('--no-portable') && results.condense.build.blas !== 'portable' ? buildPortable() : undefined;
+  const c = [];
+  const p = [];
+  const q = [];
+  for (let k = 0; k < QS_RUNS; k++) {
+    c.push(condenseQuickstart());
+    p.push(await torch.ask({ op: 'quickstart', digits }));
+    if (portable) q.push(condenseQuickstart(portable.env));
+  }
+  const [cs, ps] = [median(c.map((r) => r.seconds)), median(p.map((r) => r.seconds))];
+  const runs = (xs) => xs.map((r) => ({ seconds: round(r.seconds), finalAccuracy: r.accuracy }));
+  results.quickstartTraining = { stages: TRAIN_STAGES, epochs: 10, examples: 8000, condenseSeconds: round(cs), pytorchSeconds: round(ps), ratio: round(cs / ps),
+    condenseRuns: runs(c), pytorchRuns: p.map((r) => ({ seconds: round(r.seconds), accuracy: r.accuracy })) };
+  console.log(`quickstart training stages: condense ${round(cs)} s, PyTorch ${round(ps)} s, ratio ${round(cs / ps)}`);
+  if (portable) {
+    const qs = median(q.map((r) => r.seconds));
+    const kernel = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(portable.env.CONDENSE_NATIVE_ADDON)}).buildInfo().blasCore`], { encoding: 'utf8' }).stdout.trim();
+    Object.assign(results.quickstartTraining, { portableGemm: { kernel, seconds: round(qs), ratioToPytorch: round(qs / ps), ratioToOpenblasBuild: round(qs / cs), runs: runs(q) } });
+    console.log(`  on a portable-GEMM build (${kernel}): ${round(qs)} s, ratio to PyTorch ${round(qs / ps)}, to the OpenBLAS build ${round(qs / cs)}`);
+    rmSync(portable.dir, { recursive: true, force: true });
+  }
+}
+torch.close();
+results.loadAverageAtEnd = os.loadavg().map((x) => round(x));
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'pytorch.json'), `${JSON.stringify(results, null, 1)}\n`);
+console.log(`wrote ${join(here, 'results', 'pytorch.json')}`);
