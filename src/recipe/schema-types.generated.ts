@@ -394,6 +394,14 @@ export type DistillStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**
@@ -457,6 +465,18 @@ export type DistillEarlyStopping = {
    * @default 0
    */
   minDelta: number;
+};
+
+/**
+ * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+ * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+ * statistics, layer after layer). On by default (16 batches) when the model has BatchNormalization;
+ * batches 0 turns it off. The stage's metrics say when it ran (bnAdaptedLayers,
+ * bnAdaptationExamples).
+ */
+export type DistillBnAdaptation = {
+  /** Training batches to estimate on (default 16; 0: off). */
+  batches?: number;
 };
 
 /** Measures the current model: accuracy, loss, params, sparsity, size, gzip size, latency. */
@@ -526,6 +546,14 @@ export type FinetuneStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**
@@ -606,6 +634,14 @@ export type PruneStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
@@ -705,6 +741,14 @@ export type TrainStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /** Bounds on one metric (inclusive); give min, max or both. */

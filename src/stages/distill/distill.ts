@@ -11,6 +11,7 @@ import { MODEL_SCHEMA } from '../../recipe/schema.js';
 import type { DistillStage, ModelSpec, StageParams } from '../../recipe/types.js';
 import { deriveSeed } from '../../util/prng.js';
 import { didYouMean } from '../../util/suggest.js';
+import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { JsonSchema, ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
@@ -66,7 +67,8 @@ const TEACHER_SCHEMA: JsonSchema = {
 /** `distill`: trains a student against a teacher's softened outputs. */
 export const distillStage: StageDefinition<DistillParams> = {
   type: 'distill',
-  version: 1,
+  // 2: BatchNormalization adaptation of the student after training (bnAdaptation).
+  version: 2,
   description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels).',
   properties: {
     teacher: TEACHER_SCHEMA,
@@ -106,7 +108,8 @@ export const distillStage: StageDefinition<DistillParams> = {
       },
       afterStep: () => applyMasks(student.model, student.masks),
     }, taps.student);
-    return { state: student, metrics: trainingMetrics(history), history };
+    const adapted = adaptAfterStage(studentModel, ctx.data, p);
+    return { state: student, metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
   cleanup(ctx) {
     teachers.get(ctx)?.dispose();

@@ -8,6 +8,7 @@ import { taylorScores } from './taylor.js';
 import type { PruneScope } from '../../compress/masks.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
 import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
@@ -48,7 +49,8 @@ function prunableSelection(model: CondenseModel, include: string[], exclude: str
 export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
   // 2: structured pruning groups coupled channels through a dependency graph and honours `scope`.
-  version: 2,
+  // 3: BatchNormalization adaptation after pruning (bnAdaptation).
+  version: 3,
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured).',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller.' },
@@ -118,7 +120,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
         masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, n, m)));
       }
       applyMasks(model, masks);
-      return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
+      return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: adaptAfterStage(model, ctx.data, p) };
     }
     const sparsity = p.sparsity!;
     let current = ctx.resume?.extra.sparsity ?? 0;
@@ -143,7 +145,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
       });
     }
     pruneTo(sparsity);
-    return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
+    const adapted = adaptAfterStage(model, ctx.data, p);
+    return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
 };
 
@@ -169,7 +172,8 @@ async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): 
   const cuts = new Map([...result.cut].map(([variable, cut]) => [keyOf.get(variable)!, cut]));
   const masks = new Map([...input.masks].map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
   applyMasks(result.model, masks);
-  return { state: ctx.weightsChanged(input, { model: result.model, masks }), metrics: { removedUnits: result.removedUnits, prunedGroups: result.prunedGroups } };
+  const adapted = adaptAfterStage(result.model, ctx.data, p);
+  return { state: ctx.weightsChanged(input, { model: result.model, masks }), metrics: { removedUnits: result.removedUnits, prunedGroups: result.prunedGroups, ...adapted } };
 }
 
 /**
