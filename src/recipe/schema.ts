@@ -120,11 +120,11 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
       gates: {
         type: 'object',
         description: 'Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every report. '
-          + 'Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams, sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. '
+          + 'Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams, sparsity, sizeBytes, gzipBytes, macs, latencyMs, latencyMs32 bound the final value. '
           + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
           + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
           + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '
-          + '(e.g. { max: 0.1 }).',
+          + '(e.g. { max: 0.1 }); macsRatio = final macs / the baseline\'s macs (e.g. { max: 0.5 }).',
         additionalProperties: gate,
       },
     },

@@ -5,6 +5,7 @@ import type { GateResult, Metrics, RelativeMetrics } from '../types/records.js';
 export const RELATIVE_GATES: Record<keyof RelativeMetrics, string> = {
   accuracyDrop: 'baseline accuracy − final accuracy',
   sizeRatio: 'final sizeBytes / float32 sizeBytes of the baseline model',
+  macsRatio: 'final macs / macs of the baseline model',
 };
 
 /**

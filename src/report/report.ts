@@ -7,6 +7,7 @@ export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): 
   const out: RelativeMetrics = {};
   if (baseline?.accuracy !== undefined && final.accuracy !== undefined) out.accuracyDrop = baseline.accuracy - final.accuracy;
   if (baseline?.sizeBytes && final.sizeBytes !== undefined) out.sizeRatio = final.sizeBytes / baseline.sizeBytes;
+  if (baseline?.macs && final.macs !== undefined) out.macsRatio = final.macs / baseline.macs;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { filesSize, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
+import { filesSize, LATENCY_BATCH, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
 import { resolvedYaml } from '../recipe/load.js';
 import { writeRenderedReports } from '../report/files.js';
@@ -14,6 +14,9 @@ import type { Baseline, ExportedSize, Metrics, Report, StageOutcome } from '../t
 import { CONDENSE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { decodeStageOutput } from './state-io.js';
+
+/** Batch-32 predictions timed for the final `latencyMs32` (each costs about 32 batch-1 ones). */
+const LATENCY_RUNS_32 = 10;
 
 /** What a finished run produced. */
 export interface RunSummary {
@@ -36,6 +39,7 @@ export async function finishRun(run: RunContext, outcomes: StageOutcome[], state
   const final: Metrics = { ...outcomes.at(-1)!.metrics };
   if (final.sizeBytes === undefined || final.gzipBytes === undefined) Object.assign(final, filesSize(files));
   if (final.latencyMs === undefined) final.latencyMs = latencyMs(state.model, run.data);
+  if (final.latencyMs32 === undefined) final.latencyMs32 = latencyMs(state.model, run.data, LATENCY_RUNS_32, LATENCY_BATCH);
   const report = await runReport(run, outcomes, final, state, input);
   const scalars = scalarsFromStages(report.stages);
   const recipeYaml = resolvedYaml(loaded.recipe);

@@ -89,6 +89,8 @@ export interface RelativeMetrics {
   accuracyDrop?: number;
   /** final sizeBytes / float32 sizeBytes of the baseline model. */
   sizeRatio?: number;
+  /** final macs / baseline macs (LayersModels: both measured). */
+  macsRatio?: number;
 }
 
 /** How far a quantized weight's stored values are from its float32 ones (chosen by the quantize stage). */
@@ -128,6 +130,8 @@ export interface WeightStats {
 export interface LayerStats {
   name: string;
   className: string;
+  /** Multiply-accumulates per example (Dense, convolutions); absent for layers macs.ts does not count. */
+  macs?: number;
   weights: WeightStats[];
 }
 
