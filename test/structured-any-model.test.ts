@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heldOutBatch, loadExported, requireSystemDep, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 import { mobileNetStyle, writeModel } from './user-models.js';

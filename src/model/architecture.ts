@@ -9,6 +9,7 @@ const BUILTIN_TOPOLOGY: Record<NonNullable<ModelSpec['builtin']>, 'sequential' |
   lenet5: 'sequential',
   textmlp: 'sequential',
   bert: 'functional',
+  mobilenet: 'functional',
 };
 
 /** The view of a model spec before it is built: its topology for builtins, nothing for files. */
@@ -37,7 +38,7 @@ export function modelSpecProblems(m: ModelSpec, what = 'model'): ModelSpecProble
     m[field] !== undefined && !builtins.includes(m.builtin ?? '')
       ? [{ path: [field], message: `"${field}" applies only to builtin: ${builtins.join(' and ')}`, key: true }]
       : [];
-  const misplaced = [...only('hidden', ['mlp', 'textmlp']), ...only('dim', ['textmlp', 'bert']), ...only('layers', ['bert']), ...only('heads', ['bert'])];
+  const misplaced = [...only('hidden', ['mlp', 'textmlp']), ...only('dim', ['textmlp', 'bert', 'mobilenet']), ...only('layers', ['bert', 'mobilenet']), ...only('heads', ['bert'])];
   if (misplaced.length) return misplaced.slice(0, 1);
   if (m.builtin === 'bert' && (m.dim ?? 64) % (m.heads ?? 2) !== 0) {
     return [{ path: [m.dim !== undefined ? 'dim' : 'heads'], message: `bert: dim (${m.dim ?? 64}) must be a multiple of heads (${m.heads ?? 2})` }];

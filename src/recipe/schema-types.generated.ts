@@ -295,16 +295,20 @@ export type JsonlDataSpec = {
 export type ModelSpec = {
   /**
    * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
-   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
-   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
-   * embedding.
+   * global average pooling → dense layers), bert (token ids: a BERT-style self-attention encoder)
+   * or mobilenet (images: residual depthwise-separable blocks with BatchNormalization, for
+   * structured pruning). textmlp and bert need a text dataset such as spam-assassin, whose
+   * vocabSize sizes the embedding.
    */
-  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert' | 'mobilenet';
   /** Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]). */
   hidden?: number[];
-  /** Embedding width of textmlp and model width of bert (default 64). */
+  /**
+   * Embedding width of textmlp and model width of bert (default 64); width of mobilenet's first
+   * stage (default 32, the second is twice).
+   */
   dim?: number;
-  /** Encoder blocks of bert (default 2). */
+  /** Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2). */
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
@@ -601,7 +605,14 @@ export type PruneStage = {
   /** structured: every group keeps a multiple of this many channels (default 1). */
   roundTo?: number;
   /**
-   * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).
+   * structured with a polynomial schedule: removals, with the schedule's epochs of training spread
+   * between them and after the last, the fraction removed so far following the polynomial (default:
+   * one per epoch).
+   */
+  steps?: number;
+  /**
+   * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta); structured: in
+   * `steps` removals with training in between.
    * @default {"kind":"oneShot"}
    */
   schedule: PruneSchedule;
@@ -646,7 +657,10 @@ export type PruneStage = {
   bnAdaptation?: DistillBnAdaptation;
 };
 
-/** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
+/**
+ * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta); structured: in
+ * `steps` removals with training in between.
+ */
 export type PruneSchedule = {
   /** Schedule kind. */
   kind: 'oneShot' | 'polynomial';

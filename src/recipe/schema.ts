@@ -22,9 +22,10 @@ export const MODEL_SCHEMA: JsonSchema = {
   description: 'The model to compress: a builtin architecture or a TF.js LayersModel on disk.',
   properties: {
     builtin: {
-      enum: ['mlp', 'lenet5', 'textmlp', 'bert'],
+      enum: ['mlp', 'lenet5', 'textmlp', 'bert', 'mobilenet'],
       description: 'Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding → '
-        + 'global average pooling → dense layers) or bert (token ids: a BERT-style self-attention encoder). textmlp and '
+        + 'global average pooling → dense layers), bert (token ids: a BERT-style self-attention encoder) or mobilenet (images: '
+        + 'residual depthwise-separable blocks with BatchNormalization, for structured pruning). textmlp and '
         + 'bert need a text dataset such as spam-assassin, whose vocabSize sizes the embedding.',
     },
     hidden: {
@@ -34,8 +35,8 @@ export const MODEL_SCHEMA: JsonSchema = {
       maxItems: 16,
       description: 'Hidden layer sizes of mlp (default [300, 100]) and textmlp (default [64]).',
     },
-    dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64).' },
-    layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2).' },
+    dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64); width of mobilenet\'s first stage (default 32, the second is twice).' },
+    layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
     outputs: {
