@@ -105,6 +105,14 @@ describe('structured pruning in steps', () => {
     expect(metrics.trainLoss).toBeGreaterThan(0);
   });
 
+  it('a round whose fraction rounds to no channel hands the model on (4 units in 3 steps: 4 → 3 → 2 → 2)', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [784], 10, 4);
+    const p = params({ sparsity: 0.5, steps: 3, schedule: { kind: 'polynomial', epochs: 3, power: 3, initialSparsity: 0 } });
+    const { state, metrics } = await prune(model, p, new Map(), tinyMnist(200));
+    expect(state.model.getLayer('dense1').getWeights()[0]!.shape).toEqual([784, 2]);
+    expect(metrics).toMatchObject({ pruneSteps: 3, removedUnits: 2 });
+  });
+
   it('needs a polynomial schedule for steps, and refuses updateEvery', () => {
     const check = (over: Partial<PruneParams>) => pruneStage.check!(params(over), { model: {}, earlier: [], recipe: {} as never }).map((e) => e.message);
     expect(check({ steps: 3 })).toEqual(['"steps" needs schedule kind polynomial: its epochs are the training between the steps']);

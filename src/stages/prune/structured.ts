@@ -17,8 +17,11 @@ import type { PruneParams } from './prune.js';
 /** One removal: the smaller state and what it removed. */
 interface Shrunk { state: ModelState; removedUnits: number; prunedGroups: number }
 
-/** Removes `fraction` of the selected groups' channels (of the model as it is now) from `state`. */
-async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state: ModelState, fraction: number): Promise<Shrunk> {
+/**
+ * Removes `fraction` of the selected groups' channels (of the model as it is now) from `state`.
+ * `mayRemoveNothing`: a later round whose fraction rounds to no channel in any group hands the state on.
+ */
+async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state: ModelState, fraction: number, mayRemoveNothing: boolean): Promise<Shrunk> {
   const model = layersModelOf(state.model, ctx.name);
   const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
   const importance = p.importance ?? 'l2';
@@ -28,6 +31,10 @@ async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state:
   });
   // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
   const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];
+  if (!refused.length && result.prunedGroups === 0 && mayRemoveNothing) {
+    result.model.dispose();
+    return { state, removedUnits: 0, prunedGroups: 0 };
+  }
   if (refused.length || result.prunedGroups === 0) {
     result.model.dispose();
     const [name, why] = refused[0] ?? [];
@@ -64,8 +71,8 @@ export async function pruneStructured(ctx: StageContext<PruneParams>, p: PrunePa
   for (let k = 1; k <= steps; k++) {
     const target = schedule.kind === 'polynomial' ? polynomialSparsity(k / steps, schedule.initialSparsity, p.sparsity!, schedule.power) : p.sparsity!;
     const fraction = 1 - (1 - target) / (1 - removed);
-    const shrunk = await shrinkOnce(ctx, p, state, fraction);
-    if (state !== ctx.input) (state.model as tf.LayersModel).dispose();
+    const shrunk = await shrinkOnce(ctx, p, state, fraction, k > 1);
+    if (state !== ctx.input && shrunk.state !== state) (state.model as tf.LayersModel).dispose();
     state = shrunk.state;
     removed = target;
     removedUnits += shrunk.removedUnits;
