@@ -28,7 +28,7 @@ describe('the mobilenet-fashion preset', () => {
     expect(shrink!.metrics.params! / baseline!.metrics.params!).toBeLessThan(0.6);
     expect(finetune!.metrics.bnAdaptedLayers).toBe(11);
     const { model } = await loadExported(join(out, 'model'));
-    expect(model.getLayer('down_pw').getWeights()[0]!.shape).toEqual([1, 1, 19, 38]);
+    expect(model.getLayer('down_pw').getWeights()[0]!.shape).toEqual([1, 1, 21, 42]);
     expect(Math.abs(heldOutAccuracy(model, out) - report.final.metrics.accuracy)).toBeLessThanOrEqual(0.005);
     tf.dispose(model.getWeights());
   }, 240_000);
