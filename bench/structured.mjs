@@ -4,7 +4,8 @@
 // (its export, as model.path), (a) 3 fine-tune epochs unpruned, (b) structured prune at sparsity
 // 0.4 + the same 3 fine-tune epochs. Both exports are read with the stock tf.loadLayersModel and
 // timed in this process, interleaved, at batch 1 and 32.
-// Usage: node bench/structured.mjs [--backend auto] [--epochs 5] [--sparsity 0.4]
+// Usage: node bench/structured.mjs [--backend auto] [--epochs 5] [--sparsity 0.4] [--reuse DIR]
+// (--reuse: time the runs a previous invocation left in DIR instead of running them again).
 // Writes bench/results/structured.json.
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,8 @@ const backend = arg('backend', 'auto');
 const epochs = Number(arg('epochs', '5'));
 const sparsity = Number(arg('sparsity', '0.4'));
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const work = mkdtempSync(join(tmpdir(), 'condense-bench-structured-'));
+const reuse = arg('reuse', undefined);
+const work = reuse ?? mkdtempSync(join(tmpdir(), 'condense-bench-structured-'));
 
 const data = [
   'data:', '  dataset: idx', `  images: ${FASHION}/train-images-idx3-ubyte.gz`, `  labels: ${FASHION}/train-labels-idx1-ubyte.gz`,
@@ -35,8 +37,12 @@ const tune = '  - { name: finetune, type: finetune, epochs: 3, batchSize: 64, op
 /** Writes a recipe and runs it; the report, the run's wall seconds and its directory. */
 function run(name, lines) {
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, ['version: 1', `name: ${name}`, 'seed: 42', ...data, ...lines, ''].join('\n'));
   const out = join(work, name);
+  if (reuse) {
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    return { exitCode: report.status === 'complete' ? 0 : 1, seconds: report.seconds, out, report };
+  }
+  writeFileSync(file, ['version: 1', `name: ${name}`, 'seed: 42', ...data, ...lines, ''].join('\n'));
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', file, '--out', out, '--backend', backend], { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
@@ -61,7 +67,7 @@ async function loadExport(dir) {
 
 /** Median ms per prediction of each model at `batch`, the models timed in alternation so drift hits both alike. */
 function interleavedLatency(models, batch, runs) {
-  const xs = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
+  const xs = tf.randomUniform([batch, ...models[0].inputs[0].shape.slice(1)], 0, 1, 'float32', 1);
   const times = models.map(() => []);
   for (let i = 0; i < runs + 5; i++) {
     models.forEach((m, k) => {
@@ -100,6 +106,7 @@ const bar = {
 const passed = bar.exitZero && bar.stockLoaderLoads && bar.paramsRatio <= 0.6 && bar.macsRatio <= 0.6 && bar.accuracyGap <= 0.03 && bar.latency32Ratio < 1;
 const summary = {
   command: `node bench/structured.mjs --backend ${backend} --epochs ${epochs} --sparsity ${sparsity}`,
+  ...(reuse ? { reused: 'the three runs were made by an earlier invocation of this command, whose timing step failed; timed here with --reuse' } : {}),
   date: new Date().toISOString(), node: process.version, runBackend: base.report.backend, timingBackend: info.name,
   trainImages: 12000, heldOut: 3000, baseEpochs: epochs, fineTuneEpochs: 3, sparsity,
   baseline: { accuracy: base.report.final.metrics.accuracy, params: base.report.final.metrics.params, macs: base.report.final.metrics.macs },
