@@ -12,7 +12,7 @@ import type { StageContext, StageResult } from '../types.js';
 import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics } from '../train/train.js';
 import { taylorScores } from './taylor.js';
-import type { PruneParams } from './prune.js';
+import type { PruneParams } from './params.js';
 
 /** One removal: the smaller state and what it removed. */
 interface Shrunk { state: ModelState; removedUnits: number; prunedGroups: number }
