@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heldOutBatch, loadExported, requireSystemDep, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 import { mobileNetStyle, writeModel } from './user-models.js';
@@ -64,7 +65,8 @@ describe('structured pruning of a functional MobileNet-style model from model.pa
       'model: { path: ./m/model.json }', 'stages:',
       '  - { name: base, type: train, epochs: 2, batchSize: 32, optimizer: { name: adam, learningRate: 0.01 } }',
       '  - { name: shrink, type: prune, method: structured, sparsity: 0.4, scope: layer }',
-      '  - { name: tune, type: finetune, epochs: 1, batchSize: 32 }', '',
+      '  - { name: tune, type: finetune, epochs: 1, batchSize: 32 }',
+      'gates: { macsRatio: { max: 0.6 }, macs: { min: 1 }, latencyMs32: { min: 0 } }', '',
     ].join('\n'));
     const out = join(dir, 'out');
     const r = runCli(['run', join(dir, 'recipe.yaml'), '--out', out, '--json']);
@@ -73,6 +75,16 @@ describe('structured pruning of a functional MobileNet-style model from model.pa
     const [base, shrink] = report.stages as Array<{ metrics: Record<string, number> }>;
     expect(shrink!.metrics.macs! / base!.metrics.macs!).toBeLessThanOrEqual(0.6);
     expect(shrink!.metrics.params! / base!.metrics.params!).toBeLessThanOrEqual(0.6);
+    // Cost as users pay it: MACs per layer adding up to the model's, the ratio gated, batch-32 latency.
+    const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(ROOT, 'schemas/report.schema.json'), 'utf8')));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const layers = report.final.layers as Array<{ name: string; macs?: number }>;
+    expect(layers.reduce((n, l) => n + (l.macs ?? 0), 0)).toBe(report.final.metrics.macs);
+    expect(layers.find((l) => l.name === 'block_dw')!.macs).toBe(14 * 14 * 9 * 7);
+    expect(report.final.relative.macsRatio).toBeCloseTo(report.final.metrics.macs / base!.metrics.macs!, 10);
+    expect(report.gates.map((g: { metric: string; passed: boolean }) => [g.metric, g.passed])).toEqual([['macsRatio', true], ['macs', true], ['latencyMs32', true]]);
+    expect(report.final.metrics.latencyMs32).toBeGreaterThan(0);
+    expect(shrink!.metrics.bnAdaptedLayers).toBe(3);
     const { model } = await loadExported(join(out, 'model'));
     expect(model.getClassName()).not.toBe('Sequential');
     expect(model.getLayer('stem').getWeights()[0]!.shape).toEqual([3, 3, 1, 7]);

@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { deriveSeed } from '../util/prng.js';
 import type { ModelSpec } from '../recipe/types.js';
+import { buildMobileNet } from './builtin-mobilenet.js';
 
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
  * in the shape the data loader gives them: mlp flattens whatever it is given, lenet5 takes images
- * `[h, w, channels]` (or `[h, w]`, or flat square single-channel images), textmlp and bert take
+ * `[h, w, channels]` (or `[h, w]`, or flat square single-channel images), and so does mobilenet
+ * (src/model/builtin-mobilenet.ts); textmlp and bert take
  * token ids `[maxLength]`. Outputs are class probabilities (softmax), or for `task: regression`
  * one linear unit.
  * @param vocabSize textmlp: embedding rows (token ids 0 … vocabSize − 1): the text dataset's `vocabSize`.
@@ -20,6 +22,7 @@ export function buildBuiltinModel(
   const dense = (units: number, name: string, activation: 'relu' | 'softmax' | 'linear') =>
     tf.layers.dense({ units, activation, name, kernelInitializer: init(), biasInitializer: 'zeros' });
   if (spec.builtin === 'bert') return buildBert(spec, inputShape, numClasses, seed, vocabSize, task);
+  if (spec.builtin === 'mobilenet') return buildMobileNet(spec, inputShape, numClasses, seed, task);
   const model = tf.sequential();
   if (spec.builtin === 'lenet5') {
     const conv = (filters: number, name: string, padding: 'same' | 'valid') =>

@@ -10,7 +10,7 @@ import type { CondenseModel } from './kind.js';
 import type { OutputOptions } from './outputs.js';
 import { batchShapeFor } from './shapes.js';
 import { modelFiles } from './io.js';
-import { modelMacs } from './macs.js';
+import { layerMacs, modelMacs } from './macs.js';
 import { isGraphModel } from './graph/editable.js';
 import { keyedWeights, prunableWeights } from './weights.js';
 
@@ -129,9 +129,16 @@ export function brotliSize(files: Map<string, Uint8Array>): number {
   return total;
 }
 
-/** Median wall time of one prediction at batch size 1, in milliseconds, over `runs` (default 50). */
-export function latencyMs(model: CondenseModel, data: Dataset, runs = 50): number {
-  const one = makeBatch(data.test, batchShapeFor(model, data.inputShape), data.numClasses, null, 0, 1);
+/** Batch size of `latencyMs32`: a typical server or offline batch, where fewer MACs pay off most plainly. */
+export const LATENCY_BATCH = 32;
+
+/**
+ * Median wall time of one prediction of a batch of `batchSize` held-out examples (default 1;
+ * cycled when the split is smaller), in milliseconds, over `runs` (default 50) after 5 warm-up runs.
+ */
+export function latencyMs(model: CondenseModel, data: Dataset, runs = 50, batchSize = 1): number {
+  const order = Int32Array.from({ length: batchSize }, (_, i) => i % Math.max(1, data.test.count));
+  const one = makeBatch(data.test, batchShapeFor(model, data.inputShape), data.numClasses, order, 0, batchSize);
   const times: number[] = [];
   for (let i = 0; i < runs + 5; i++) {
     const t0 = performance.now();
@@ -160,9 +167,10 @@ export function quickMetrics(model: CondenseModel, data: Dataset, options: Outpu
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
 
-/** Per-layer, per-weight statistics of a model state, as its export stores it. */
+/** Per-layer, per-weight statistics of a model state, as its export stores it; `macs` per example of a LayersModel's counted layers. */
 export function layerStats(state: ModelState): LayerStats[] {
   const layers = new Map<string, LayerStats>();
+  const macs = new Map(isGraphModel(state.model) ? [] : layerMacs(state.model).map((l) => [l.name, l.macs]));
   for (const w of keyedWeights(state.model)) {
     const values = w.variable.read().dataSync();
     let nonzero = 0;
@@ -173,7 +181,8 @@ export function layerStats(state: ModelState): LayerStats[] {
     // A tensor the quantize stage kept float32 has its error too, marked `keptFloat`.
     const error = (state.quantizationError as Map<string, QuantizationError> | undefined)?.get(w.key);
     const dtype = q?.dtype ?? w.variable.dtype;
-    const layer = layers.get(w.layer.name) ?? { name: w.layer.name, className: w.layer.getClassName(), weights: [] };
+    const layerMacsCount = macs.get(w.layer.name);
+    const layer = layers.get(w.layer.name) ?? { name: w.layer.name, className: w.layer.getClassName(), ...(layerMacsCount !== undefined ? { macs: layerMacsCount } : {}), weights: [] };
     layers.set(w.layer.name, layer);
     layer.weights.push({
       key: w.key,

@@ -54,12 +54,13 @@ export type Recipe = {
   /**
    * Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every
    * report. Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams,
-   * sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. Relative to the first stage's
-   * model (the baseline): accuracyDrop = first-stage accuracy − final accuracy (e.g. { max: 0.01
-   * }); sizeRatio = final sizeBytes / float32 size of the first stage's model, i.e. the bytes of
-   * its checkpoint's model.json + unquantized weight files, exactly what an export before any
-   * quantization writes (e.g. { max: 0.1 }); downloadRatio = the smaller of final brotliBytes and
-   * gzipBytes / that same float32 size (e.g. { max: 0.025 } for 40× below float32).
+   * sparsity, sizeBytes, gzipBytes, macs, latencyMs, latencyMs32 bound the final value. Relative to
+   * the first stage's model (the baseline): accuracyDrop = first-stage accuracy − final accuracy
+   * (e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage's model,
+   * i.e. the bytes of its checkpoint's model.json + unquantized weight files, exactly what an
+   * export before any quantization writes (e.g. { max: 0.1 }); downloadRatio = the smaller of final
+   * brotliBytes and gzipBytes / that same float32 size (e.g. { max: 0.025 } for 40× below float32);
+   * macsRatio = final macs / the baseline's macs (e.g. { max: 0.5 }).
    */
   gates?: { [key: string]: Gate };
 };
@@ -295,11 +296,12 @@ export type JsonlDataSpec = {
 export type ModelSpec = {
   /**
    * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
-   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
-   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
-   * embedding.
+   * global average pooling → dense layers), bert (token ids: a BERT-style self-attention encoder)
+   * or mobilenet (images: residual depthwise-separable blocks with BatchNormalization, for
+   * structured pruning). textmlp and bert need a text dataset such as spam-assassin, whose
+   * vocabSize sizes the embedding.
    */
-  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert' | 'mobilenet';
   /**
    * Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense
    * layers after the convolutions, default [120, 84]).
@@ -317,9 +319,12 @@ export type ModelSpec = {
   filters?: number[];
   /** lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid). */
   padding?: 'same' | 'valid';
-  /** Embedding width of textmlp and model width of bert (default 64). */
+  /**
+   * Embedding width of textmlp and model width of bert (default 64); width of mobilenet's first
+   * stage (default 32, the second is twice).
+   */
   dim?: number;
-  /** Encoder blocks of bert (default 2). */
+  /** Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2). */
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
@@ -469,6 +474,14 @@ export type DistillStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**
@@ -495,11 +508,12 @@ export type DistillTeacher = string | {
 export type DistillStudent = {
   /**
    * Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding →
-   * global average pooling → dense layers) or bert (token ids: a BERT-style self-attention
-   * encoder). textmlp and bert need a text dataset such as spam-assassin, whose vocabSize sizes the
-   * embedding.
+   * global average pooling → dense layers), bert (token ids: a BERT-style self-attention encoder)
+   * or mobilenet (images: residual depthwise-separable blocks with BatchNormalization, for
+   * structured pruning). textmlp and bert need a text dataset such as spam-assassin, whose
+   * vocabSize sizes the embedding.
    */
-  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert';
+  builtin?: 'mlp' | 'lenet5' | 'textmlp' | 'bert' | 'mobilenet';
   /**
    * Hidden layer sizes of mlp (default [300, 100]), textmlp (default [64]) and lenet5 (its dense
    * layers after the convolutions, default [120, 84]).
@@ -517,9 +531,12 @@ export type DistillStudent = {
   filters?: number[];
   /** lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid). */
   padding?: 'same' | 'valid';
-  /** Embedding width of textmlp and model width of bert (default 64). */
+  /**
+   * Embedding width of textmlp and model width of bert (default 64); width of mobilenet's first
+   * stage (default 32, the second is twice).
+   */
   dim?: number;
-  /** Encoder blocks of bert (default 2). */
+  /** Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2). */
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
@@ -589,6 +606,18 @@ export type DistillEarlyStopping = {
 };
 
 /**
+ * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+ * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+ * statistics, layer after layer). On by default (16 batches) when the model has BatchNormalization;
+ * batches 0 turns it off. The stage's metrics say when it ran (bnAdaptedLayers,
+ * bnAdaptationExamples).
+ */
+export type DistillBnAdaptation = {
+  /** Training batches to estimate on (default 16; 0: off). */
+  batches?: number;
+};
+
+/**
  * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
  * latency.
  */
@@ -602,11 +631,12 @@ export type EvaluateStage = {
   type: 'evaluate';
   /**
    * Extra metrics to measure (default all); accuracy, loss and params are always measured.
-   * @default ["sizeBytes","gzipBytes","brotliBytes","latencyMs"]
+   * @default ["sizeBytes","gzipBytes","brotliBytes","latencyMs","latencyMs32"]
    */
-  metrics: Array<'sizeBytes' | 'gzipBytes' | 'brotliBytes' | 'latencyMs'>;
+  metrics: Array<'sizeBytes' | 'gzipBytes' | 'brotliBytes' | 'latencyMs' | 'latencyMs32'>;
   /**
-   * Batch-1 predictions timed for latencyMs (median; default 50).
+   * Batch-1 predictions timed for latencyMs (median; default 50); latencyMs32 times a fifth as many
+   * batch-32 predictions (at least 5).
    * @default 50
    */
   latencyRuns: number;
@@ -712,6 +742,14 @@ export type FinetuneStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**
@@ -771,7 +809,14 @@ export type PruneStage = {
   /** structured: every group keeps a multiple of this many channels (default 1). */
   roundTo?: number;
   /**
-   * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).
+   * structured with a polynomial schedule: removals, with the schedule's epochs of training spread
+   * between them and after the last, the fraction removed so far following the polynomial (default:
+   * one per epoch).
+   */
+  steps?: number;
+  /**
+   * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta); structured: in
+   * `steps` removals with training in between.
    * @default {"kind":"oneShot"}
    */
   schedule: PruneSchedule;
@@ -806,6 +851,14 @@ export type PruneStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**
@@ -816,7 +869,10 @@ export type PruneStage = {
  */
 export type PruneSparsity = number | { [key: string]: number } | string;
 
-/** oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta). */
+/**
+ * oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta); structured: in
+ * `steps` removals with training in between.
+ */
 export type PruneSchedule = {
   /** Schedule kind. */
   kind: 'oneShot' | 'polynomial';
@@ -960,6 +1016,14 @@ export type TrainStage = {
    * held-out split stays unseen).
    */
   earlyStopping?: DistillEarlyStopping;
+  /**
+   * After the stage, re-estimate the moving mean and variance of every BatchNormalization layer on
+   * the first `batches` training batches of `batchSize` (inference mode, exact per-channel
+   * statistics, layer after layer). On by default (16 batches) when the model has
+   * BatchNormalization; batches 0 turns it off. The stage's metrics say when it ran
+   * (bnAdaptedLayers, bnAdaptationExamples).
+   */
+  bnAdaptation?: DistillBnAdaptation;
 };
 
 /**

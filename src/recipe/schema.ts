@@ -22,9 +22,10 @@ export const MODEL_SCHEMA: JsonSchema = {
   description: 'The model to compress: a builtin architecture or a TF.js LayersModel on disk.',
   properties: {
     builtin: {
-      enum: ['mlp', 'lenet5', 'textmlp', 'bert'],
+      enum: ['mlp', 'lenet5', 'textmlp', 'bert', 'mobilenet'],
       description: 'Builtin architecture: mlp (dense layers), lenet5 (conv net), textmlp (token ids: embedding → '
-        + 'global average pooling → dense layers) or bert (token ids: a BERT-style self-attention encoder). textmlp and '
+        + 'global average pooling → dense layers), bert (token ids: a BERT-style self-attention encoder) or mobilenet (images: '
+        + 'residual depthwise-separable blocks with BatchNormalization, for structured pruning). textmlp and '
         + 'bert need a text dataset such as spam-assassin, whose vocabSize sizes the embedding.',
     },
     hidden: {
@@ -37,8 +38,8 @@ export const MODEL_SCHEMA: JsonSchema = {
     dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'mlp: rate of a Dropout layer after each hidden layer (dropout1, …), active only while training (default: none).' },
     filters: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 4096 }, minItems: 2, maxItems: 2, description: 'lenet5: filters of its two 5×5 convolutions (default [6, 16]; the Caffe LeNet-5 of Deep Compression: [20, 50]).' },
     padding: { enum: ['same', 'valid'], description: 'lenet5: padding of the first convolution (default same; the Caffe LeNet-5: valid).' },
-    dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64).' },
-    layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2).' },
+    dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64); width of mobilenet\'s first stage (default 32, the second is twice).' },
+    layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
     outputs: {
@@ -123,12 +124,12 @@ export function buildRecipeSchema(registry: StageRegistry): JsonSchema {
       gates: {
         type: 'object',
         description: 'Quality gates, keyed by metric; an unmet gate exits 3 and is named in the output and every report. '
-          + 'Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams, sparsity, sizeBytes, gzipBytes, latencyMs bound the final value. '
+          + 'Absolute: accuracy, loss, mae, rmse (task: regression), params, nonzeroParams, sparsity, sizeBytes, gzipBytes, macs, latencyMs, latencyMs32 bound the final value. '
           + 'Relative to the first stage\'s model (the baseline): accuracyDrop = first-stage accuracy − final accuracy '
           + '(e.g. { max: 0.01 }); sizeRatio = final sizeBytes / float32 size of the first stage\'s model, i.e. the bytes of '
           + 'its checkpoint\'s model.json + unquantized weight files, exactly what an export before any quantization writes '
           + '(e.g. { max: 0.1 }); downloadRatio = the smaller of final brotliBytes and gzipBytes / that same float32 size '
-          + '(e.g. { max: 0.025 } for 40× below float32).',
+          + '(e.g. { max: 0.025 } for 40× below float32); macsRatio = final macs / the baseline\'s macs (e.g. { max: 0.5 }).',
         additionalProperties: gate,
       },
     },

@@ -11,9 +11,9 @@ import type { Recipe } from './types.js';
  * Metrics a gate may name: the report's metric keys (bounds on the final value; docs/recipe-language.md; mae and
  * rmse for `task: regression`), and the
  * relative ones, against the first stage's model: accuracyDrop (first accuracy − final accuracy)
- * and sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model).
+ * sizeRatio (final sizeBytes / float32 sizeBytes of the first stage's model) and macsRatio (final macs / the baseline's).
  */
-const GATE_METRICS = ['accuracy', 'agreement', 'loss', 'mae', 'rmse', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs', 'accuracyDrop', 'sizeRatio', 'downloadRatio'];
+const GATE_METRICS = ['accuracy', 'agreement', 'loss', 'mae', 'rmse', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs', 'latencyMs32', 'accuracyDrop', 'sizeRatio', 'downloadRatio', 'macsRatio'];
 
 /**
  * Checks the schema cannot express: unique stage names, `model` naming exactly one of

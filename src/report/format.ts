@@ -2,13 +2,13 @@ import type { GateResult, Metrics, Report } from '../types/records.js';
 import { downloadOf } from './report.js';
 
 /** The metrics the answer and the stage tables show, in order. */
-export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs'];
+export const COLUMNS = ['accuracy', 'agreement', 'mae', 'rmse', 'loss', 'params', 'nonzeroParams', 'sparsity', 'sizeBytes', 'gzipBytes', 'brotliBytes', 'macs', 'latencyMs', 'latencyMs32'];
 
 /** A metric value as people read it: ratios to 4 places, bytes and counts as integers. */
 export function formatMetric(key: string, value: number | undefined | null): string {
   if (value === undefined || value === null) return '–';
-  if (key === 'accuracy' || key === 'agreement' || key === 'sparsity' || key === 'loss' || key === 'accuracyDrop' || key === 'sizeRatio') return value.toFixed(4);
-  if (key === 'latencyMs') return value.toFixed(3);
+  if (key === 'accuracy' || key === 'agreement' || key === 'sparsity' || key === 'loss' || key === 'accuracyDrop' || key === 'sizeRatio' || key === 'macsRatio') return value.toFixed(4);
+  if (key === 'latencyMs' || key === 'latencyMs32') return value.toFixed(3);
   return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(4);
 }
 

@@ -7,6 +7,7 @@ export const RELATIVE_GATES: Record<keyof RelativeMetrics, string> = {
   accuracyDrop: 'baseline accuracy − final accuracy',
   sizeRatio: 'final sizeBytes / float32 sizeBytes of the baseline model',
   downloadRatio: 'final download (smaller of brotliBytes and gzipBytes) / float32 sizeBytes of the baseline model',
+  macsRatio: 'final macs / macs of the baseline model',
 };
 
 /**

@@ -9,6 +9,7 @@ export function relativeMetrics(baseline: Metrics | undefined, final: Metrics): 
   if (baseline?.sizeBytes && final.sizeBytes !== undefined) out.sizeRatio = final.sizeBytes / baseline.sizeBytes;
   const download = downloadOf(final);
   if (baseline?.sizeBytes && download) out.downloadRatio = download.bytes / baseline.sizeBytes;
+  if (baseline?.macs && final.macs !== undefined) out.macsRatio = final.macs / baseline.macs;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { brotliSize, filesSize, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
+import { brotliSize, filesSize, LATENCY_BATCH, latencyMs, layerStats, sizeStats } from '../model/inspect.js';
 import { modelFiles } from '../model/io.js';
 import { resolvedYaml } from '../recipe/load.js';
 import { writeRenderedReports } from '../report/files.js';
@@ -15,6 +15,9 @@ import { CONDENSE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { decodeStageOutput } from './state-io.js';
 import { dataFor } from '../state/vocabulary.js';
+
+/** Batch-32 predictions timed for the final `latencyMs32` (each costs about 32 batch-1 ones). */
+const LATENCY_RUNS_32 = 10;
 
 /** What a finished run produced. */
 export interface RunSummary {
@@ -40,6 +43,7 @@ export async function finishRun(run: RunContext, outcomes: StageOutcome[], state
   // Brotli 11 costs ~2–6 s per MB of float32 weights, too much for every run: the final model gets
   // it when a stage of the run measured it (an evaluate) and a later stage changed the model.
   if (final.brotliBytes === undefined && outcomes.some((o) => o.metrics.brotliBytes !== undefined)) final.brotliBytes = brotliSize(files);
+  if (final.latencyMs32 === undefined) final.latencyMs32 = latencyMs(state.model, run.data, LATENCY_RUNS_32, LATENCY_BATCH);
   const report = await runReport(run, outcomes, final, state, input);
   const scalars = scalarsFromStages(report.stages);
   const recipeYaml = resolvedYaml(loaded.recipe);

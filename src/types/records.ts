@@ -162,6 +162,8 @@ export interface RelativeMetrics {
   sizeRatio?: number;
   /** What a browser downloads of the final model (the smaller of brotliBytes and gzipBytes) / float32 sizeBytes of the baseline model. */
   downloadRatio?: number;
+  /** final macs / baseline macs (LayersModels: both measured). */
+  macsRatio?: number;
 }
 
 /** How far a quantized weight's stored values are from its float32 ones (chosen by the quantize stage). */
@@ -201,6 +203,8 @@ export interface WeightStats {
 export interface LayerStats {
   name: string;
   className: string;
+  /** Multiply-accumulates per example (Dense, convolutions); absent for layers macs.ts does not count. */
+  macs?: number;
   weights: WeightStats[];
 }
 

@@ -8,6 +8,7 @@ import { applyMasks } from '../../model/weights.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { deriveSeed } from '../../util/prng.js';
 import { didYouMean } from '../../util/suggest.js';
+import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { JsonSchema, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
@@ -64,7 +65,8 @@ const TEACHER_SCHEMA: JsonSchema = {
 /** `distill`: trains a student against a teacher's softened outputs. */
 export const distillStage: StageDefinition<DistillParams> = {
   type: 'distill',
-  version: 1,
+  // 2: BatchNormalization adaptation of the student after training (bnAdaptation).
+  version: 2,
   description: 'Trains a student on alpha·T²·KL(teacher/T ‖ student/T) + (1−alpha)·(loss on the labels).',
   properties: {
     teacher: TEACHER_SCHEMA,
@@ -104,7 +106,8 @@ export const distillStage: StageDefinition<DistillParams> = {
       },
       afterStep: () => applyMasks(student.model, student.masks),
     }, taps.student);
-    return { state: student, metrics: trainingMetrics(history), history };
+    const adapted = adaptAfterStage(studentModel, ctx.data, p);
+    return { state: student, metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
   cleanup(ctx) {
     teachers.get(ctx)?.dispose();

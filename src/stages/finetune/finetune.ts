@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyMasks } from '../../model/weights.js';
+import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
 import type { StageDefinition, StageResult } from '../types.js';
@@ -10,7 +11,8 @@ import type { StageDefinition, StageResult } from '../types.js';
  */
 export const finetuneStage: StageDefinition<TrainingParams> = {
   type: 'finetune',
-  version: 1,
+  // 2: BatchNormalization adaptation after training (bnAdaptation).
+  version: 2,
   description: 'Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).',
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
@@ -25,8 +27,9 @@ export const finetuneStage: StageDefinition<TrainingParams> = {
       },
       ...(transforms.length ? { transformGradients: (grads: tf.NamedTensorMap) => transforms.reduce(chain(grads), grads) } : {}),
     });
+    const adapted = adaptAfterStage(model, ctx.data, ctx.params);
     const kept = Object.fromEntries(constraints.map((c) => [c.kind, ctx.input[c.kind]]));
-    return { state: ctx.weightsChanged(ctx.input, kept), metrics: trainingMetrics(history), history };
+    return { state: ctx.weightsChanged(ctx.input, kept), metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
 };
 

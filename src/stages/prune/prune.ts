@@ -1,38 +1,21 @@
-import { layersModelOf } from '../../model/kind.js';
 import type { CondenseModel } from '../../model/kind.js';
 import { UsageError } from '../../errors.js';
 import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
-import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import { unknownClassReason } from '../../compress/depgraph/rules.js';
-import { taylorScores } from './taylor.js';
 import { pruneLayers, removalProblems } from './drop.js';
-import type { PruneScope } from '../../compress/masks.js';
+import { pruneStructured } from './structured.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
 import type { LayerTarget } from '../../model/layer-targets.js';
 import { resolveLayerTarget, stageTargetProblems, targetReferences } from '../sensitivity/proposal.js';
-import { applyMasks, keyedWeights, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
+import { applyMasks, prunableWeights, readWeight, selectLayers } from '../../model/weights.js';
 import type { AnyOwner, KeyedWeight } from '../../model/weights.js';
+import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
-import type { PruneSchedule as ResolvedPruneSchedule, PruneStage, StageParams } from '../../recipe/types.js';
-import type { ModelView, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
+import type { PruneParams } from './params.js';
+import type { ModelView, StageCheckProblem, StageDefinition, StageResult } from '../types.js';
 
-/**
- * A pruning schedule: all at once, or gradually while training (Zhu & Gupta). The resolved
- * schedule always has the polynomial fields (defaults filled); only `polynomial` reads them.
- */
-export type PruneSchedule =
-  | { kind: 'oneShot' }
-  | ({ kind: 'polynomial' } & Omit<ResolvedPruneSchedule, 'kind'>);
-
-/** Fields of a `prune` stage, generated from the schema (the schedule seen as {@link PruneSchedule}). */
-export type PruneParams = Omit<StageParams<PruneStage>, 'schedule'> & { schedule: PruneSchedule };
-
-// Compile-time checks against drift: every resolved schedule is a PruneSchedule (a new kind fails
-// here), and the scope names are those of the masks module.
-type Assignable<T extends U, U> = T;
-type _ScheduleCovered = Assignable<ResolvedPruneSchedule, PruneSchedule>;
-type _ScopeCovered = Assignable<PruneStage['scope'], PruneScope>;
+export type { PruneParams, PruneSchedule } from './params.js';
 
 const selectorList = (what: string) => ({
   type: 'array',
@@ -53,7 +36,8 @@ function prunableSelection(model: CondenseModel, include: string[], exclude: str
 export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
   // 2: structured pruning groups coupled channels through a dependency graph and honours `scope`.
-  version: 2,
+  // 3: BatchNormalization adaptation after pruning (bnAdaptation); structured in steps.
+  version: 3,
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured), residual branches or blocks (layers).',
   properties: {
     method: { enum: ['magnitude', 'nm', 'structured', 'layers'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller; layers: drop the residual branches and blocks `drop` names.' },
@@ -67,9 +51,10 @@ export const pruneStage: StageDefinition<PruneParams> = {
     importance: { enum: ['l1', 'l2', 'bnScale', 'taylor'], description: 'structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of `batchSize` (default l2).' },
     maxSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured with scope global: the largest fraction any one group may lose (default 0.9).' },
     roundTo: { type: 'integer', minimum: 1, maximum: 1024, description: 'structured: every group keeps a multiple of this many channels (default 1).' },
+    steps: { type: 'integer', minimum: 1, maximum: 1000, description: 'structured with a polynomial schedule: removals, with the schedule\'s epochs of training spread between them and after the last, the fraction removed so far following the polynomial (default: one per epoch).' },
     schedule: {
       type: 'object',
-      description: 'oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta).',
+      description: 'oneShot prunes at once; polynomial trains while raising sparsity (Zhu & Gupta); structured: in `steps` removals with training in between.',
       properties: {
         kind: { enum: ['oneShot', 'polynomial'], description: 'Schedule kind.' },
         epochs: { type: 'integer', minimum: 1, maximum: 10000, default: 2, description: 'Training epochs over which sparsity rises (polynomial; default 2).' },
@@ -98,8 +83,11 @@ export const pruneStage: StageDefinition<PruneParams> = {
     if (p.drop !== undefined) return [{ path: ['drop'], key: true, message: '"drop" applies only to method layers' }];
     if (p.method !== 'nm') {
       const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
-      if (p.method === 'structured' && p.schedule.kind !== 'oneShot') {
-        problems.push({ path: ['schedule', 'kind'], message: 'method structured prunes at once: use schedule kind oneShot', hint: 'follow it with a finetune stage to recover accuracy' });
+      if (p.method === 'structured' && p.schedule.kind === 'polynomial' && p.schedule.updateEvery !== undefined) {
+        problems.push({ path: ['schedule', 'updateEvery'], key: true, message: 'method structured removes channels in `steps`, not every `updateEvery` steps', hint: 'drop updateEvery; set steps' });
+      }
+      if (p.method === 'structured' && p.steps !== undefined && p.schedule.kind === 'oneShot') {
+        problems.push({ path: ['steps'], key: true, message: '"steps" needs schedule kind polynomial: its epochs are the training between the steps', hint: 'e.g. schedule: { kind: polynomial, epochs: 3 }, steps: 3' });
       }
       if (p.method === 'structured' && typeof p.sparsity === 'object') {
         problems.push({ path: ['sparsity'], message: 'method structured removes one fraction of every group of coupled channels: a per-layer sparsity map does not apply', hint: 'give one number, and cap groups with maxSparsity (scope: global)' });
@@ -136,7 +124,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
         masks.set(w.key, combineMasks(ctx.input.masks.get(w.key), nmMask(readWeight(w), outputs, n, m)));
       }
       applyMasks(model, masks);
-      return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: {} };
+      return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: adaptAfterStage(model, ctx.data, p) };
     }
     // A resumed gradual prune shows the sparsity it had reached until its next mask update.
     const { pruneTo, current } = magnitudePruner(selected, p, ctx.input.masks, masks, model, ctx.resume?.extra.sparsity ?? 0);
@@ -155,7 +143,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
       });
     }
     pruneTo((target) => target);
-    return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: trainingMetrics(history), history };
+    const adapted = adaptAfterStage(model, ctx.data, p);
+    return { state: ctx.weightsChanged(ctx.input, { masks }), metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
 };
 
@@ -185,32 +174,6 @@ function magnitudePruner(selected: Array<KeyedWeight<AnyOwner>>, p: PruneParams 
   return { pruneTo, current: () => current };
 }
 
-/** Removes the weakest coupled channels (units, filters) of the selected layers: a smaller model, not a sparser one. */
-async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams & { sparsity?: LayerTarget }): Promise<StageResult> {
-  const { input } = ctx;
-  const model = layersModelOf(input.model, ctx.name);
-  const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
-  const importance = p.importance ?? 'l2';
-  const taylor = importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
-  if (typeof p.sparsity !== 'number') throw new Error('internal error: structured pruning got a per-layer sparsity map, which its check refuses');
-  const result = await pruneChannels(model, {
-    sparsity: p.sparsity, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
-  });
-  // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
-  const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];
-  if (refused.length || result.prunedGroups === 0) {
-    result.model.dispose();
-    const [name, why] = refused[0] ?? [];
-    if (name) throw new UsageError(`structured pruning cannot shrink ${name}: ${why}`, { hint: 'exclude that layer, or select the layers coupled with it too' });
-    throw new UsageError('no selected layer can lose units: every group of coupled channels reaches the model\'s output, a model input or a layer structured pruning does not know', { hint: 'include the hidden layers, not the output layer' });
-  }
-  const keyOf = new Map(keyedWeights(model).map((w) => [w.variable, w.key]));
-  const cuts = new Map([...result.cut].map(([variable, cut]) => [keyOf.get(variable)!, cut]));
-  const masks = new Map([...input.masks].map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
-  applyMasks(result.model, masks);
-  return { state: ctx.weightsChanged(input, { model: result.model, masks }), metrics: { removedUnits: result.removedUnits, prunedGroups: result.prunedGroups } };
-}
-
 /**
  * Layers of the model the dependency graph does not know (a plugin's layer class), as non-fatal
  * notes: their coupled channels stay whole. Known only once the model is built or loaded.
@@ -224,7 +187,7 @@ function unknownLayerNotes(model: ModelView): StageCheckProblem[] {
 
 /** The fields only structured pruning reads, given to another method. */
 function structuredOnly(p: PruneParams): StageCheckProblem[] {
-  return (['importance', 'maxSparsity', 'roundTo'] as const).filter((f) => p[f] !== undefined)
+  return (['importance', 'maxSparsity', 'roundTo', 'steps'] as const).filter((f) => p[f] !== undefined)
     .map((f) => ({ path: [f], key: true, message: `"${f}" applies only to method structured` }));
 }
 

@@ -92,6 +92,36 @@ describe('structured pruning', () => {
   });
 });
 
+describe('structured pruning in steps', () => {
+  it('removes channels in `steps` with training between and after them, reaching `sparsity` of the original channels', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [16, 8] }, [784], 10, 4);
+    const p = params({ sparsity: 0.5, steps: 2, schedule: { kind: 'polynomial', epochs: 2, power: 3, initialSparsity: 0 } });
+    const { state, metrics, history } = await prune(model, p, new Map(), tinyMnist(200));
+    // Step 1 removes s(1/2) = 0.5·(1 − 0.5³) ≈ 0.44 of each group (16 → 9, 8 → 5), step 2 the rest to half (9 → 8, 5 → 4).
+    expect(state.model.layers.filter((l) => l.weights.length).map((l) => l.getWeights()[0]!.shape)).toEqual([[784, 8], [8, 4], [4, 10]]);
+    expect(history!.map((h) => h.pruneStep)).toEqual([1, 2]);
+    expect(history![0]!.channelFraction).toBeCloseTo(0.4375, 6);
+    expect(metrics).toMatchObject({ pruneSteps: 2, removedUnits: 12 });
+    expect(metrics.trainLoss).toBeGreaterThan(0);
+  });
+
+  it('a round whose fraction rounds to no channel hands the model on (4 units in 3 steps: 4 → 3 → 2 → 2)', async () => {
+    const model = buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [784], 10, 4);
+    const p = params({ sparsity: 0.5, steps: 3, schedule: { kind: 'polynomial', epochs: 3, power: 3, initialSparsity: 0 } });
+    const { state, metrics } = await prune(model, p, new Map(), tinyMnist(200));
+    expect(state.model.getLayer('dense1').getWeights()[0]!.shape).toEqual([784, 2]);
+    expect(metrics).toMatchObject({ pruneSteps: 3, removedUnits: 2 });
+  });
+
+  it('needs a polynomial schedule for steps, and refuses updateEvery', () => {
+    const check = (over: Partial<PruneParams>) => pruneStage.check!(params(over), { model: {}, earlier: [], recipe: {} as never }).map((e) => e.message);
+    expect(check({ steps: 3 })).toEqual(['"steps" needs schedule kind polynomial: its epochs are the training between the steps']);
+    expect(check({ steps: 3, schedule: { kind: 'polynomial', epochs: 3, power: 3, initialSparsity: 0, updateEvery: 5 } }))
+      .toEqual(['method structured removes channels in `steps`, not every `updateEvery` steps']);
+    expect(check({ method: 'magnitude', steps: 3 })).toEqual(['"steps" applies only to method structured']);
+  });
+});
+
 describe('structured pruning of a functional model', () => {
   it('shrinks bert\'s feed-forward units and keeps the heads whole: Dot is not a layer the graph knows', async () => {
     const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);

@@ -4,6 +4,7 @@ import type { FitOptions } from '../../model/fit.js';
 import type { OutputOptions } from '../../model/outputs.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
 import { stateParts } from '../../state/codecs.js';
+import { adaptAfterStage, bnAdaptationProperty } from './bn-adaptation.js';
 import type { JsonSchema, ModelState, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
 
 /**
@@ -48,6 +49,7 @@ export const trainingProperties: Record<string, JsonSchema> = {
     },
     additionalProperties: false,
   },
+  bnAdaptation: bnAdaptationProperty,
 };
 
 /** How a training stage hooks into the loop. */
@@ -123,12 +125,14 @@ export function trainingMetrics(history: Array<Record<string, number>>): Record<
 /** `train`: trains every weight of the current model; pruning masks are released. */
 export const trainStage: StageDefinition<TrainingParams> = {
   type: 'train',
-  version: 1,
+  // 2: BatchNormalization adaptation after training (bnAdaptation).
+  version: 2,
   description: 'Trains the current model (all weights; earlier pruning masks are released).',
   properties: trainingProperties,
   async run(ctx): Promise<StageResult> {
     const history = await trainWith(ctx);
     // Trained weights are off any quantization grid and may regrow pruned entries.
-    return { state: ctx.weightsChanged(ctx.input, { masks: new Map() }), metrics: trainingMetrics(history), history };
+    const adapted = adaptAfterStage(ctx.input.model, ctx.data, ctx.params);
+    return { state: ctx.weightsChanged(ctx.input, { masks: new Map() }), metrics: { ...trainingMetrics(history), ...adapted }, history };
   },
 };
