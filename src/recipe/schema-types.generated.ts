@@ -337,6 +337,12 @@ export type ModelSpec = {
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
+  /**
+   * How bert sees token order: conv (default: a width-3 convolution over the embeddings, stock
+   * layers only; relative order within 3 tokens, absolute position only through the edges) or
+   * learned (BERT's trained table of absolute position embeddings, a PositionEmbedding layer).
+   */
+  positions?: 'conv' | 'learned';
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
   /**
