@@ -59,9 +59,9 @@ describe('distill losses pull the student toward the teacher on their quantity (
   it('hidden (mse and cosine): the block output moves toward the teacher\'s by its distance', async () => {
     const target = heldOut(teacher, 'block2_ffn_norm');
     const { student: plain } = await distill({});
-    const pair = { teacher: 'block2_ffn_norm', student: 'block1_ffn_norm', weight: 5 };
+    const pair = { teacher: 'block2_ffn_norm', student: 'block1_ffn_norm', weight: 5, loss: 'mse' as const };
     const { student: byMse } = await distill({ hidden: [pair] });
-    const { student: byCosine } = await distill({ hidden: [{ ...pair, loss: 'cosine' }] });
+    const { student: byCosine } = await distill({ hidden: [{ ...pair, loss: 'cosine' as const }] });
     const ofStudent = (m: tf.LayersModel) => heldOut(m, 'block1_ffn_norm');
     expect(mse(ofStudent(byMse), target)).toBeLessThan(mse(ofStudent(plain), target) * 0.7);
     expect(cosine(ofStudent(byCosine), target)).toBeLessThan(cosine(ofStudent(plain), target) * 0.7);
@@ -92,7 +92,7 @@ describe('uniform mapping', () => {
 describe('teacher-output cache', () => {
   const steps = () => Math.ceil(data.train.count / 100);
   it('runs the teacher in the first epoch only, and again for a changed teacher', async () => {
-    const hidden = [{ teacher: 'block1_ffn_norm', student: 'block1_ffn_norm' }];
+    const hidden = [{ teacher: 'block1_ffn_norm', student: 'block1_ffn_norm', weight: 1, loss: 'mse' as const }];
     expect((await distill({ hidden, epochs: 3 })).metrics.teacherBatches).toBe(steps());
     expect((await distill({ hidden, epochs: 3, teacherCache: false })).metrics.teacherBatches).toBe(3 * steps());
     // one weight of the teacher changed: its fingerprint, so the cache key, changes
