@@ -1,9 +1,13 @@
 // The measuring page's own script, served as /measure.js. Plain JavaScript in a string: it runs
 // in the browser, next to the TF.js bundles, not in Node.
 
-/** HTML of the measuring page: TF.js, its wasm backend (bundles served beside it) and the script. */
+/**
+ * HTML of the measuring page: TF.js, its wasm backend (bundles served beside it), the script, and
+ * the builtins' layer classes as ES modules (registered before the page's load event).
+ */
 export const PAGE_HTML = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>condense browser measurement</title>
 <script src="/tfjs/tf.min.js"></script><script src="/tfjs/tf-backend-wasm.min.js"></script><script src="/measure.js"></script>
+<script type="importmap">{"imports":{"@tensorflow/tfjs":"/tfjs/module.js"}}</script><script type="module" src="/layers.js"></script>
 </head><body></body></html>`;
 
 /**

@@ -52,3 +52,24 @@ export function hiddenStateLoss(student: tf.Tensor[], teacher: tf.Tensor[], weig
   return tf.tidy(() => student.reduce((sum: tf.Tensor, s, i) =>
     tf.add(sum, tf.mul(weights[i] ?? 1, tf.mean(tf.squaredDifference(s, teacher[i]!)))), tf.scalar(0)) as tf.Scalar);
 }
+
+/**
+ * Mean cosine distance 1 − cos(s, t) along the last axis (DistilBERT's hidden-state loss),
+ * averaged over every other position; zero vectors count as orthogonal.
+ */
+export function cosineDistance(student: tf.Tensor, teacher: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const dot = tf.sum(tf.mul(student, teacher), -1);
+    const norms = tf.mul(tf.norm(student, 'euclidean', -1), tf.norm(teacher, 'euclidean', -1));
+    return tf.mean(tf.sub(1, tf.div(dot, tf.maximum(norms, EPSILON)))) as tf.Scalar;
+  });
+}
+
+/** The weighted sum over pairs of each pair's distance: mean squared error or {@link cosineDistance}. */
+export function pairedLoss(student: tf.Tensor[], teacher: tf.Tensor[], pairs: Array<{ weight: number; loss: 'mse' | 'cosine' }>): tf.Scalar {
+  return tf.tidy(() => student.reduce((sum: tf.Tensor, s, i) => {
+    const { weight, loss } = pairs[i]!;
+    const distance = loss === 'cosine' ? cosineDistance(s, teacher[i]!) : tf.mean(tf.squaredDifference(s, teacher[i]!));
+    return tf.add(sum, tf.mul(weight, distance));
+  }, tf.scalar(0)) as tf.Scalar);
+}

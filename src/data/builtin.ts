@@ -1,3 +1,4 @@
+import { cmudictStressDataset } from './cmudict-stress.js';
 import { csvDataset } from './csv.js';
 import { npyDataset } from './npy.js';
 import { idxDataset } from './idx.js';
@@ -9,5 +10,5 @@ import { spamAssassinDataset } from './spam-assassin.js';
 
 /** The dataset types condense ships, in the order the schema lists them. */
 export const BUILTIN_DATASETS: DatasetDefinition[] = [
-  mnistDataset, idxDataset, spamAssassinDataset, csvDataset, npyDataset, imagesDataset, jsonlDataset,
+  mnistDataset, idxDataset, spamAssassinDataset, cmudictStressDataset, csvDataset, npyDataset, imagesDataset, jsonlDataset,
 ] as DatasetDefinition[];

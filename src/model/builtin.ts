@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { deriveSeed } from '../util/prng.js';
 import type { ModelSpec } from '../recipe/types.js';
 import { buildMobileNet } from './builtin-mobilenet.js';
+import { PositionEmbedding } from './position-embedding.js';
 
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
@@ -79,10 +80,12 @@ function lenetImageShape(inputShape: number[]): number[] {
 /**
  * A small BERT-style encoder from stock layers only (Embedding, Conv1D, Dense, Dot, Softmax, Add,
  * Concatenate, LayerNormalization, GlobalAveragePooling1D), so the exported model loads with a
- * plain tf.loadLayersModel. Two departures from BERT, both for that reason: positions enter
- * through a width-3 convolution over the embeddings (as in ConvBERT/wav2vec 2.0) instead of a
- * learned position table, and the classifier averages the tokens instead of reading a [CLS]
- * token. The feed-forward uses ReLU (BERT: GELU). Padding is attended to like any token.
+ * plain tf.loadLayersModel. Two departures from BERT, both for that reason: by default
+ * (`positions: conv`) positions enter through a width-3 convolution over the embeddings (as in
+ * ConvBERT/wav2vec 2.0) instead of a learned position table (`positions: learned`: BERT's table,
+ * a PositionEmbedding layer, needed where absolute position matters, e.g. cmudict-stress), and
+ * the classifier averages the tokens instead of reading a [CLS] token. Attention probabilities
+ * are the outputs of the Softmax layers `block<b>_head<h>_attention`, which distill taps. The feed-forward uses ReLU (BERT: GELU). Padding is attended to like any token.
  */
 function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, seed: number,
   vocabSize: number | undefined, task: 'classification' | 'regression'): tf.LayersModel {
@@ -105,9 +108,7 @@ function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, se
     inputDim: vocabSize, outputDim: dim, name: 'embedding',
     embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: next() }),
   }).apply(tokens) as tf.SymbolicTensor;
-  const positions = tf.layers.conv1d({ filters: dim, kernelSize: 3, padding: 'same', name: 'position_conv', kernelInitializer: glorot() })
-    .apply(embedded) as tf.SymbolicTensor;
-  let x = norm('embedding_norm').apply(tf.layers.add({ name: 'embedding_add' }).apply([embedded, positions])) as tf.SymbolicTensor;
+  let x = norm('embedding_norm').apply(withPositions(embedded, spec.positions ?? 'conv', dim, glorot, next())) as tf.SymbolicTensor;
   for (let b = 1; b <= blocks; b++) {
     const contexts: tf.SymbolicTensor[] = [];
     for (let h = 1; h <= heads; h++) {
@@ -132,4 +133,13 @@ function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, se
   const pooled = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const probs = (task === 'regression' ? dense(1, 'output') : dense(numClasses, 'output', 'softmax')).apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs: tokens, outputs: probs, name: 'bert' });
+}
+
+/** The embeddings with position information added: a width-3 convolution (conv) or BERT's learned table (learned). */
+function withPositions(embedded: tf.SymbolicTensor, kind: 'conv' | 'learned', dim: number,
+  glorot: () => ReturnType<typeof tf.initializers.glorotUniform>, seed: number): tf.SymbolicTensor {
+  if (kind === 'learned') return new PositionEmbedding({ name: 'position_embedding', seed }).apply(embedded) as tf.SymbolicTensor;
+  const positions = tf.layers.conv1d({ filters: dim, kernelSize: 3, padding: 'same', name: 'position_conv', kernelInitializer: glorot() })
+    .apply(embedded) as tf.SymbolicTensor;
+  return tf.layers.add({ name: 'embedding_add' }).apply([embedded, positions]) as tf.SymbolicTensor;
 }

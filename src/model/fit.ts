@@ -29,9 +29,10 @@ export interface FitOptions {
    * Loss of a batch; default: the loss of the model's output kind ({@link outputLoss}: cross-entropy
    * of probabilities or of logits, binary cross-entropy, squared error). `ys` are the targets of
    * {@link targetsFor}. A model with several outputs gives its first as `probs` (accuracy is
-   * counted on it) and the rest as `extras`.
+   * counted on it) and the rest as `extras`. `rows` are the batch's example indices in the
+   * training split (what per-example caches key on).
    */
-  loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor, extras: tf.Tensor[]) => tf.Scalar;
+  loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor, extras: tf.Tensor[], rows: Int32Array) => tf.Scalar;
   /** The recipe's `model.outputs` and `task` (default: detected from the model, classification). */
   outputs?: OutputOptions;
   /** Called before each batch with the global step and the total steps (gradual pruning). */
@@ -177,7 +178,7 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
       const out = model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[];
       const [p, ...extras] = Array.isArray(out) ? out : [out];
       probs = tf.keep(p!);
-      return options.loss ? options.loss(batch.xs, targets, p!, extras) : outputLoss(outputs, targets, p!);
+      return options.loss ? options.loss(batch.xs, targets, p!, extras, order.subarray(start, end)) : outputLoss(outputs, targets, p!);
     }, variables, options.transformGradients);
     const loss = (await lossTensor.data())[0]!;
     if (outputs.kind === 'regression') absoluteErrors += errorSums(probs!, targets).absolute;

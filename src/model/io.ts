@@ -7,6 +7,7 @@ import type { QuantizationSpec } from '../compress/quantize.js';
 import { checkGroupSize, parseModelJson } from './model-json.js';
 import type { ModelJson } from './model-json.js';
 import { customLayerClasses } from './custom-layers.js';
+import { registerBuiltinLayers } from './position-embedding.js';
 import { exampleShapeFor, modelInputShape } from './shapes.js';
 import { keyedWeights } from './weights.js';
 import { concatBytes, weightShards } from './weight-files.js';
@@ -152,6 +153,7 @@ export async function loadModelFromFiles(files: ModelFiles): Promise<tf.LayersMo
 
 /** Registers the layer classes plugins added, so the topologies that use them deserialize. */
 function registerCustomLayers(): void {
+  registerBuiltinLayers();
   for (const c of customLayerClasses()) tf.serialization.registerClass(c as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>);
 }
 

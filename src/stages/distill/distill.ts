@@ -1,38 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersModelOf } from '../../model/kind.js';
-import { hiddenStateLoss, logitDistillationLoss } from '../../compress/distill.js';
-import { UsageError } from '../../errors.js';
+import { logitDistillationLoss, pairedLoss } from '../../compress/distill.js';
 import { classLogits, describeOutputs, outputLoss } from '../../model/outputs.js';
 import type { ModelOutputs } from '../../model/outputs.js';
 import { applyMasks } from '../../model/weights.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
-import { deriveSeed } from '../../util/prng.js';
 import { didYouMean } from '../../util/suggest.js';
 import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { JsonSchema, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
-import { loadTeacher, reshapedFor, teacherPath, teacherStage } from './teacher.js';
+import { ATTENTION_SCHEMA, HIDDEN_SCHEMA, MAPPING_SCHEMA, resolveMatches } from './pairs.js';
+import type { PairFields } from './pairs.js';
+import { buildTaps } from './taps.js';
+import { teacherCacheFor, teacherCacheKey } from './teacher-cache.js';
+import type { TeacherOutputCache } from './teacher-cache.js';
+import { loadTeacher, teacherPath, teacherStage } from './teacher.js';
 import type { Teacher } from './teacher.js';
 import { loadStudent, STUDENT_SCHEMA, studentOutputs as declaredStudentOutputs, studentPath, studentProblems, studentView, trimmedVocabularyProblems } from './student.js';
-
-const HIDDEN_SCHEMA: JsonSchema = {
-  type: 'array',
-  minItems: 1,
-  maxItems: 16,
-  description: 'Hidden-state distillation (as in TinyBERT): each pair adds weight · mean squared error between '
-    + 'a student layer\'s output and a teacher layer\'s output. Their shapes must agree except the last '
-    + 'dimension; when widths differ, a learned linear projection (trained with the student, not exported) maps the student\'s.',
-  items: {
-    type: 'object',
-    properties: {
-      teacher: { type: 'string', minLength: 1, description: 'A layer name of the teacher.' },
-      student: { type: 'string', minLength: 1, description: 'A layer name of the student.' },
-      weight: { type: 'number', minimum: 0, maximum: 1000, default: 1, description: 'Weight of this pair\'s loss (default 1).' },
-    },
-    required: ['teacher', 'student'],
-    additionalProperties: false,
-  },
-};
 
 /**
  * Fields of a `distill` stage, generated from the schema: `teacher` (`stage:<name>`, a model.json
@@ -74,6 +58,13 @@ export const distillStage: StageDefinition<DistillParams> = {
     temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softmax temperature T (default 4).' },
     alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'Weight of the soft-target loss (default 0.9).' },
     hidden: HIDDEN_SCHEMA,
+    attention: ATTENTION_SCHEMA,
+    mapping: MAPPING_SCHEMA,
+    teacherCache: {
+      type: 'boolean',
+      description: 'Keep the teacher\'s outputs (and tapped layers) per training example after the first epoch, so later epochs do not run '
+        + 'the teacher (default true; skipped when they would pass 1 GiB). Keyed by the teacher\'s weights, the data and the taps.',
+    },
     ...trainingProperties,
   },
   required: ['teacher'],
@@ -89,25 +80,37 @@ export const distillStage: StageDefinition<DistillParams> = {
     const studentModel = layersModelOf(student.model, ctx.name);
     const studentOptions = declaredStudentOutputs(ctx);
     const studentOutputs = describeOutputs(studentModel, studentOptions);
-    const pairs = p.hidden ?? [];
-    const taps = hiddenTaps(teacher, studentModel, pairs, ctx.seed);
+    const matches = resolveMatches(p as PairFields, teacher.layers, studentModel);
+    const taps = buildTaps(teacher, studentModel, matches, ctx.seed);
+    const cache = p.teacherCache === false ? undefined
+      : teacherCacheFor(teacherCacheKey(teacher.fingerprint(), ctx.data.fingerprint, taps.teacherLayers), ctx.data.train.count);
+    const callsBefore = cache?.teacherCalls ?? 0;
+    let teacherBatches = 0;
+    const teacherOutputs = (xs: tf.Tensor, rows: Int32Array): tf.Tensor[] => {
+      if (cache) return cache.outputs(rows, () => taps.teacher(xs));
+      teacherBatches++;
+      return taps.teacher(xs);
+    };
     const history = await trainWith({ ...ctx, input: student }, {
       masks: student.masks,
       outputs: studentOptions,
-      loss: (xs, ys, out, studentHidden) => {
-        const [teacherOut, ...teacherHidden] = taps.teacher(xs);
+      loss: (xs, ys, out, studentTapped, rows) => {
+        const [teacherOut, ...teacherTapped] = teacherOutputs(xs, rows);
         let loss = softTargetLoss(teacher.outputs, teacherOut!, studentOutputs, out, ys, p.temperature, p.alpha);
-        if (pairs.length > 0) {
-          const matched = hiddenStateLoss(studentHidden, teacherHidden, pairs.map((h) => h.weight ?? 1));
+        if (matches.length > 0) {
+          const targets = taps.targets(teacherTapped);
+          const matched = pairedLoss(studentTapped, targets, matches);
           loss = tf.tidy(() => tf.add(loss, matched)) as tf.Scalar;
+          tf.dispose(targets);
         }
-        tf.dispose([teacherOut!, ...teacherHidden]);
+        tf.dispose([teacherOut!, ...teacherTapped]);
         return loss;
       },
       afterStep: () => applyMasks(student.model, student.masks),
     }, taps.student);
     const adapted = adaptAfterStage(studentModel, ctx.data, p);
-    return { state: student, metrics: { ...trainingMetrics(history), ...adapted }, history };
+    teacherBatches += teacherCallsSince(cache, callsBefore);
+    return { state: student, metrics: { ...trainingMetrics(history), ...adapted, teacherBatches }, history };
   },
   cleanup(ctx) {
     teachers.get(ctx)?.dispose();
@@ -141,44 +144,7 @@ function teacherProblems(p: DistillParams, { earlier }: StageCheckContext): Stag
   }];
 }
 
-/**
- * The models a distillation trains and queries. Without hidden pairs: the student and the teacher
- * themselves. With them: the same layers with extra outputs: the teacher's named layers, and the
- * student's (through a learned linear projection, without bias, where widths differ). The
- * projections are layers of the training model only, so epoch checkpoints keep them but the
- * exported student does not.
- */
-function hiddenTaps(teacher: Teacher, student: tf.LayersModel, pairs: NonNullable<DistillParams['hidden']>, seed: number): { teacher: (xs: tf.Tensor) => tf.Tensor[]; student: tf.LayersModel } {
-  if (pairs.length === 0) return { teacher: (xs) => [teacher.predict(xs)], student };
-  if (!teacher.layers) throw new UsageError('distill.hidden needs a LayersModel teacher: a graph-model teacher has no layers to match');
-  const teacherModel = teacher.layers;
-  const layer = (model: tf.LayersModel, role: string, name: string) => {
-    const names = model.layers.map((l) => l.name);
-    if (!names.includes(name)) {
-      const hint = didYouMean(name, names) ?? `its layers: ${names.join(', ')}`;
-      throw new UsageError(`distill.hidden: the ${role} has no layer "${name}" (${hint})`);
-    }
-    return model.getLayer(name).output as tf.SymbolicTensor;
-  };
-  const teacherOutputs = pairs.map((h) => layer(teacherModel, 'teacher', h.teacher));
-  const studentOutputs = pairs.map((h, i) => {
-    const out = layer(student, 'student', h.student);
-    const want = teacherOutputs[i]!.shape;
-    if (out.shape.length !== want.length || out.shape.slice(1, -1).some((d, k) => d !== want[k + 1])) {
-      const shape = (dims: readonly (number | null)[]) => `[${dims.map((d) => d ?? 'batch').join(', ')}]`;
-      throw new UsageError(`distill.hidden: student layer "${h.student}" outputs ${shape(out.shape)} and teacher layer "${h.teacher}" `
-        + `${shape(want)}; they must agree in every dimension but the last`);
-    }
-    if (out.shape.at(-1) === want.at(-1)) return out;
-    return tf.layers.dense({
-      units: want.at(-1)!, useBias: false, name: `hidden_projection_${i + 1}`,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `hidden-projection:${i}`) }),
-    }).apply(out) as tf.SymbolicTensor;
-  });
-  const tapped = tf.model({ inputs: teacherModel.inputs, outputs: [teacherModel.outputs[0]!, ...teacherOutputs] });
-  const shape = teacherModel.inputs[0]!.shape.slice(1);
-  return {
-    teacher: (xs) => [tapped.predict(reshapedFor(xs, shape, 'teacher')) as tf.Tensor | tf.Tensor[]].flat(),
-    student: tf.model({ inputs: student.inputs, outputs: [student.outputs[0]!, ...studentOutputs] }),
-  };
+/** Teacher batches a cache ran since it counted `before`. */
+function teacherCallsSince(cache: TeacherOutputCache | undefined, before: number): number {
+  return cache ? cache.teacherCalls - before : 0;
 }

@@ -11,7 +11,7 @@ beforeAll(async () => {
   await useTestBackend();
 });
 
-const teacherOf = (model: tf.LayersModel) => ({ layers: model, outputs: { kind: 'classification' as const, scores: 'probabilities' as const }, predict: (xs: tf.Tensor) => model.predict(xs) as tf.Tensor, dispose: () => {} });
+const teacherOf = (model: tf.LayersModel) => ({ layers: model, outputs: { kind: 'classification' as const, scores: 'probabilities' as const }, predict: (xs: tf.Tensor) => model.predict(xs) as tf.Tensor, fingerprint: () => 'test', dispose: () => {} });
 
 async function studentFrom(model: tf.LayersModel, student: StudentSpec) {
   const ctx = testStageContext({ student }, {} as never, {} as never);

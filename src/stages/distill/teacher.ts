@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { isGraphModel } from '../../model/graph/editable.js';
+import type { EditableGraphModel } from '../../model/graph/editable.js';
 import { UsageError } from '../../errors.js';
 import { describeOutputs } from '../../model/outputs.js';
 import type { ModelOutputs, ScoreKind } from '../../model/outputs.js';
 import { exampleShapeFor, formatShape } from '../../model/shapes.js';
 import type { DistillStage } from '../../recipe/types.js';
 import type { StageContext } from '../types.js';
+import { modelFingerprint } from './teacher-cache.js';
 
 /** The `teacher` field: `stage:<name>`, a model.json path, or `{ path, format, outputs }`. */
 export type TeacherSpec = DistillStage['teacher'];
@@ -30,8 +32,22 @@ export interface Teacher {
   outputs: ModelOutputs;
   /** Its output for a batch shaped for the student, reshaped to the teacher's input shape where they differ. */
   predict(xs: tf.Tensor): tf.Tensor;
+  /** sha256 of its topology and weights (computed on first call): what keys its cached outputs. */
+  fingerprint(): string;
   dispose(): void;
 }
+
+/** A fingerprint function computed once, on first use. */
+function lazyFingerprint(compute: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= compute());
+}
+
+const layersFingerprint = (model: tf.LayersModel) => lazyFingerprint(() =>
+  modelFingerprint(model.toJSON(null, false), model.weights.map((w) => ({ name: w.originalName, values: w.read() }))));
+
+const graphFingerprint = (model: EditableGraphModel) => lazyFingerprint(() =>
+  modelFingerprint(model.json.modelTopology, model.weightTensors().map((w) => ({ name: w.name, values: w.tensor }))));
 
 /** Loads the teacher a distill stage names; the caller disposes it. */
 export async function loadTeacher(ctx: StageContext<{ teacher: TeacherSpec }>): Promise<Teacher> {
@@ -44,19 +60,26 @@ export async function loadTeacher(ctx: StageContext<{ teacher: TeacherSpec }>): 
     const shape = (graph.model.inputs[0]?.shape ?? []).slice(1).map((d) => (d === -1 ? null : d));
     const units = graph.model.outputs[0]?.shape?.at(-1);
     const outputs: ModelOutputs = { kind: units === 1 ? 'binary' : 'classification', scores: override ?? graph.scores };
-    return { outputs, predict: (xs) => graph.model.predict(reshapedFor(xs, shape, 'graph-model teacher')) as tf.Tensor, dispose: () => graph.model.dispose() };
+    return {
+      outputs, predict: (xs) => graph.model.predict(reshapedFor(xs, shape, 'graph-model teacher')) as tf.Tensor,
+      fingerprint: graphFingerprint(graph.model), dispose: () => graph.model.dispose(),
+    };
   }
   const loaded = stage !== undefined ? (await ctx.loadStageModel(stage)).model : await ctx.loadModelPath(teacherPath(spec)!);
   const options = stage !== undefined ? ctx.outputsOf(stage) : { ...(override ? { outputs: override } : {}), task: ctx.recipe?.task };
   const shape = loaded.inputs[0]!.shape.slice(1);
   // An earlier stage's GraphModel (a compressed model.path) teaches for inference only, like a graph file.
   if (isGraphModel(loaded)) {
-    return { outputs: describeOutputs(loaded, options), predict: (xs) => loaded.predict(reshapedFor(xs, shape, 'graph-model teacher')), dispose: () => loaded.dispose() };
+    return {
+      outputs: describeOutputs(loaded, options), predict: (xs) => loaded.predict(reshapedFor(xs, shape, 'graph-model teacher')),
+      fingerprint: graphFingerprint(loaded), dispose: () => loaded.dispose(),
+    };
   }
   const model = loaded;
   return {
     layers: model, outputs: describeOutputs(model, options),
     predict: (xs) => model.predict(reshapedFor(xs, shape, 'teacher')) as tf.Tensor,
+    fingerprint: layersFingerprint(model),
     dispose: () => model.dispose(),
   };
 }
