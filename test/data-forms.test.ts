@@ -16,11 +16,18 @@ const COUNTS = { train: 1200, test: 400 };
 let dir: string;
 const splits: Record<'train' | 'test', { pixels: Uint8Array; labels: Uint8Array }> = {} as never;
 
-/** The first `count` images (28×28 bytes each) and labels of an IDX pair. */
+/**
+ * The first `count` images (28×28 bytes each) and labels of an IDX pair, ordered by label (stably):
+ * the order an image folder of class subfolders enumerates them in, so that every form holds the
+ * same examples in the same order and the runs differ only by how the files are read.
+ */
 function idx(prefix: string, count: number) {
-  const images = gunzipSync(readFileSync(join(FASHION, `${prefix}-images-idx3-ubyte.gz`)));
-  const labels = gunzipSync(readFileSync(join(FASHION, `${prefix}-labels-idx1-ubyte.gz`)));
-  return { pixels: images.subarray(16, 16 + count * 784), labels: labels.subarray(8, 8 + count) };
+  const images = gunzipSync(readFileSync(join(FASHION, `${prefix}-images-idx3-ubyte.gz`))).subarray(16, 16 + count * 784);
+  const labels = gunzipSync(readFileSync(join(FASHION, `${prefix}-labels-idx1-ubyte.gz`))).subarray(8, 8 + count);
+  const order = Array.from(labels.keys()).sort((a, b) => labels[a]! - labels[b]! || a - b);
+  const pixels = new Uint8Array(count * 784);
+  order.forEach((from, to) => pixels.set(images.subarray(from * 784, (from + 1) * 784), to * 784));
+  return { pixels, labels: Uint8Array.from(order, (i) => labels[i]!) };
 }
 
 /** A NumPy .npy file (version 1.0, C order) of `data` with `descr` and `shape`. */

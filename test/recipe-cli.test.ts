@@ -29,7 +29,7 @@ describe('condense CLI on recipes', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('recipes/quickstart.yaml: valid\n');
     expect(r.stderr).toContain(`${BAD}/alias-bomb.yaml:3:8: recipe expands YAML aliases more than 100 times [aliases]`);
-    expect(r.stderr).toContain(`${BAD}/dataset-typo.yaml:4:12: unknown dataset "mnst"; expected one of: mnist, idx, spam-assassin, csv, npy, images, jsonl [discriminator]\n  hint: did you mean "mnist"?`);
+    expect(r.stderr).toContain(`${BAD}/dataset-typo.yaml:4:12: unknown dataset "mnst"; expected one of: mnist, idx, spam-assassin, cmudict-stress, csv, npy, images, jsonl [discriminator]\n  hint: did you mean "mnist"?`);
   });
 
   it('validate --json: [{file,line,col,path,message,hint}]', () => {
