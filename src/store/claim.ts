@@ -1,20 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { alive } from './lock.js';
 
 /** How long a claim may go without its heartbeat before others take it over (ms; CONDENSE_CLAIM_STALE_MS). */
 const STALE_MS = Number(process.env.CONDENSE_CLAIM_STALE_MS ?? 30_000);
 const HEARTBEAT_MS = Math.max(100, Math.floor(STALE_MS / 4));
 const POLL_MS = 200;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * An exclusive claim on computing one stage, shared by every process (and machine) using the

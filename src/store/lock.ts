@@ -10,7 +10,8 @@ export interface RunLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

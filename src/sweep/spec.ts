@@ -3,6 +3,7 @@ import { RecipeError } from '../errors.js';
 import type { RecipeProblem } from '../errors.js';
 import { codeFrame, locate, readRecipeSource } from '../recipe/source.js';
 import type { RecipeSource } from '../recipe/source.js';
+import { Prng } from '../util/prng.js';
 
 /** One objective of a sweep: a final metric to maximise or minimise. */
 export interface Objective {
@@ -127,7 +128,9 @@ function randomPoints(random: unknown, at: At): Array<Record<string, unknown>> {
     if ((Array.isArray(dim) && dim.length) || range) space.set(path, dim as Dimension);
     else at(['random', 'space', path], `random.space.${path} must be a non-empty list or { min, max } (optionally integer: true, log: true with min > 0)`, 'random');
   }
-  const next = mulberry32(Number.isInteger(random.seed) ? (random.seed as number) : 0);
+  // condense's seeded PRNG: a sweep draws the same trials on every machine.
+  const prng = new Prng(Number.isInteger(random.seed) ? (random.seed as number) : 0);
+  const next = () => prng.next();
   return Array.from({ length: random.samples as number }, () => {
     const point: Record<string, unknown> = {};
     for (const [path, dim] of space) point[path] = draw(dim, next);
@@ -141,18 +144,6 @@ function draw(dim: Dimension, next: () => number): unknown {
   if (dim.integer) return Math.floor(dim.min + u * (dim.max - dim.min + 1));
   const x = dim.log ? Math.exp(Math.log(dim.min) + u * (Math.log(dim.max) - Math.log(dim.min))) : dim.min + u * (dim.max - dim.min);
   return Number(x.toPrecision(6));
-}
-
-/** A small seeded PRNG (uniform in [0, 1)): sweeps must draw the same trials on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `003-sparsity=0.7_epochs=2`: the index, then each value under its path's last key. */
