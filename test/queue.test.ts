@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireSystemDep, ROOT, runCli, tempCache, tempDir } from './helpers.js';
 
+// The quickstart these recipes extend ends with an optional browser evaluation: what this file
+// tests does not need it (test/browser-eval.test.ts does), so its runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const SWEEP = join(ROOT, 'test/fixtures/sweep-queue/sweep.yaml');
 const BIN = join(ROOT, 'bin', 'condense.mjs');
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;

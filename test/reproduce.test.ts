@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers.js';
 
+// The quickstart these recipes extend ends with an optional browser evaluation: what this file
+// tests does not need it (test/browser-eval.test.ts does), so its runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 // A recipe of its own (the quickstart, small), so the test can change a source after the run.
 let dir: string;
 let run: string;

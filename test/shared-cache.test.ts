@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempCache, tempDir } from './helpers.js';
 
+// The quickstart these recipes extend ends with an optional browser evaluation: what this file
+// tests does not need it (test/browser-eval.test.ts does), so its runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 const statuses = (stdout: string) => events(stdout).filter((e) => e.event === 'stage-end').map((e) => e.status);
 

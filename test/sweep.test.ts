@@ -8,6 +8,10 @@ import { readSweep } from '../src/sweep/spec.js';
 import { findChromium, launchChromium } from './browser.js';
 import { requireSystemDep, ROOT, runCli, tempCache, tempDir } from './helpers.js';
 
+// The quickstart these recipes extend ends with an optional browser evaluation: what this file
+// tests does not need it (test/browser-eval.test.ts does), so its runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const SWEEP = join(ROOT, 'test/fixtures/sweep/sweep.yaml');
 const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 

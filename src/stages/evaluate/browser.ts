@@ -63,6 +63,9 @@ export async function evaluateInBrowser(ctx: StageContext<unknown>, params: Brow
 
 /** The run's browser session, or (optional) why there is none. */
 async function openSession(params: BrowserParams): Promise<BrowserSession | string> {
+  // A way to leave optional browser evaluations out of one run (a quick iteration, a machine whose
+  // Chromium is not wanted) without editing the recipe; a required one still runs.
+  if (params.optional && process.env.CONDENSE_BROWSER === 'off') return 'skipped: CONDENSE_BROWSER=off';
   const chromium = findChromium();
   if (!chromium) {
     if (params.optional) return `no Chromium found: ${CHROMIUM_HINT}`;
