@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExported, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
+// The preset ends with an optional browser evaluation; test/browser-eval.test.ts covers that, so
+// these small-slice runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const BACKEND = process.env.CONDENSE_TEST_BACKEND ?? 'wasm';
 // The shipped preset on a small slice with short training: the bars that hold at any scale
 // (ties, sparsity, brotliBytes honest), not the accuracy, which needs the full data.

@@ -2,7 +2,7 @@
 // need no training, exported as a graph model the stock tf.loadGraphModel reads, its quality
 // reported as agreement with the model as given; training stages refused before anything runs.
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,16 +26,22 @@ async function stockGraphModel(dir: string): Promise<tf.GraphModel> {
   }));
 }
 
-/** A CNN trained for an epoch on MNIST digits, written as a converted graph model under `project/graph`. */
-async function trainedGraph(project: string): Promise<tf.LayersModel> {
-  const model = smallCnn(5);
-  const data = tinyMnist(1600, 11);
-  const batch = makeBatch(data.train, [28, 28, 1], 10, null, 0, data.train.count);
-  model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy' });
-  await model.fit(batch.xs, batch.ys, { epochs: 3, batchSize: 64, verbose: 0 });
-  tf.dispose([batch.xs, batch.ys]);
-  writeConvertedGraphModel(model, join(project, 'graph'));
-  return model;
+/** A CNN trained for three epochs on MNIST digits, written once as a converted graph model; copied into each project. */
+let trained: Promise<string> | undefined;
+async function trainedGraph(project: string): Promise<void> {
+  trained ??= (async () => {
+    const model = smallCnn(5);
+    const data = tinyMnist(1600, 11);
+    const batch = makeBatch(data.train, [28, 28, 1], 10, null, 0, data.train.count);
+    model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy' });
+    await model.fit(batch.xs, batch.ys, { epochs: 3, batchSize: 64, verbose: 0 });
+    tf.dispose([batch.xs, batch.ys]);
+    const dir = join(tempDir(), 'graph');
+    writeConvertedGraphModel(model, dir);
+    model.dispose();
+    return dir;
+  })();
+  cpSync(await trained, join(project, 'graph'), { recursive: true });
 }
 
 describe('a GraphModel as model.path', () => {

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heldOutAccuracy, loadExported, requireSystemDep, ROOT, runCli, tempDir, useTestBackend } from './helpers.js';
 
+// The preset ends with an optional browser evaluation; test/browser-eval.test.ts covers that, so
+// these small-slice runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 beforeAll(async () => {

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExported, ROOT, runCli, tempDir } from './helpers.js';
 
+// The preset ends with an optional browser evaluation; test/browser-eval.test.ts covers that, so
+// these small-slice runs leave it out.
+process.env.CONDENSE_BROWSER = 'off';
+
 const BACKEND = process.env.CONDENSE_TEST_BACKEND ?? 'wasm';
 const set = (...pairs: string[]) => pairs.flatMap((s) => ['--set', s]);
 
