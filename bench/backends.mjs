@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its stages.
+const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off' };
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const recipe = args[0];
@@ -18,7 +21,7 @@ const rows = [];
 for (const backend of backends) {
   const out = mkdtempSync(join(tmpdir(), 'condense-backends-'));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--backend', backend, ...sets], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--backend', backend, ...sets], { encoding: 'utf8', env: NO_SHARED_CACHE });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0 && r.status !== 3) {
     rows.push({ backend, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') });

@@ -121,7 +121,7 @@ function condenseQuickstart(env = {}) {
     const recipe = readFileSync(join(root, 'recipes', 'quickstart.yaml'), 'utf8').replace(/^\s*browser:.*$/m, '');
     writeFileSync(join(dir, 'quickstart.yaml'), recipe);
     const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', join(dir, 'quickstart.yaml'), '--out', join(dir, 'run'),
-      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, ...env } });
+      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, CONDENSE_CACHE: 'off', ...env } });
     if (r.status !== 0) throw new Error(`condense run failed:\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
     const stages = report.stages.filter((s) => TRAIN_STAGES.includes(s.name));

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its stages.
+const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off' };
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,7 +21,7 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const out = mkdtempSync(join(tmpdir(), 'condense-bench-'));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', '--out', out, '--backend', backend], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', '--out', out, '--backend', backend], { encoding: 'utf8', env: NO_SHARED_CACHE });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);

@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its stages.
+const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off' };
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
 const runs = Number(arg('runs', '3'));
 const backend = arg('backend', 'native');
 const time = (args) => {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: NO_SHARED_CACHE });
   if (r.status !== 0) throw new Error(r.stderr);
   return (performance.now() - t0) / 1000;
 };

@@ -15,6 +15,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../dist/backend/select.js';
 
+// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its stages.
+const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off' };
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,7 +47,7 @@ function run(name, lines) {
   }
   writeFileSync(file, ['version: 1', `name: ${name}`, 'seed: 42', ...data, ...lines, ''].join('\n'));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', file, '--out', out, '--backend', backend], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', file, '--out', out, '--backend', backend], { encoding: 'utf8', env: NO_SHARED_CACHE });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);
