@@ -1,7 +1,9 @@
-// What the training benchmarks share: the models they time, a seeded PRNG, and per-kernel timers.
-// Used by native.mjs, step-ceiling.mjs and profile-step.mjs (wasm.mjs keeps its own, older set).
+// What the training benchmarks share: the models they time, one training step of them, a seeded PRNG, and per-kernel timers.
+// Used by native.mjs, step-ceiling.mjs, pytorch.mjs and profile-step.mjs (wasm.mjs keeps its own, older set).
 import * as tf from '@tensorflow/tfjs';
 import { buildBuiltinModel } from '../dist/model/builtin.js';
+import { crossEntropy } from '../dist/compress/distill.js';
+import { makeOptimizer } from '../dist/model/fit.js';
 
 /** Deterministic PRNG (mulberry32): a function returning floats in [0, 1). */
 export function rng(seed) {
@@ -110,3 +112,27 @@ function mobileNetStyle(width = 32) {
   return tf.model({ inputs: input, outputs: output });
 }
 BENCH_MODELS.mobilenet = { inputShape: [28, 28, 1], classes: 10, batch: 128, make: () => mobileNetStyle(32) };
+
+/**
+ * One condense training step of benchmark model `name` on the current backend (gradients, the
+ * Adam update, reading the loss), on a fixed seeded batch: MNIST-like values in [0, 1] with about
+ * 80% zeros, or token ids for text models (timings do not depend on the values).
+ */
+export function trainingStep(name) {
+  const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
+  const model = make();
+  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
+  const variables = model.trainableWeights.map((w) => w.read());
+  const r = rng(1);
+  const size = batch * inputShape.reduce((a, b) => a * b, 1);
+  const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
+  const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
+  const step = async () => {
+    const xs = tf.tensor(x, [batch, ...inputShape]);
+    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+    const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
+    await loss.data();
+    tf.dispose([loss, xs, ys]);
+  };
+  return { step, dispose: () => { optimizer.dispose(); model.dispose(); } };
+}

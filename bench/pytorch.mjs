@@ -27,9 +27,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
-import { makeOptimizer } from '../dist/model/fit.js';
-import { crossEntropy } from '../dist/compress/distill.js';
-import { BENCH_MODELS, rng } from './models.mjs';
+import { BENCH_MODELS, trainingStep } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -66,31 +64,12 @@ function startTorch(python) {
   return { ask, close: () => child.stdin.end() };
 }
 
-/** A condense training step of `name` on the current backend, as step-ceiling.mjs times it. */
-function makeStep(name) {
-  const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
-  const model = make();
-  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
-  const variables = model.trainableWeights.map((w) => w.read());
-  const r = rng(1);
-  const size = batch * inputShape.reduce((a, b) => a * b, 1);
-  const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
-  const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
-  const step = async () => {
-    const xs = tf.tensor(x, [batch, ...inputShape]);
-    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
-    await loss.data();
-    tf.dispose([loss, xs, ys]);
-  };
-  return { step, dispose: () => { optimizer.dispose(); model.dispose(); } };
-}
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** { blockMs, blockCpuMs }: wall and CPU ms per step of each block (as pytorch_steps.py returns). */
 async function condenseBlocks(name, blocks, steps) {
-  const { step, dispose } = makeStep(name);
+  const { step, dispose } = trainingStep(name);
   await step(); // warm-up
   const out = { blockMs: [], blockCpuMs: [] };
   for (let k = 0; k < blocks; k++) {

@@ -17,9 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBackend } from '../dist/backend/select.js';
 import { loadAddon } from '../dist/backend/native/index.js';
-import { makeOptimizer } from '../dist/model/fit.js';
-import { crossEntropy } from '../dist/compress/distill.js';
-import { BENCH_MODELS, rng } from './models.mjs';
+import { rng, trainingStep } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -33,23 +31,7 @@ const round = (x, d = 2) => +x.toFixed(d);
 /** Median ms per training step (gradients + optimizer update + reading the loss) on `backend`. */
 async function stepMs(backend, name, steps) {
   await loadBackend(backend);
-  const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
-  const model = make();
-  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
-  const variables = model.trainableWeights.map((w) => w.read());
-  const r = rng(1);
-  // MNIST-like: values in [0, 1], about 80% zeros (timings do not depend on the values)
-  // (token ids for bert)
-  const size = batch * inputShape.reduce((a, b) => a * b, 1);
-  const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
-  const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
-  const step = async () => {
-    const xs = tf.tensor(x, [batch, ...inputShape]);
-    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
-    await loss.data();
-    tf.dispose([loss, xs, ys]);
-  };
+  const { step, dispose } = trainingStep(name);
   await step(); // warm-up
   const blocks = [];
   for (let k = 0; k < REPEATS; k++) {
@@ -57,8 +39,7 @@ async function stepMs(backend, name, steps) {
     for (let s = 0; s < steps; s++) await step();
     blocks.push((performance.now() - t0) / steps);
   }
-  optimizer.dispose();
-  model.dispose();
+  dispose();
   return median(blocks);
 }
 
