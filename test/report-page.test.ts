@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../src/report/html.js';
 import type { Report } from '../src/report/report.js';
 import { scalarsFromStages } from '../src/report/scalars.js';
-import { findChromium, launchChromium } from './browser.js';
-import { requireSystemDep, ROOT, runCli, tempDir } from './helpers.js';
+import { sharedChromium } from './browser.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
 
 /** What the probe measures of one chart (CSS pixels). */
 interface ChartProbe {
@@ -108,14 +108,7 @@ beforeAll(() => {
 }, 120_000);
 
 describe('the report page in headless Chromium', () => {
-  const chromiumPath = findChromium();
-  let launched: Promise<Browser> | undefined;
-  // Launched by the first test, not in a hook: a launch failure then fails a test.
-  const browser = () => (launched ??= launchChromium(chromiumPath));
-  beforeEach((ctx) => requireSystemDep(ctx, 'chromium', chromiumPath !== undefined, 'apt-get install chromium, or set CONDENSE_CHROMIUM'));
-  afterAll(async () => {
-    await (await launched?.catch(() => undefined))?.close();
-  });
+  const browser = sharedChromium();
 
   for (const [name, file] of [['the tiny recipe\'s run', () => tinyHtml], ['a 9-stage, 150-layer report', () => join(dir, 'big.html')]] as const) {
     it(`${name}: charts fill the width, keep their text inside, labels apart, bars under the top tick; no errors`, async () => {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HTML_SECTIONS } from '../src/report/html.js';
-import { findChromium, launchChromium } from './browser.js';
-import { requireSystemDep, ROOT, runCli, tempDir } from './helpers.js';
+import { sharedChromium } from './browser.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/tiny.yaml');
 const out = tempDir();
@@ -170,14 +170,7 @@ describe('report.html, report.md, scalars.jsonl (tiny recipe, end to end)', () =
 });
 
 describe('report.html in headless Chromium (playwright-core)', () => {
-  const chromiumPath = findChromium();
-  // Launched by the first test, not in a hook: a launch failure then counts as a failed test.
-  let launched: Promise<Browser> | undefined;
-  const browser = () => (launched ??= launchChromium(chromiumPath));
-  beforeEach((ctx) => requireSystemDep(ctx, 'chromium', chromiumPath !== undefined, 'apt-get install chromium, or set CONDENSE_CHROMIUM'));
-  afterAll(async () => {
-    await (await launched?.catch(() => undefined))?.close();
-  });
+  const browser = sharedChromium();
 
   it('opens without errors or network requests, every section and chart laid out within 1200 px', async () => {
     const page = await visit(await browser(), join(gated, 'report.html'));
