@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { deriveSeed } from '../util/prng.js';
 import type { ModelSpec } from '../recipe/types.js';
 import { buildMobileNet } from './builtin-mobilenet.js';
-import { PositionEmbedding } from './position-embedding.js';
+import { PositionEmbedding, registerBuiltinLayers } from './position-embedding.js';
 
 /**
  * Builds a builtin model with seeded initializers (same seed, same weights). Inputs are taken
@@ -138,6 +138,8 @@ function buildBert(spec: ModelSpec, inputShape: number[], numClasses: number, se
 /** The embeddings with position information added: a width-3 convolution (conv) or BERT's learned table (learned). */
 function withPositions(embedded: tf.SymbolicTensor, kind: 'conv' | 'learned', dim: number,
   glorot: () => ReturnType<typeof tf.initializers.glorotUniform>, seed: number): tf.SymbolicTensor {
+  // Registered so that a model rebuilt from this one's JSON (structured pruning) deserializes.
+  if (kind === 'learned') registerBuiltinLayers();
   if (kind === 'learned') return new PositionEmbedding({ name: 'position_embedding', seed }).apply(embedded) as tf.SymbolicTensor;
   const positions = tf.layers.conv1d({ filters: dim, kernelSize: 3, padding: 'same', name: 'position_conv', kernelInitializer: glorot() })
     .apply(embedded) as tf.SymbolicTensor;

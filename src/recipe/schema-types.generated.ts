@@ -868,8 +868,8 @@ export type PruneStage = {
    * magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m
    * consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least
    * important channels (units, filters, with every layer coupled to them) of any Sequential or
-   * functional model, making it smaller; layers: drop the residual branches and blocks `drop`
-   * names.
+   * functional model, making it smaller, and in transformers whole attention `heads` and
+   * feed-forward neurons (`ffn`); layers: drop the residual branches and blocks `drop` names.
    * @default "magnitude"
    */
   method: 'magnitude' | 'nm' | 'structured' | 'layers';
@@ -906,6 +906,18 @@ export type PruneStage = {
   maxSparsity?: number;
   /** structured: every group keeps a multiple of this many channels (default 1). */
   roundTo?: number;
+  /**
+   * structured: fraction of attention heads removed whole (of each attention, or of all with scope
+   * global), every attention keeping at least one; a head is one input of a Concatenate computing
+   * softmax(q·kᵀ)·v from Dense projections (the bert builtin's blocks).
+   */
+  heads?: number;
+  /**
+   * structured: fraction of feed-forward neurons removed (the units of a Dense read only by a Dense
+   * whose output joins an Add: bert's block<b>_ffn_inner); `sparsity` then applies to the other
+   * selected layers.
+   */
+  ffn?: number;
   /**
    * structured with a polynomial schedule: removals, with the schedule's epochs of training spread
    * between them and after the last, the fraction removed so far following the polynomial (default:

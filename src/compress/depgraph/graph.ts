@@ -40,7 +40,11 @@ function linkLayers(graph: LayerGraph, space: ElementSpace, sets: UnionFind): Ma
   for (const layer of graph.layers) {
     const rule = LAYER_RULES[layer.className];
     const blocked = layer.problem ?? (rule ? undefined : unknownClassReason(layer));
-    const reason = blocked ?? rule!.couple(layer, (k, i, o) => sets.union(space.offset.get(layer.inbound[k]!)! + i, space.offset.get(layer.name)! + o));
+    const at = (k: number) => space.offset.get(layer.inbound[k]!)!;
+    const reason = blocked ?? rule!.couple(layer, (k, i, o) => sets.union(at(k) + i, space.offset.get(layer.name)! + o), {
+      tie: (k, i, m, j) => sets.union(at(k) + i, at(m) + j),
+      fix: (k, why) => fixAll(layer.inbound[k]!, why),
+    });
     if (reason) {
       for (const from of [...layer.inbound, layer.name]) fixAll(from, reason);
       continue;

@@ -6,12 +6,20 @@ import type { AxisCut, GraphLayer } from './types.js';
 /** Ties element `i` of input `k` to element `o` of the layer's output: removed together. */
 export type Link = (k: number, i: number, o: number) => void;
 
+/** What a rule may do besides linking an input to the output. */
+export interface Coupling {
+  /** Ties element `i` of input `k` to element `j` of input `m` (a contraction: q·kᵀ). */
+  tie(k: number, i: number, m: number, j: number): void;
+  /** Keeps every element of input `k` whole, and why. */
+  fix(k: number, why: string): void;
+}
+
 /** What the graph knows about one layer class. */
 export interface LayerRule {
   /** Its output channels are its own (not its input's), set by this config field. */
   sizeField?: 'units' | 'filters';
   /** Links input to output elements; returns why it cannot (then every channel it touches stays). */
-  couple(layer: GraphLayer, link: Link): string | undefined;
+  couple(layer: GraphLayer, link: Link, coupling: Coupling): string | undefined;
   /** Why its output channels must stay although its inputs may shrink (a softmax over them). */
   outputFixed?(layer: GraphLayer): string | undefined;
   /** The cuts of each weight, by short name, given the kept elements of each input and of the output. */
@@ -140,6 +148,38 @@ const reshape: LayerRule = {
   },
 };
 
+/** Contraction axes of a Dot over rank-3 inputs, as non-negative axes counting the batch axis. */
+function dotAxes(l: GraphLayer): [number, number] | undefined {
+  const raw = l.config.axes;
+  const axes = (Array.isArray(raw) ? raw : [raw, raw]) as number[];
+  if (l.inShapes.length !== 2 || l.inShapes.some((s) => s.length !== 2) || axes.length !== 2) return undefined;
+  return axes.map((a) => (a < 0 ? a + 3 : a)) as [number, number];
+}
+
+/**
+ * Dot of [batch, positions, channels] inputs, as attention uses it: contracting both channel axes
+ * (scores = q·kᵀ) ties query channel i to key channel i; contracting the first input's channels
+ * with the second's positions (context = attention·v) links the second's channels to the output's
+ * and keeps the first's whole (they are positions).
+ */
+const dot: LayerRule = {
+  couple(l, link, { tie, fix }) {
+    const axes = dotAxes(l);
+    if (!axes) return `${l.name} (Dot) multiplies inputs that are not [positions, channels]`;
+    const [c0, c1] = [channelsOf(l.inShapes[0]), channelsOf(l.inShapes[1])];
+    if (axes[0] === 2 && axes[1] === 2) {
+      for (let i = 0; i < c0; i++) tie(0, i, 1, i);
+      return undefined;
+    }
+    if (axes[0] === 2 && axes[1] === 1 && channelsOf(l.outShape) === c1) {
+      fix(0, `${l.name} (Dot) contracts the channels of ${l.inbound[0]} with the positions of ${l.inbound[1]}`);
+      for (let j = 0; j < c1; j++) link(1, j, j);
+      return undefined;
+    }
+    return `${l.name} (Dot) contracts axes [${axes}], not an attention product`;
+  },
+};
+
 const fixedSource = (why: string): LayerRule => ({ couple: () => undefined, outputFixed: (l) => `${l.name} (${l.className}) ${why}` });
 
 const activationRule: LayerRule = { couple: (l, link) => softmaxOutput(l) ?? sameChannels(l, link) };
@@ -158,8 +198,11 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   LayerNormalization: normalization('axis'),
   Add: merge, Subtract: merge, Multiply: merge, Average: merge, Maximum: merge, Minimum: merge,
   Concatenate: concatenate,
+  Dot: dot,
   Flatten: flatten,
   Reshape: reshape,
+  // condense's learned position table [length, channels], added to its input (the bert builtin).
+  PositionEmbedding: { couple: (l, link) => sameChannels(l, link), cuts: (l, _in, out) => new Map(l.weights.map((w) => [w.name, [{ axis: 1, kept: out }]])) },
   Activation: activationRule,
   Softmax: softmaxRule,
   ...Object.fromEntries([

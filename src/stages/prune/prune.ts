@@ -4,6 +4,7 @@ import { combineMasks, magnitudeMasks, nmMask } from '../../compress/masks.js';
 import { unknownClassReason } from '../../compress/depgraph/rules.js';
 import { pruneLayers, removalProblems } from './drop.js';
 import { pruneStructured } from './structured.js';
+import { attentionProblems } from './removals.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { groupByTarget, layerTargetSchema, targetKeyProblems } from '../../model/layer-targets.js';
 import type { LayerTarget } from '../../model/layer-targets.js';
@@ -37,10 +38,11 @@ export const pruneStage: StageDefinition<PruneParams> = {
   type: 'prune',
   // 2: structured pruning groups coupled channels through a dependency graph and honours `scope`.
   // 3: BatchNormalization adaptation after pruning (bnAdaptation); structured in steps.
-  version: 3,
+  // 4: structured couples channels through Dot (attention's q·kᵀ and softmax·v); heads and ffn.
+  version: 4,
   description: 'Zeroes the smallest-magnitude weights of the selected layers (at once or gradually while training), or all but n of every m; or removes whole coupled channels (structured), residual branches or blocks (layers).',
   properties: {
-    method: { enum: ['magnitude', 'nm', 'structured', 'layers'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller; layers: drop the residual branches and blocks `drop` names.' },
+    method: { enum: ['magnitude', 'nm', 'structured', 'layers'], default: 'magnitude', description: 'magnitude: zero the smallest |w| to `sparsity`; nm: keep the n largest |w| of every m consecutive weights (N:M, e.g. 2:4); structured: remove the `sparsity` fraction of the least important channels (units, filters, with every layer coupled to them) of any Sequential or functional model, making it smaller, and in transformers whole attention `heads` and feed-forward neurons (`ffn`); layers: drop the residual branches and blocks `drop` names.' },
     drop: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1 }, description: 'layers: what to drop: an Add (its residual branch goes: the Add\'s output becomes its identity input, and the layers only that branch used disappear) or a block name (bert: block1, block2, …: the layers named <block>_…, between one input and one output of the same shape).' },
     sparsity: layerTargetSchema({ type: 'number', minimum: 0, exclusiveMaximum: 1 }, 'Target fraction of selected weights that are zero (magnitude; nm implies 1 − n/m; structured: of units).', { fromStage: 'the per-layer sparsities an earlier sensitivity stage of that name proposed (magnitude)' }),
     // No schema defaults for n and m: they would enter every magnitude stage's fingerprint.
@@ -51,6 +53,8 @@ export const pruneStage: StageDefinition<PruneParams> = {
     importance: { enum: ['l1', 'l2', 'bnScale', 'taylor'], description: 'structured: how channels are ranked: L1 or L2 norm of the kernels producing them, |γ| of their BatchNormalization, or taylor: |w·∂L/∂w| of those kernels over the first 4 training batches of `batchSize` (default l2).' },
     maxSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured with scope global: the largest fraction any one group may lose (default 0.9).' },
     roundTo: { type: 'integer', minimum: 1, maximum: 1024, description: 'structured: every group keeps a multiple of this many channels (default 1).' },
+    heads: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured: fraction of attention heads removed whole (of each attention, or of all with scope global), every attention keeping at least one; a head is one input of a Concatenate computing softmax(q·kᵀ)·v from Dense projections (the bert builtin\'s blocks).' },
+    ffn: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'structured: fraction of feed-forward neurons removed (the units of a Dense read only by a Dense whose output joins an Add: bert\'s block<b>_ffn_inner); `sparsity` then applies to the other selected layers.' },
     steps: { type: 'integer', minimum: 1, maximum: 1000, description: 'structured with a polynomial schedule: removals, with the schedule\'s epochs of training spread between them and after the last, the fraction removed so far following the polynomial (default: one per epoch).' },
     schedule: {
       type: 'object',
@@ -82,7 +86,11 @@ export const pruneStage: StageDefinition<PruneParams> = {
     if (p.method === 'layers') return [...removalProblems(p, model), ...layersOnly(p)];
     if (p.drop !== undefined) return [{ path: ['drop'], key: true, message: '"drop" applies only to method layers' }];
     if (p.method !== 'nm') {
-      const problems: StageCheckProblem[] = p.sparsity === undefined ? [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: 'e.g. sparsity: 0.5' }] : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
+      const attention = p.method === 'structured' && (p.heads !== undefined || p.ffn !== undefined);
+      const problems: StageCheckProblem[] = p.sparsity === undefined
+        ? (attention ? [] : [{ path: [], message: `prune with method ${p.method} needs "sparsity"`, hint: p.method === 'structured' ? 'e.g. sparsity: 0.5, or heads: 0.5 and ffn: 0.5 for a transformer' : 'e.g. sparsity: 0.5' }])
+        : targetKeyProblems(p.sparsity, model.layers, 'sparsity');
+      if (attention) problems.push(...headProblems(p, model));
       if (p.method === 'structured' && p.schedule.kind === 'polynomial' && p.schedule.updateEvery !== undefined) {
         problems.push({ path: ['schedule', 'updateEvery'], key: true, message: 'method structured removes channels in `steps`, not every `updateEvery` steps', hint: 'drop updateEvery; set steps' });
       }
@@ -185,15 +193,25 @@ function unknownLayerNotes(model: ModelView): StageCheckProblem[] {
   });
 }
 
+/** `heads`/`ffn` on a model without attention heads or feed-forward blocks (known once its connections are). */
+function headProblems(p: PruneParams, model: ModelView): StageCheckProblem[] {
+  const problems: StageCheckProblem[] = p.heads !== undefined && p.importance === 'bnScale'
+    ? [{ path: ['importance'], message: 'importance bnScale ranks channels by their BatchNormalization: attention heads have none', hint: 'use l1, l2 or taylor' }] : [];
+  const layers = model.layers;
+  if (!layers?.every((l) => l.inbound)) return problems;
+  const connected = layers.map((l) => ({ name: l.name, className: l.className, inbound: l.inbound! }));
+  return [...problems, ...attentionProblems(p, connected).map((a) => ({ path: [a.field], message: a.message, hint: 'heads and ffn apply to transformers such as the bert builtin; use sparsity for other models' }))];
+}
+
 /** The fields only structured pruning reads, given to another method. */
 function structuredOnly(p: PruneParams): StageCheckProblem[] {
-  return (['importance', 'maxSparsity', 'roundTo', 'steps'] as const).filter((f) => p[f] !== undefined)
+  return (['importance', 'maxSparsity', 'roundTo', 'steps', 'heads', 'ffn'] as const).filter((f) => p[f] !== undefined)
     .map((f) => ({ path: [f], key: true, message: `"${f}" applies only to method structured` }));
 }
 
 /** The fields method layers does not read. */
 function layersOnly(p: PruneParams): StageCheckProblem[] {
-  const given = (['sparsity', 'importance', 'maxSparsity', 'roundTo'] as const).filter((f) => p[f] !== undefined);
+  const given = (['sparsity', 'importance', 'maxSparsity', 'roundTo', 'heads', 'ffn'] as const).filter((f) => p[f] !== undefined);
   const schedule = p.schedule.kind !== 'oneShot' ? [{ path: ['schedule', 'kind'], message: 'method layers removes at once: use schedule kind oneShot' }] : [];
   return [...given.map((f) => ({ path: [f], key: true, message: `"${f}" does not apply to method layers` })), ...schedule];
 }

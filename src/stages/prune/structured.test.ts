@@ -123,21 +123,47 @@ describe('structured pruning in steps', () => {
 });
 
 describe('structured pruning of a functional model', () => {
-  it('shrinks bert\'s feed-forward units and keeps the heads whole: Dot is not a layer the graph knows', async () => {
+  it('shrinks bert\'s feed-forward units and each head\'s query/key and value channels through its products', async () => {
     const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
     const { state, metrics } = await prune(model, params({ sparsity: 0.5 }));
     expect(state.model.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 16]);
     expect(state.model.getLayer('block1_ffn_output').getWeights()[0]!.shape).toEqual([16, 8]);
-    expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape).toEqual([8, 4]);
-    expect(state.model.getLayer('block1_head1_value').getWeights()[0]!.shape).toEqual([8, 4]);
-    expect(metrics.removedUnits).toBe(16);
+    expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape).toEqual([8, 2]);
+    expect(state.model.getLayer('block1_head1_key').getWeights()[0]!.shape).toEqual([8, 2]);
+    expect(state.model.getLayer('block1_head1_value').getWeights()[0]!.shape).toEqual([8, 2]);
+    expect(state.model.getLayer('block1_attention_output').getWeights()[0]!.shape).toEqual([4, 8]);
+    // 16 feed-forward units, 2 query and 2 key channels per head, 2 value channels per head.
+    expect(metrics.removedUnits).toBe(16 + 2 * 4 + 2 * 2);
     expect(state.model.getClassName()).not.toBe('Sequential');
   });
 
-  it('refuses an explicitly selected layer whose channels reach an unknown layer, naming it', async () => {
+  it('refuses an explicitly selected query without its key: their channels meet in one product', async () => {
     const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
     await expect(prune(model, params({ include: ['block1_head1_query'] }))).rejects.toThrow(
-      'structured pruning cannot shrink block1_head1_query: block1_head1_scores is a Dot, a layer class structured pruning does not know',
+      'structured pruning cannot shrink block1_head1_query: its channels are coupled with block1_head1_key, which is not selected: select them together',
     );
+  });
+
+  it('removes whole heads and feed-forward neurons with heads and ffn, the rest of the model whole', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 2, heads: 4 }, [6], 2, 1, 20);
+    const { state, metrics } = await prune(model, params({ sparsity: undefined, heads: 0.5, ffn: 0.25 }));
+    expect(metrics.removedHeads).toBe(4);
+    expect(metrics.removedUnits).toBe(2 * 8);
+    const heads = (b: number) => state.model.layers.filter((l) => new RegExp(`^block${b}_head\\d_query$`).test(l.name)).length;
+    expect([heads(1), heads(2)]).toEqual([2, 2]);
+    expect(state.model.getLayer('block2_attention_output').getWeights()[0]!.shape).toEqual([4, 8]);
+    expect(state.model.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 24]);
+    expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape.length).toBe(2);
+    expect(state.model.getLayer('embedding').getWeights()[0]!.shape).toEqual([20, 8]);
+  });
+
+  it('says before anything runs that a model has no heads or feed-forward blocks, and that bnScale cannot rank heads', () => {
+    const layers = [{ name: 'in', className: 'InputLayer', inbound: [] }, { name: 'dense1', className: 'Dense', inbound: ['in'] }, { name: 'out', className: 'Dense', inbound: ['dense1'] }];
+    const check = (over: Partial<PruneParams>) => pruneStage.check!(params({ sparsity: undefined, ...over }), { model: { layers }, earlier: [], recipe: {} as never });
+    expect(check({ heads: 0.5, importance: 'bnScale' }).map((e) => [e.path.join('.'), e.message.slice(0, 40)])).toEqual([
+      ['importance', 'importance bnScale ranks channels by the'], ['heads', 'the model has no attention with more tha']]);
+    expect(check({ ffn: 0.5 }).map((e) => e.path.join('.'))).toEqual(['ffn']);
+    expect(check({}).map((e) => e.message)).toEqual(['prune with method structured needs "sparsity"']);
+    expect(check({ method: 'magnitude', sparsity: 0.5, heads: 0.5 }).map((e) => e.message)).toEqual(['"heads" applies only to method structured']);
   });
 });

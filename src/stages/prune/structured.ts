@@ -2,10 +2,9 @@
 // training in between (the polynomial schedule's sparsity at each step).
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
-import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { layersModelOf } from '../../model/kind.js';
-import { applyMasks, keyedWeights, selectLayers } from '../../model/weights.js';
+import { applyMasks } from '../../model/weights.js';
 import type { ModelState } from '../../types/model-state.js';
 import { deriveSeed } from '../../util/prng.js';
 import type { StageContext, StageResult } from '../types.js';
@@ -13,39 +12,41 @@ import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { trainWith, trainingMetrics } from '../train/train.js';
 import { taylorScores } from './taylor.js';
 import type { PruneParams } from './params.js';
+import { removeOnce } from './removals.js';
+import type { StepFractions } from './removals.js';
 
 /** One removal: the smaller state and what it removed. */
-interface Shrunk { state: ModelState; removedUnits: number; prunedGroups: number }
+interface Shrunk { state: ModelState; removedUnits: number; removedHeads: number; prunedGroups: number }
 
 /**
- * Removes `fraction` of the selected groups' channels (of the model as it is now) from `state`.
- * `mayRemoveNothing`: a later round whose fraction rounds to no channel in any group hands the state on.
+ * Removes each kind's fraction (of the model as it is now) from `state`. `mayRemoveNothing`: a
+ * later round whose fractions round to nothing in any group hands the state on.
  */
-async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state: ModelState, fraction: number, mayRemoveNothing: boolean): Promise<Shrunk> {
+async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state: ModelState, fractions: StepFractions, mayRemoveNothing: boolean): Promise<Shrunk> {
   const model = layersModelOf(state.model, ctx.name);
-  const selected = new Set(selectLayers(model, p.include, p.exclude).map((l) => l.name));
-  const importance = p.importance ?? 'l2';
-  const taylor = importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
-  const result = await pruneChannels(model, {
-    sparsity: fraction, scope: p.scope, maxSparsity: p.maxSparsity, roundTo: p.roundTo, importance, selected, ...(taylor ? { taylor } : {}),
-  });
-  // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
-  const refused = p.include.length ? [...result.refused].filter(([name]) => selected.has(name)) : [];
-  if (!refused.length && result.prunedGroups === 0 && mayRemoveNothing) {
-    result.model.dispose();
-    return { state, removedUnits: 0, prunedGroups: 0 };
-  }
-  if (refused.length || result.prunedGroups === 0) {
-    result.model.dispose();
-    const [name, why] = refused[0] ?? [];
-    if (name) throw new UsageError(`structured pruning cannot shrink ${name}: ${why}`, { hint: 'exclude that layer, or select the layers coupled with it too' });
+  const taylor = p.importance === 'taylor' ? taylorScores(model, ctx.data, ctx.outputsOf(), p.batchSize) : undefined;
+  const result = await removeOnce(model, p, fractions, state.masks, taylor);
+  if (result.prunedGroups === 0 && result.removedHeads === 0) {
+    if (result.model !== model) result.model.dispose();
+    if (mayRemoveNothing) return { state, removedUnits: 0, removedHeads: 0, prunedGroups: 0 };
     throw new UsageError('no selected layer can lose units: every group of coupled channels reaches the model\'s output, a model input or a layer structured pruning does not know', { hint: 'include the hidden layers, not the output layer' });
   }
-  const keyOf = new Map(keyedWeights(model).map((w) => [w.variable, w.key]));
-  const cuts = new Map([...result.cut].map(([variable, cut]) => [keyOf.get(variable)!, cut]));
-  const masks = new Map([...state.masks].map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
-  applyMasks(result.model, masks);
-  return { state: ctx.weightsChanged(state, { model: result.model, masks }), removedUnits: result.removedUnits, prunedGroups: result.prunedGroups };
+  applyMasks(result.model, result.masks);
+  const { removedUnits, removedHeads, prunedGroups } = result;
+  return { state: ctx.weightsChanged(state, { model: result.model, masks: result.masks }), removedUnits, removedHeads, prunedGroups };
+}
+
+/** Each kind's cumulative target at step `k` of `steps` (the polynomial's, or the final at once). */
+function targetsAt(p: PruneParams, k: number, steps: number): StepFractions {
+  const at = (final: number | undefined) => (final === undefined ? undefined
+    : p.schedule.kind === 'polynomial' ? polynomialSparsity(k / steps, p.schedule.initialSparsity, final, p.schedule.power) : final);
+  return { channels: at(p.sparsity as number | undefined), heads: at(p.heads), ffn: at(p.ffn) };
+}
+
+/** The fraction of what is left that each kind must lose to go from `before` to `after` removed. */
+function stepFractions(before: StepFractions, after: StepFractions): StepFractions {
+  const step = (from = 0, to?: number) => (to === undefined ? undefined : 1 - (1 - to) / (1 - from));
+  return { channels: step(before.channels, after.channels), heads: step(before.heads, after.heads), ffn: step(before.ffn, after.ffn) };
 }
 
 /** Epochs of training after step `k` (1-based) of `steps`, spreading `epochs` evenly. */
@@ -61,30 +62,28 @@ function epochsAfterStep(k: number, steps: number, epochs: number): number {
  * checkpoint mid-stage (the model changes shape between steps): `--resume` restarts it.
  */
 export async function pruneStructured(ctx: StageContext<PruneParams>, p: PruneParams): Promise<StageResult> {
-  const schedule = p.schedule;
   // The check refuses per-layer maps and stage proposals for method structured.
-  if (typeof p.sparsity !== 'number') throw new Error('internal error: structured pruning got a sparsity that is not one number');
-  const sparsity = p.sparsity;
-  const steps = schedule.kind === 'polynomial' ? (p.steps ?? schedule.epochs) : 1;
+  if (typeof p.sparsity === 'object' || typeof p.sparsity === 'string') throw new Error('internal error: structured pruning got a sparsity that is not one number');
+  const steps = p.schedule.kind === 'polynomial' ? (p.steps ?? p.schedule.epochs) : 1;
   let state = ctx.input;
-  let removedUnits = 0;
-  let prunedGroups = 0;
-  let removed = 0;
+  const total = { removedUnits: 0, removedHeads: 0, prunedGroups: 0 };
+  let removed: StepFractions = {};
   const history: Array<Record<string, number>> = [];
   for (let k = 1; k <= steps; k++) {
-    const target = schedule.kind === 'polynomial' ? polynomialSparsity(k / steps, schedule.initialSparsity, sparsity, schedule.power) : sparsity;
-    const fraction = 1 - (1 - target) / (1 - removed);
-    const shrunk = await shrinkOnce(ctx, p, state, fraction, k > 1);
+    const targets = targetsAt(p, k, steps);
+    const shrunk = await shrinkOnce(ctx, p, state, stepFractions(removed, targets), k > 1);
     if (state !== ctx.input && shrunk.state !== state) (state.model as tf.LayersModel).dispose();
     state = shrunk.state;
-    removed = target;
-    removedUnits += shrunk.removedUnits;
-    prunedGroups = Math.max(prunedGroups, shrunk.prunedGroups);
-    const epochs = schedule.kind === 'polynomial' ? epochsAfterStep(k, steps, schedule.epochs) : 0;
-    if (epochs > 0) history.push(...await trainStep(ctx, p, state, epochs, k, target));
+    removed = targets;
+    total.removedUnits += shrunk.removedUnits;
+    total.removedHeads += shrunk.removedHeads;
+    total.prunedGroups = Math.max(total.prunedGroups, shrunk.prunedGroups);
+    const epochs = p.schedule.kind === 'polynomial' ? epochsAfterStep(k, steps, p.schedule.epochs) : 0;
+    if (epochs > 0) history.push(...await trainStep(ctx, p, state, epochs, k, targets.channels ?? targets.ffn ?? targets.heads ?? 0));
   }
   const adapted = adaptAfterStage(state.model, ctx.data, p);
-  return { state, metrics: { removedUnits, prunedGroups, ...trainingMetrics(history), ...(steps > 1 ? { pruneSteps: steps } : {}), ...adapted }, history };
+  const { removedHeads, ...counts } = total;
+  return { state, metrics: { ...counts, ...(p.heads !== undefined ? { removedHeads } : {}), ...trainingMetrics(history), ...(steps > 1 ? { pruneSteps: steps } : {}), ...adapted }, history };
 }
 
 /** Trains the shrunk model between steps, masks kept, with no mid-stage checkpoints. */
