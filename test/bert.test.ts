@@ -10,7 +10,7 @@ const recipe = join(ROOT, 'recipes/bert-distill.yaml');
 const small = [
   'data.limit=600', 'data.maxLength=10', 'model.dim=16', 'model.layers=2',
   'stages.teacher.epochs=4', 'stages.teacher.optimizer.learningRate=0.005', 'stages.teacher.batchSize=32',
-  'stages.distill.student.dim=8', 'stages.distill.epochs=3', 'gates.accuracy.min=0.5',
+  'stages.distill.student.dim=8', 'stages.distill.epochs=3', 'stages.recover.epochs=1', 'gates.accuracy.min=0.5',
 ];
 const out = tempDir();
 let run: ReturnType<typeof runCli>;
@@ -49,7 +49,10 @@ describe('bert-distill preset (4-block bert teacher → 1-block bert student, Ti
     expect(run.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const stage = (name: string) => report.stages.find((s: { name: string }) => s.name === name);
-    expect(report.stages.map((s: { name: string }) => s.name)).toEqual(['teacher', 'teacher-eval', 'distill', 'quantize', 'final']);
+    expect(report.stages.map((s: { name: string }) => s.name)).toEqual(['teacher', 'teacher-eval', 'distill', 'prune', 'recover', 'quantize', 'final']);
+    // one of the student's two heads and half its feed-forward neurons went
+    expect(stage('prune').metrics).toMatchObject({ removedHeads: 1, removedUnits: 16 });
+    expect(stage('prune').metrics.params).toBeLessThan(stage('distill').metrics.params);
     const [teacher, student] = [stage('teacher-eval').metrics, report.final.metrics];
     expect(teacher.accuracy).toBeGreaterThan(0.6);
     expect(student.params).toBeLessThan(teacher.params / 4);
@@ -68,5 +71,18 @@ describe('bert-distill preset (4-block bert teacher → 1-block bert student, Ti
     expect(student.getLayer('block1_head1_attention').getClassName()).toBe('Softmax');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(heldOutAccuracy(teacher, out)).toBeCloseTo(report.stages[1].metrics.accuracy, 6);
+    const pruned = (await loadExported(join(out, 'model'))).model;
+    expect(pruned.layers.filter((l) => /^block1_head\d_attention$/.test(l.name))).toHaveLength(1);
+    expect(pruned.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 16]);
+  });
+
+  it('report.md puts teacher and student side by side, with the student\'s share of the teacher\'s accuracy', () => {
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    const [teacher, student] = [report.stages[1].metrics, report.final.metrics];
+    const share = `${((100 * student.accuracy) / teacher.accuracy).toFixed(1)}%`;
+    expect(md).toContain(`| accuracy (student: share of teacher) | ${teacher.accuracy.toFixed(4)} | ${student.accuracy.toFixed(4)} | ${share} |`);
+    expect(md).toMatch(/\| params \| [\d,]+ \| [\d,]+ \| 0\.\d{3}× \|/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Teacher and student');
   });
 });

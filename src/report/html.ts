@@ -1,4 +1,5 @@
 import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
+import { teacherAndStudent, teacherStudentNote, teacherStudentTable } from './distillation.js';
 import { describeGate } from './gates.js';
 import { accuracySizeChart, sizeChart, trainingCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
@@ -64,6 +65,7 @@ export function renderHtml({ report, scalars, recipeYaml }: HtmlInputs): string 
     answerSection(report),
     gatesSection(report),
     stagesSection(report),
+    teacherStudentSection(report),
     browserSection(report),
     sensitivitySection(report),
     section('curves', 'Training curves', `<p class="note">Mean training loss and accuracy of each epoch of every training stage (from scalars.jsonl).</p><div class="charts">${trainingCharts(report, scalars).join('')}</div>`),
@@ -144,6 +146,12 @@ function htmlTable(t: TextTable): string {
   const cls = (j: number) => (t.numeric[j] ? ' class="n"' : '');
   return `<div class="wide"><table><thead><tr>${t.head.map((h, j) => `<th${cls(j)}>${e(h)}</th>`).join('')}</tr></thead>`
     + `<tbody>${t.rows.map((r) => `<tr>${r.map((c, j) => `<td${cls(j)}>${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+/** Teacher and student side by side when the run distilled from one of its own stages; empty otherwise. */
+function teacherStudentSection(report: Report): string {
+  const pair = teacherAndStudent(report);
+  return pair ? section('distillation', 'Teacher and student', htmlTable(teacherStudentTable(pair)) + `<p class="note">${e(teacherStudentNote(pair))}</p>`) : '';
 }
 
 /** The final model in the browser per backend, latency per stage, and the run's warnings; empty when nothing was measured in a browser. */

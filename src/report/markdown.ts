@@ -1,6 +1,7 @@
 import type { Report } from './report.js';
 import { browserBackendTable, browserNote, browserStageTable, type TextTable } from './browser-table.js';
 import { describeGate } from './gates.js';
+import { teacherAndStudent, teacherStudentNote, teacherStudentTable } from './distillation.js';
 import { sensitivityNote, sensitivityStages, sensitivityTable } from './sensitivity.js';
 import { COLUMNS, baselineLabel, describeAccuracyChange, describeDownload, describeStored, describeIncomplete, describeSizeChange, formatMetric, formatRatio, gateSummary } from './format.js';
 
@@ -38,6 +39,8 @@ export function renderMarkdown(report: Report): string {
     const size = s.exported?.sizeBytes ?? s.metrics.sizeBytes;
     lines.push(`| ${i + 1} | ${cell(s.name)} | ${s.type} | ${s.status} | ${s.seconds.toFixed(1)} | ${formatMetric('accuracy', s.metrics.accuracy)} | ${formatMetric('sparsity', s.metrics.sparsity)} | ${formatMetric('sizeBytes', size)} |`);
   });
+  const pair = teacherAndStudent(report);
+  if (pair) lines.push('', '## Teacher and student', '', ...markdownTable(teacherStudentTable(pair)), '', teacherStudentNote(pair));
   lines.push(...browserLines(report));
   for (const { name, sensitivity } of sensitivityStages(report)) {
     lines.push('', `## Sensitivity: ${cell(name)}`, '', ...markdownTable(sensitivityTable(sensitivity)), '', sensitivityNote(sensitivity));

@@ -53,6 +53,8 @@ export function buildReport(args: {
   status?: RunStatus; failure?: RunFailure;
   /** The final model's browser figures. */
   browser?: BrowserResult;
+  /** Per outcome, the earlier stage a distill stage took as its teacher. */
+  teachers?: Array<string | undefined>;
 }): Report {
   const warnings = args.outcomes.flatMap((o) => (o.browser ? browserWarnings(o.stage, o.browser) : []));
   return {
@@ -68,6 +70,7 @@ export function buildReport(args: {
       ...(args.exported?.[i] ? { exported: args.exported[i] } : {}),
       ...(o.browser ? { browser: o.browser } : {}),
       ...(o.sensitivity ? { sensitivity: o.sensitivity } : {}),
+      ...(args.teachers?.[i] ? { teacher: args.teachers[i] } : {}),
     })),
     ...(args.baseline ? { baseline: args.baseline } : {}),
     final: {

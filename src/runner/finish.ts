@@ -72,7 +72,16 @@ async function runReport(run: RunContext, outcomes: StageOutcome[], final: Metri
   return buildReport({
     name: recipe.name, backend: run.backend.name, backendVersion: run.backend.version, seed: recipe.seed, recipeHash: run.loaded.hash,
     outcomes, final, gates: checkGates(recipe.gates, final, relative, baseline.stage, browser), seconds: (Date.now() - run.started) / 1000,
-    baseline, relative, layers: layerStats(state), exported, browser,
+    baseline, relative, layers: layerStats(state), exported, browser, teachers: teacherStages(run, outcomes),
+  });
+}
+
+/** For each outcome of a distill stage whose teacher is `stage:<name>`, that name. */
+function teacherStages(run: RunContext, outcomes: StageOutcome[]): Array<string | undefined> {
+  const specs = new Map(run.loaded.recipe.stages.map((s) => [s.name, s as { teacher?: unknown }]));
+  return outcomes.map((o) => {
+    const teacher = o.type === 'distill' ? specs.get(o.stage)?.teacher : undefined;
+    return typeof teacher === 'string' && teacher.startsWith('stage:') ? teacher.slice('stage:'.length) : undefined;
   });
 }
 

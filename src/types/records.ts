@@ -138,6 +138,8 @@ export interface ReportStage {
   exported?: ExportedSize;
   browser?: BrowserResult;
   sensitivity?: SensitivityResult;
+  /** A distill stage's teacher, when it is an earlier stage of the run (`teacher: stage:<name>`): that stage's name. */
+  teacher?: string;
 }
 
 /** The {@link Baseline.stage} of a baseline that is the model as given (`model.path`), before any stage. */
