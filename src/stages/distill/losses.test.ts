@@ -87,6 +87,13 @@ describe('uniform mapping', () => {
     expect(uniformMatches({ layers: 'uniform', attention: 0, embeddings: 0 }, { blocks: 2, heads: 2 }, { blocks: 1, heads: 2 }).map((m) => m.student)).toEqual(['block1_ffn_norm']);
     expect(() => uniformMatches('uniform', { blocks: 3, heads: 2 }, { blocks: 2, heads: 2 })).toThrow(/multiple/);
   });
+
+  it('pairs the heads a pruned student kept, by position, with the teacher\'s groups of heads', () => {
+    const pruned = { blocks: 2, heads: 1, attentionLayers: [['block1_head2_attention'], ['block2_head1_attention', 'block2_head3_attention']] };
+    const pairs = uniformMatches({ layers: 'uniform', hidden: 0, embeddings: 0 }, { blocks: 2, heads: 2 }, pruned).map((m) => `${m.student}←${m.teacher.join('+')}`);
+    expect(pairs).toEqual(['block1_head2_attention←block1_head1_attention+block1_head2_attention',
+      'block2_head1_attention←block2_head1_attention', 'block2_head3_attention←block2_head2_attention']);
+  });
 });
 
 describe('teacher-output cache', () => {

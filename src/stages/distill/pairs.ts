@@ -103,6 +103,8 @@ export function resolveMatches(fields: PairFields, teacher: tf.LayersModel | und
 export interface BertShape {
   blocks: number;
   heads: number;
+  /** Per block, its attention layers in head order, where heads were pruned (numbers no longer 1…heads). */
+  attentionLayers?: string[][];
 }
 
 /** The block and head counts of a bert builtin (layers block<b>_ffn_norm, block1_head<h>_attention), or a UsageError. */
@@ -116,19 +118,25 @@ export function bertShape(model: tf.LayersModel, role: string): BertShape {
       hint: 'mapping pairs bert builtins\' layers; for other models list the pairs in hidden and attention',
     });
   }
-  return { blocks, heads };
+  const attentionLayers = Array.from({ length: blocks }, (_, b) => names.filter((n) => new RegExp(`^block${b + 1}_head\\d+_attention$`).test(n))
+    .sort((x, y) => headNumber(x) - headNumber(y)));
+  return { blocks, heads, attentionLayers };
 }
+
+const headNumber = (name: string) => Number(/_head(\d+)_/.exec(name)![1]);
 
 /** TinyBERT's uniform mapping: student block i ↔ teacher block i·k (1-based), heads by group, embeddings ↔ embeddings. */
 export function uniformMatches(spec: MappingSpec, teacher: BertShape, student: BertShape): Match[] {
   const options = spec === 'uniform' ? { layers: 'uniform' as const } : spec;
   const k = teacher.blocks / student.blocks;
-  const group = teacher.heads / student.heads;
   if (!Number.isInteger(k)) {
     throw new UsageError(`distill.mapping: uniform needs the teacher's blocks (${teacher.blocks}) to be a multiple of the student's (${student.blocks})`);
   }
-  if (!Number.isInteger(group)) {
-    throw new UsageError(`distill.mapping: the teacher's heads (${teacher.heads}) must be a multiple of the student's (${student.heads})`);
+  const studentHeads = (i: number) => student.attentionLayers?.[i - 1] ?? Array.from({ length: student.heads }, (_, h) => `block${i}_head${h + 1}_attention`);
+  for (let i = 1; i <= student.blocks; i++) {
+    if (!Number.isInteger(teacher.heads / studentHeads(i).length)) {
+      throw new UsageError(`distill.mapping: the teacher's heads (${teacher.heads}) must be a multiple of the student's (${studentHeads(i).length} in block${i})`);
+    }
   }
   const loss = options.loss ?? 'mse';
   const matches: Match[] = [];
@@ -139,10 +147,12 @@ export function uniformMatches(spec: MappingSpec, teacher: BertShape, student: B
   for (let i = 1; i <= student.blocks; i++) {
     const t = i * k;
     add(options.hidden, { teacher: [`block${t}_ffn_norm`], student: `block${i}_ffn_norm`, project: true });
-    for (let h = 1; h <= student.heads; h++) {
-      const heads = Array.from({ length: group }, (_, g) => `block${t}_head${(h - 1) * group + g + 1}_attention`);
-      add(options.attention, { teacher: heads, student: `block${i}_head${h}_attention`, project: false }, 'mse');
-    }
+    const own = studentHeads(i);
+    const perHead = teacher.heads / own.length;
+    own.forEach((name, h) => {
+      const heads = Array.from({ length: perHead }, (_, g) => `block${t}_head${h * perHead + g + 1}_attention`);
+      add(options.attention, { teacher: heads, student: name, project: false }, 'mse');
+    });
   }
   return matches;
 }
