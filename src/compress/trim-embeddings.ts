@@ -38,23 +38,3 @@ export async function trimEmbeddings(model: tf.LayersModel, layers: readonly str
   }
   return rebuilt;
 }
-
-/**
- * For each row of the embeddings `layers` (all `[rows, width]` over the same ids): the Euclidean
- * distance to row `to`, summed over the layers. What a token loses when it is read as `to` instead.
- */
-export function rowDistances(model: tf.LayersModel, layers: readonly string[], to: number): Float64Array {
-  let distances: Float64Array | undefined;
-  for (const name of layers) {
-    const table = model.getLayer(name).getWeights()[0]!;
-    const [rows, width] = table.shape as [number, number];
-    const values = table.dataSync() as Float32Array;
-    distances ??= new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let sum = 0;
-      for (let j = 0; j < width; j++) sum += (values[r * width + j]! - values[to * width + j]!) ** 2;
-      distances[r]! += Math.sqrt(sum);
-    }
-  }
-  return distances ?? new Float64Array(0);
-}

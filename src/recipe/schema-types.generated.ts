@@ -1175,9 +1175,9 @@ export type TrimVocabularyStage = {
    */
   keep?: number;
   /**
-   * How `keep` ranks tokens: frequency (absent: the default), the training count; impact, the count
-   * × the distance of the token's embedding row from the unknown row, so frequent tokens the model
-   * reads like an unknown one go first.
+   * How `keep` ranks tokens: frequency (absent: the default), the training count; impact, how far
+   * the model's log-probabilities move, summed over the training examples, when the token alone is
+   * read as unknown (measured on the training split).
    */
   by?: 'frequency' | 'impact';
   /** Keep every token seen at least M times in the training split. */
