@@ -20,8 +20,12 @@ function runPreset(name: string, overrides: string[]) {
 
 describe('paper presets on a slice', () => {
   it('hinton-distill: a 1200-1200 teacher, a fresh 800-800 student alone and one distilled; the gap closed is read from report.json', () => {
-    const { report } = runPreset('hinton-distill', set('data.limit=800', 'stages.teacher.epochs=1', 'stages.student-alone.epochs=1', 'stages.distill.epochs=1'));
+    const { report } = runPreset('hinton-distill', set('data.limit=800', 'stages.teacher.epochs=1', 'stages.student-alone.epochs=1', 'stages.distill.epochs=2'));
+    expect(report.stages.map((s: { name: string }) => s.name)).toEqual(['teacher', 'student-alone', 'distill', 'final']);
     const byName = new Map(report.stages.map((s: { name: string }) => [s.name, s]));
+    // The distilled student's transfer set is jittered anew each epoch, so the teacher labels every
+    // batch of both epochs (640 training digits: 5 batches of 128 per epoch); a cache would stop at 5.
+    expect((byName.get('distill') as { metrics: { teacherBatches: number } }).metrics.teacherBatches).toBe(10);
     const params = (n: string) => (byName.get(n) as { metrics: { params: number } }).metrics.params;
     expect(params('teacher')).toBe(784 * 1200 + 1200 + 1200 * 1200 + 1200 + 1200 * 10 + 10);
     expect(params('student-alone')).toBe(784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10);

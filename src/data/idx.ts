@@ -68,7 +68,9 @@ export function loadIdxPair(imagesFile: string, labelsFile: string, numClasses?:
   const classes = numClasses ?? Math.max(...y) + 1;
   const bad = y.findIndex((v) => v < 0 || v >= classes || !Number.isInteger(v));
   if (bad >= 0) throw new UsageError(`${labelsFile}: label ${y[bad]} at index ${bad} is outside 0..${classes - 1}`);
-  return { x, y, count, featureSize, inputShape: [featureSize], numClasses: classes };
+  const imageShape: [number, number, number] | undefined = inputShape.length === 2 ? [inputShape[0]!, inputShape[1]!, 1]
+    : inputShape.length === 3 ? [inputShape[0]!, inputShape[1]!, inputShape[2]!] : undefined;
+  return { x, y, count, featureSize, inputShape: [featureSize], ...(imageShape ? { imageShape } : {}), numClasses: classes };
 }
 
 function readOrThrow(file: string): Uint8Array {

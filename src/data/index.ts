@@ -112,6 +112,7 @@ function datasetOf(name: string, loaded: LoadedData, header: string): Dataset {
     inputShape: loaded.inputShape,
     featureSize: loaded.inputShape.reduce((a, b) => a * b, 1),
     numClasses: loaded.numClasses,
+    ...(loaded.imageShape ? { imageShape: loaded.imageShape } : {}),
     ...(loaded.classes ? { classes: loaded.classes } : {}),
     ...(loaded.vocabulary ? { vocabSize: loaded.vocabSize, vocabulary: loaded.vocabulary } : {}),
     train,

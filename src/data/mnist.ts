@@ -31,7 +31,7 @@ export function loadMnistDigits(): Examples {
     y.fill(digit, row, row + n);
     row += n;
   });
-  return { x, y, count, featureSize, inputShape: [featureSize], numClasses: 10 };
+  return { x, y, count, featureSize, inputShape: [featureSize], imageShape: [28, 28, 1], numClasses: 10 };
 }
 
 /** `dataset: mnist`: the bundled digits, split with the seed. Examples are flat: [784]. */

@@ -24,6 +24,8 @@ export interface LoadedData {
   test: Split;
   /** Shape of one example, e.g. [28, 28, 1]. */
   inputShape: number[];
+  /** As {@link Dataset.imageShape} (absent: none, unless `inputShape` is [h, w, c]). */
+  imageShape?: [number, number, number];
   numClasses: number;
   /** Class names by index, when the labels were strings or folder names. */
   classes?: string[];
@@ -109,6 +111,7 @@ export function loadedFrom(examples: Examples, split: { train: Split; test: Spli
     ...split,
     inputShape: examples.inputShape,
     numClasses: examples.numClasses,
+    ...(examples.imageShape ? { imageShape: examples.imageShape } : {}),
     ...(examples.classes ? { classes: examples.classes } : {}),
   };
 }

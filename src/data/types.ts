@@ -36,6 +36,11 @@ export interface Dataset {
    */
   inputShape: number[];
   featureSize: number;
+  /**
+   * Images stored flat (or as [h, w, c]): the [height, width, channels] of an example whose
+   * features are its pixels, row-major and channels last. What `augment` needs to move pixels.
+   */
+  imageShape?: [number, number, number];
   /** Number of output units the labels need: the class count, or 1 for regression. */
   numClasses: number;
   /** Class names by index, when the labels were strings (or image folder names). */
@@ -63,6 +68,8 @@ export interface Examples {
   count: number;
   featureSize: number;
   inputShape: number[];
+  /** As {@link Dataset.imageShape}. */
+  imageShape?: [number, number, number];
   numClasses: number;
   /** As {@link Dataset.classes}. */
   classes?: string[];

@@ -518,8 +518,9 @@ export type DistillStage = {
   mapping?: DistillMapping;
   /**
    * Keep the teacher's outputs (and tapped layers) per training example after the first epoch, so
-   * later epochs do not run the teacher (default true; skipped when they would pass 1 GiB). Keyed
-   * by the teacher's weights, the data and the taps.
+   * later epochs do not run the teacher (default true; skipped when they would pass 1 GiB, and off
+   * with augment, whose inputs change every epoch). Keyed by the teacher's weights, the data and
+   * the taps.
    */
   teacherCache?: boolean;
   /**
@@ -554,6 +555,11 @@ export type DistillStage = {
    * (bnAdaptedLayers, bnAdaptationExamples).
    */
   bnAdaptation?: DistillBnAdaptation;
+  /**
+   * Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the
+   * held-out split is never changed).
+   */
+  augment?: DistillAugment;
 };
 
 /**
@@ -716,6 +722,18 @@ export type DistillBnAdaptation = {
 };
 
 /**
+ * Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the
+ * held-out split is never changed).
+ */
+export type DistillAugment = {
+  /**
+   * Largest random translation in pixels along each axis (integer offsets, uniform in [-shift,
+   * shift], zero fill); 0: none.
+   */
+  shift: number;
+};
+
+/**
  * Measures the current model: accuracy, loss, params, sparsity, size, gzip and brotli size,
  * latency.
  */
@@ -848,6 +866,11 @@ export type FinetuneStage = {
    * (bnAdaptedLayers, bnAdaptationExamples).
    */
   bnAdaptation?: DistillBnAdaptation;
+  /**
+   * Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the
+   * held-out split is never changed).
+   */
+  augment?: DistillAugment;
 };
 
 /**
@@ -969,6 +992,11 @@ export type PruneStage = {
    * (bnAdaptedLayers, bnAdaptationExamples).
    */
   bnAdaptation?: DistillBnAdaptation;
+  /**
+   * Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the
+   * held-out split is never changed).
+   */
+  augment?: DistillAugment;
 };
 
 /**
@@ -1134,6 +1162,11 @@ export type TrainStage = {
    * (bnAdaptedLayers, bnAdaptationExamples).
    */
   bnAdaptation?: DistillBnAdaptation;
+  /**
+   * Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the
+   * held-out split is never changed).
+   */
+  augment?: DistillAugment;
 };
 
 /**
@@ -1153,6 +1186,12 @@ export type TrimVocabularyStage = {
    * vocabulary), plus padding and unknown: N + 2 rows at most.
    */
   keep?: number;
+  /**
+   * How `keep` ranks tokens: frequency (absent: the default), the training count; impact, how far
+   * the model's log-probabilities move, summed over the training examples, when the token alone is
+   * read as unknown (measured on the training split).
+   */
+  by?: 'frequency' | 'impact';
   /** Keep every token seen at least M times in the training split. */
   minCount?: number;
 };

@@ -7,7 +7,7 @@ import { applyMasks } from '../../model/weights.js';
 import type { DistillStage, StageParams } from '../../recipe/types.js';
 import { didYouMean } from '../../util/suggest.js';
 import { adaptAfterStage } from '../train/bn-adaptation.js';
-import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
+import { augmentProblems, trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { JsonSchema, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult } from '../types.js';
 import { ATTENTION_SCHEMA, HIDDEN_SCHEMA, MAPPING_SCHEMA, resolveMatches } from './pairs.js';
 import type { PairFields } from './pairs.js';
@@ -63,7 +63,7 @@ export const distillStage: StageDefinition<DistillParams> = {
     teacherCache: {
       type: 'boolean',
       description: 'Keep the teacher\'s outputs (and tapped layers) per training example after the first epoch, so later epochs do not run '
-        + 'the teacher (default true; skipped when they would pass 1 GiB). Keyed by the teacher\'s weights, the data and the taps.',
+        + 'the teacher (default true; skipped when they would pass 1 GiB, and off with augment, whose inputs change every epoch). Keyed by the teacher\'s weights, the data and the taps.',
     },
     ...trainingProperties,
   },
@@ -71,7 +71,7 @@ export const distillStage: StageDefinition<DistillParams> = {
   references: (p) => { const stage = teacherStage(p.teacher); return stage !== undefined ? [stage] : []; },
   modelFiles: (p) => [teacherPath(p.teacher), studentPath(p.student)].filter((f): f is string => f !== undefined),
   replacesModel: (p) => studentView(p.student),
-  check: (p, context) => [...teacherProblems(p, context), ...studentProblems(p.student), ...trimmedVocabularyProblems(p, context.earlier)],
+  check: (p, context) => [...augmentProblems(p, context), ...teacherProblems(p, context), ...studentProblems(p.student), ...trimmedVocabularyProblems(p, context.earlier)],
   async run(ctx): Promise<StageResult> {
     const p = ctx.params;
     const teacher = await loadTeacher(ctx);
@@ -82,7 +82,8 @@ export const distillStage: StageDefinition<DistillParams> = {
     const studentOutputs = describeOutputs(studentModel, studentOptions);
     const matches = resolveMatches(p as PairFields, teacher.layers, studentModel);
     const taps = buildTaps(teacher, studentModel, matches, ctx.seed);
-    const cache = p.teacherCache === false ? undefined
+    // Jittered inputs differ every epoch: the teacher labels each one as it is seen.
+    const cache = p.teacherCache === false || p.augment?.shift ? undefined
       : teacherCacheFor(teacherCacheKey(teacher.fingerprint(), ctx.data.fingerprint, taps.teacherLayers), ctx.data.train.count);
     const callsBefore = cache?.teacherCalls ?? 0;
     let teacherBatches = 0;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyMasks } from '../../model/weights.js';
 import { adaptAfterStage } from '../train/bn-adaptation.js';
-import { trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
+import { augmentProblems, trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
 import type { StageDefinition, StageResult } from '../types.js';
 
@@ -15,6 +15,7 @@ export const finetuneStage: StageDefinition<TrainingParams> = {
   version: 2,
   description: 'Trains the current model with every pruning mask kept fixed (and clustered weights kept tied).',
   properties: trainingProperties,
+  check: augmentProblems,
   async run(ctx): Promise<StageResult> {
     const { model, masks } = ctx.input;
     const constraints = ctx.trainingConstraints?.(ctx.input) ?? [];

@@ -1,11 +1,14 @@
 import { fit } from '../../model/fit.js';
+import { deriveSeed } from '../../util/prng.js';
 import { layersModelOf } from '../../model/kind.js';
 import type { FitOptions } from '../../model/fit.js';
 import type { OutputOptions } from '../../model/outputs.js';
 import type { StageParams, TrainStage } from '../../recipe/types.js';
 import { stateParts } from '../../state/codecs.js';
+import { JitteredSplit, imageShapeOf } from '../../data/augment.js';
+import { UsageError } from '../../errors.js';
 import { adaptAfterStage, bnAdaptationProperty } from './bn-adaptation.js';
-import type { JsonSchema, ModelState, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
+import type { JsonSchema, ModelState, StageCheckContext, StageCheckProblem, StageContext, StageDefinition, StageResult, StateParts } from '../types.js';
 
 /**
  * Fields every training stage takes (train, finetune, prune with a gradual schedule, distill):
@@ -50,7 +53,47 @@ export const trainingProperties: Record<string, JsonSchema> = {
     additionalProperties: false,
   },
   bnAdaptation: bnAdaptationProperty,
+  augment: {
+    type: 'object',
+    description: 'Data augmentation of image training examples, drawn anew each epoch from the recipe seed (the held-out split is never changed).',
+    properties: {
+      shift: {
+        type: 'integer', minimum: 0, maximum: 64,
+        description: 'Largest random translation in pixels along each axis (integer offsets, uniform in [-shift, shift], zero fill); 0: none.',
+      },
+    },
+    required: ['shift'],
+    additionalProperties: false,
+  },
 };
+
+/**
+ * `augment` on data that are known not to be images (a text dataset, by its vocabulary fields),
+ * found before anything runs; other non-image data are refused when the stage starts.
+ */
+export function augmentProblems(p: Pick<TrainingParams, 'augment'>, { recipe }: StageCheckContext): StageCheckProblem[] {
+  if (!p.augment?.shift) return [];
+  const data = recipe.data as Record<string, unknown>;
+  if (data.vocabSize === undefined && data.maxLength === undefined) return [];
+  return [{
+    path: ['augment', 'shift'], keyword: 'augment',
+    message: `augment.shift moves image pixels, but dataset "${String(data.dataset)}" is text (token ids)`,
+    hint: 'remove augment from this stage: it applies to image datasets (mnist, fashion-mnist, images)',
+  }];
+}
+
+/** The per-epoch jittered training split the stage's `augment` asks for, or undefined without one. */
+function jitterFor(ctx: StageContext<TrainingParams>): JitteredSplit | undefined {
+  const shift = ctx.params.augment?.shift ?? 0;
+  if (shift === 0) return undefined;
+  const image = imageShapeOf(ctx.data);
+  if (!image) {
+    throw new UsageError(`stage "${ctx.name}": augment.shift moves image pixels, but dataset "${ctx.data.name}" has examples of shape [${ctx.data.inputShape.join(', ')}], not images`, {
+      hint: 'augment applies to image data: mnist, fashion-mnist, idx files, an images folder, or examples shaped [height, width, channels]',
+    });
+  }
+  return new JitteredSplit(ctx.data.train, image, { shift }, deriveSeed(ctx.seed, `augment:${ctx.name}`));
+}
 
 /** How a training stage hooks into the loop. */
 export interface TrainHooks {
@@ -75,9 +118,11 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
   const { epochs, batchSize, optimizer, lrSchedule, earlyStopping } = ctx.params;
   const masks = hooks.masks ?? ctx.input.masks;
   if (ctx.resume) restoreParts(ctx.input, masks, ctx.resume.parts);
+  const jitter = jitterFor(ctx);
+  const steps = Math.ceil(ctx.data.train.count / batchSize);
   const history = await fit({
     model,
-    data: ctx.data,
+    data: jitter ? { ...ctx.data, train: jitter.split } : ctx.data,
     epochs,
     batchSize,
     optimizer,
@@ -85,7 +130,8 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     signal: ctx.signal,
     afterStep: hooks.afterStep,
     transformGradients: hooks.transformGradients,
-    beforeStep: hooks.beforeStep,
+    // The first step of each epoch (a resumed one included) refills the jittered split.
+    beforeStep: jitter ? (step, total) => { jitter.prepare(Math.floor(step / steps) + 1); hooks.beforeStep?.(step, total); } : hooks.beforeStep,
     loss: hooks.loss,
     outputs: hooks.outputs ?? ctx.outputsOf(),
     lrSchedule,
@@ -129,6 +175,7 @@ export const trainStage: StageDefinition<TrainingParams> = {
   version: 2,
   description: 'Trains the current model (all weights; earlier pruning masks are released).',
   properties: trainingProperties,
+  check: augmentProblems,
   async run(ctx): Promise<StageResult> {
     const history = await trainWith(ctx);
     // Trained weights are off any quantization grid and may regrow pruned entries.

@@ -5,6 +5,8 @@ import type { Dataset } from '../../data/types.js';
 import { buildBuiltinModel } from '../../model/builtin.js';
 import { dataFor, vocabularyCodec, vocabularyOf } from '../../state/vocabulary.js';
 import { freshTestState, runTestStage } from '../testing.js';
+import { describeOutputs } from '../../model/outputs.js';
+import { outputImpact } from './impact.js';
 import { keptIds, tokenCounts, trimVocabularyStage } from './trim-vocabulary.js';
 
 beforeAll(async () => {
@@ -27,6 +29,27 @@ describe('trim-vocabulary', () => {
     expect(keptIds(counts, { keep: 2 })).toEqual([0, 1, 3, 5]);
     expect(keptIds(counts, { keep: 100 })).toEqual([0, 1, 2, 3, 5, 7]);
     expect(keptIds(counts, { minCount: 2 })).toEqual([0, 1, 3, 5, 7]);
+  });
+
+  it('by: impact ranks tokens by how far the outputs move when each alone is read as unknown', async () => {
+    const data = text();
+    const model = buildBuiltinModel({ builtin: 'textmlp', dim: 4, hidden: [4] }, [4], 2, 1, 10);
+    const embedding = model.getLayer('embedding');
+    const table = embedding.getWeights()[0]!.arraySync() as number[][];
+    // Token 5, the most frequent, reads exactly like unknown: dropping it changes nothing.
+    table[5] = [...table[1]!];
+    table[3] = table[3]!.map((v) => v * 40);
+    embedding.setWeights([tf.tensor2d(table)]);
+    const impact = outputImpact(model, describeOutputs(model), data.train, 4, 10);
+    expect(impact[5]).toBe(0);
+    expect([4, 6, 8, 9].map((id) => impact[id])).toEqual([0, 0, 0, 0]);
+    expect(impact[3]).toBeGreaterThan(impact[7]!);
+    expect(impact[7]).toBeGreaterThan(0);
+    const counts = tokenCounts(data.train.x, 10);
+    expect(keptIds(counts, { keep: 2, by: 'impact' }, impact)).toEqual([0, 1, ...[2, 3, 7].sort((a, b) => impact[b]! - impact[a]! || a - b).slice(0, 2).sort()]);
+    expect(keptIds(counts, { keep: 2, by: 'impact' }, impact)).not.toContain(5);
+    const { state } = await runTestStage(trimVocabularyStage, { keep: 2, by: 'impact' }, freshTestState(model), data);
+    expect(dataFor(data, state).vocabulary).not.toContain('e');
   });
 
   it('cuts the embedding rows, renumbers the data and vocabulary; the model predicts as before with dropped tokens unknown', async () => {
@@ -64,5 +87,6 @@ describe('trim-vocabulary', () => {
     expect(check({})).toHaveLength(1);
     expect(check({ keep: 1, minCount: 1 })).toHaveLength(1);
     expect(check({ keep: 1 })).toEqual([]);
+    expect(check({ minCount: 1, by: 'impact' })).toMatchObject([{ path: ['by'] }]);
   });
 });
