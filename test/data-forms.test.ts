@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadExported, requireSystemDep, runCli, tempDir, useTestBackend } from './helpers.js';
+import { loadExported, requireSystemDep, runCliAsync, tempDir, useTestBackend } from './helpers.js';
 import { mobileNetStyle, writeModel } from './user-models.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -72,7 +72,7 @@ const DATA = {
   jsonl: '{ dataset: jsonl, path: ./train.jsonl, testPath: ./test.jsonl }',
 };
 
-function run(form: keyof typeof DATA) {
+async function run(form: keyof typeof DATA) {
   const file = join(dir, `${form}.yaml`);
   writeFileSync(file, ['version: 1', `name: fashion-${form}`, 'seed: 3', `data: ${DATA[form]}`, 'model: { path: ./model/model.json }', 'stages:',
     '  - { name: base, type: train, epochs: 2, batchSize: 32, optimizer: { name: adam, learningRate: 0.01 } }',
@@ -81,7 +81,7 @@ function run(form: keyof typeof DATA) {
     '  - { name: quantize, type: quantize, weights: { dtype: uint8 } }',
     '  - { name: final, type: evaluate, metrics: [sizeBytes] }', ''].join('\n'));
   const out = join(dir, `run-${form}`);
-  const r = runCli(['run', file, '--out', out, '--json']);
+  const r = await runCliAsync(['run', file, '--out', out, '--json']);
   expect(r.code, r.stderr).toBe(0);
   return { out, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
 }
@@ -99,7 +99,8 @@ beforeAll(async () => {
 describe('Fashion-MNIST as an image folder, CSV, .npy and JSONL', () => {
   it('the image-folder run exits 0 and its stock-loaded export predicts the test folder as reported (±0.005); the other forms agree within 0.02', async (ctx) => {
     requireSystemDep(ctx, 'dataset-fashion-mnist', existsSync(FASHION), `apt-get install dataset-fashion-mnist (${FASHION})`);
-    const images = run('images');
+    // The four runs are independent (each its own recipe and directory): they run together.
+    const [images, ...others] = await Promise.all((['images', 'csv', 'npy', 'jsonl'] as const).map(run));
     const { model } = await loadExported(join(images.out, 'model'));
     expect(model.getClassName()).toBe('Model');
     const xs = tf.tensor4d(Float32Array.from(splits.test.pixels, (b) => b / 255), [COUNTS.test, 28, 28, 1]);
@@ -107,8 +108,8 @@ describe('Fashion-MNIST as an image folder, CSV, .npy and JSONL', () => {
     const accuracy = Array.from(splits.test.labels).filter((l, i) => predicted[i] === l).length / COUNTS.test;
     expect(Math.abs(accuracy - images.report.final.metrics.accuracy)).toBeLessThanOrEqual(0.005);
     expect(images.report.final.metrics.accuracy).toBeGreaterThan(0.5);
-    for (const form of ['csv', 'npy', 'jsonl'] as const) {
-      const { report } = run(form);
+    for (const [i, form] of (['csv', 'npy', 'jsonl'] as const).entries()) {
+      const { report } = others[i]!;
       expect(Math.abs(report.final.metrics.accuracy - images.report.final.metrics.accuracy), form).toBeLessThanOrEqual(0.02);
     }
   }, 300_000);

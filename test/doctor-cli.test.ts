@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requireSystemDep, ROOT, runCli, tempDir } from './helpers.js';
+import type { CliResult } from './helpers.js';
+import { requireSystemDep, ROOT, runCliAsync, tempDir } from './helpers.js';
 
 /** What native/build.mjs recorded for this checkout, or undefined when it never ran. */
 function nativeBuildStatus(): { ok?: boolean; blas?: string; reason?: string } | undefined {
@@ -17,12 +18,13 @@ interface DoctorJson {
 }
 
 const built = nativeBuildStatus();
-let text: ReturnType<typeof runCli>;
+let text: CliResult;
 let json: DoctorJson;
 
-beforeAll(() => {
-  text = runCli(['doctor']);
-  json = JSON.parse(runCli(['doctor', '--json']).stdout);
+beforeAll(async () => {
+  const [asText, asJson] = await Promise.all([runCliAsync(['doctor']), runCliAsync(['doctor', '--json'])]);
+  text = asText;
+  json = JSON.parse(asJson.stdout);
 });
 
 describe('condense doctor', () => {
@@ -55,15 +57,18 @@ describe('condense doctor', () => {
     expect(json.backends.find((b) => b.name === 'native')!.version).toMatch(/\(openblas \d+\.\d+\.\d+\)$/);
   });
 
-  it('a missing addon shows why it does not load: the build failure it recorded, else how to build it', () => {
+  it('a missing addon shows why it does not load: the build failure it recorded, else how to build it', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'status.json'), JSON.stringify({ ok: false, reason: 'cblas.h: No such file' }));
     const addon = join(dir, 'absent.node');
-    const failed = runCli(['doctor'], { env: { CONDENSE_NATIVE_ADDON: addon, CONDENSE_NATIVE_STATUS: join(dir, 'status.json') } });
+    const [failed, neverRun] = await Promise.all([
+      runCliAsync(['doctor'], { env: { CONDENSE_NATIVE_ADDON: addon, CONDENSE_NATIVE_STATUS: join(dir, 'status.json') } }),
+      runCliAsync(['doctor', '--json'], { env: { CONDENSE_NATIVE_ADDON: addon, CONDENSE_NATIVE_STATUS: join(dir, 'none.json') } }),
+    ]);
     expect(failed.code, failed.stderr).toBe(0);
     expect(failed.stdout).toContain(`✗ native     does not load: native addon missing at ${addon}: cblas.h: No such file\n`);
     expect(failed.stdout).not.toContain('auto would pick: native');
-    const never = JSON.parse(runCli(['doctor', '--json'], { env: { CONDENSE_NATIVE_ADDON: addon, CONDENSE_NATIVE_STATUS: join(dir, 'none.json') } }).stdout) as DoctorJson;
+    const never = JSON.parse(neverRun.stdout) as DoctorJson;
     expect(never.backends.find((b) => b.name === 'native')).toEqual({
       name: 'native', loads: false,
       reason: `native addon missing at ${addon}: it was not built (run \`node native/build.mjs\`; needs a C compiler, python3 and make)`,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,14 +77,42 @@ export function tempCache(): string {
  * its own empty stage cache unless `env.CONDENSE_CACHE` names one, so no test reads another's
  * stages, nor the user's cache.
  */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+export function runCli(args: string[], options: CliOptions = {}): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'condense.mjs'), ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: { ...process.env, CI: '1', ...options.env, CONDENSE_CACHE: options.env?.CONDENSE_CACHE ?? tempCache() },
-    encoding: 'utf8',
-    timeout: 240_000,
+    cwd: options.cwd ?? ROOT, env: cliEnv(options), encoding: 'utf8', timeout: CLI_TIMEOUT_MS,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * {@link runCli} without blocking the test process: for CLI calls that do not depend on each
+ * other, started together (`Promise.all`) so they overlap. Same environment, cache and timeout
+ * (on timeout the child is SIGTERMed and `code` is null, as with `runCli`).
+ */
+export function runCliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'condense.mjs'), ...args], {
+      cwd: options.cwd ?? ROOT, env: cliEnv(options), stdio: ['ignore', 'pipe', 'pipe'], timeout: CLI_TIMEOUT_MS,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Where and with what environment {@link runCli} runs the CLI. */
+export interface CliOptions { cwd?: string; env?: Record<string, string> }
+
+/** A finished CLI call: exit code (null when killed by a signal), stdout and stderr. */
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+const CLI_TIMEOUT_MS = 240_000;
+
+function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+  return { ...process.env, CI: '1', ...options.env, CONDENSE_CACHE: options.env?.CONDENSE_CACHE ?? tempCache() };
 }
 
 /**

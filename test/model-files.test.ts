@@ -8,7 +8,7 @@ import { groupBytes, parseModelJson } from '../src/model/model-json.js';
 import { ModelFileError } from '../src/errors.js';
 import { jsonSyntaxProblem } from '../src/util/json-syntax.js';
 import type { ModelFiles } from '../src/model/io.js';
-import { runCli, tempDir, useTestBackend } from './helpers.js';
+import { runCliAsync, tempDir, useTestBackend } from './helpers.js';
 
 const SHARD = 'group1-shard1of1.bin';
 
@@ -122,10 +122,15 @@ const FAULTS: Fault[] = [
 ];
 
 let saved: ModelFiles;
+/** A small CSV of MNIST's shape (784 features, labels 0…9): what the data is does not matter here, and it loads in a fraction of the time MNIST takes in every run. */
+let dataCsv: string;
 
 beforeAll(async () => {
   await useTestBackend();
   saved = await modelFiles(buildBuiltinModel({ builtin: 'mlp', hidden: [4] }, [784], 10, 1));
+  dataCsv = join(tempDir('condense-model-files-data-'), 'data.csv');
+  const rows = Array.from({ length: 200 }, (_, i) => [i % 10, ...Array.from({ length: 784 }, (_, k) => ((i * 31 + k * 17) % 256) / 255)].join(','));
+  writeFileSync(dataCsv, [['label', ...Array.from({ length: 784 }, (_, k) => `p${k}`)].join(','), ...rows].join('\n') + '\n');
 });
 
 /** A recipe in a fresh directory with an intact model in `m/`, broken by `fault`. */
@@ -142,7 +147,7 @@ function brokenSetup(fault: Fault, role: 'model' | 'teacher') {
   const recipe = join(dir, 'recipe.yaml');
   writeFileSync(recipe, [
     'version: 1', 'name: model-files', 'seed: 3',
-    'data: { dataset: mnist, testFraction: 0.25, limit: 200 }',
+    `data: { dataset: csv, path: ${JSON.stringify(dataCsv)}, testFraction: 0.25 }`,
     role === 'model' ? 'model: { path: ./m/model.json }' : 'model: { builtin: mlp, hidden: [4] }',
     'stages:', stage, '',
   ].join('\n'));
@@ -159,18 +164,19 @@ function expectCleanUsageError(r: { code: number | null; stderr: string }, file:
   expect(r.stderr).toMatch(/\n {2}hint: \S/);
 }
 
-describe('broken model files are a usage error naming the file (exit 2)', () => {
-  it('the intact model runs (so each fault below is what fails)', () => {
+// Each test is one CLI run in its own directory: they run concurrently, overlapping the runs' startup.
+describe.concurrent('broken model files are a usage error naming the file (exit 2)', () => {
+  it('the intact model runs (so each fault below is what fails)', async () => {
     const { dir, recipe } = brokenSetup({ name: 'none', breakIt: () => 'model.json', says: /./ }, 'model');
-    const r = runCli(['run', recipe, '--out', join(dir, 'out'), '--backend', 'wasm']);
+    const r = await runCliAsync(['run', recipe, '--out', join(dir, 'out'), '--backend', 'wasm']);
     expect(r.code, r.stderr).toBe(0);
   });
 
   for (const role of ['model', 'teacher'] as const) {
     for (const fault of FAULTS) {
-      it(`${role}: ${fault.name}`, () => {
+      it(`${role}: ${fault.name}`, async () => {
         const { dir, recipe, file, mentions } = brokenSetup(fault, role);
-        const r = runCli(['run', recipe, '--out', join(dir, 'out'), '--backend', 'wasm']);
+        const r = await runCliAsync(['run', recipe, '--out', join(dir, 'out'), '--backend', 'wasm']);
         expectCleanUsageError(r, file, fault.says, mentions);
       });
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RecipeError } from '../src/errors.js';
 import { loadRecipe, loadRecipeWithPlugins } from '../src/recipe/load.js';
 import { builtinStages } from '../src/stages/builtin.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { ROOT, runCliAsync, tempDir } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'plugins');
 
@@ -33,20 +33,21 @@ function pluginSource(type: string, properties = '{}'): string {
 }
 
 /** Runs `condense validate FILE` and expects exit 2 with no stack trace; returns stderr. */
-function refused(file: string): string {
-  const r = runCli(['validate', file]);
+async function refused(file: string): Promise<string> {
+  const r = await runCliAsync(['validate', file]);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   return r.stderr;
 }
 
-describe('plugins through the CLI', () => {
-  it('examples/noise.yaml validates and runs with the stage of examples/noise-stage.mjs', () => {
-    const valid = runCli(['validate', 'examples/noise.yaml']);
+// Each test has its own project directory: they run concurrently, overlapping the CLI calls.
+describe.concurrent('plugins through the CLI', () => {
+  it('examples/noise.yaml validates and runs with the stage of examples/noise-stage.mjs', async () => {
+    const valid = await runCliAsync(['validate', 'examples/noise.yaml']);
     expect(valid.code, valid.stderr).toBe(0);
     expect(valid.stdout).toContain('examples/noise.yaml: valid');
     const out = tempDir();
-    const run = runCli(['run', 'examples/noise.yaml', '--out', out]);
+    const run = await runCliAsync(['run', 'examples/noise.yaml', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const robustness = report.stages.find((s: { type: string }) => s.type === 'noise-accuracy');
@@ -54,10 +55,10 @@ describe('plugins through the CLI', () => {
     expect(robustness.metrics.noisyAccuracy).toBeLessThanOrEqual(robustness.metrics.accuracy + 0.05);
   });
 
-  it('a stage defined only in a test fixture validates and runs, with its own parameters', () => {
-    expect(runCli(['validate', join(FIXTURES, 'count.yaml')]).code).toBe(0);
+  it('a stage defined only in a test fixture validates and runs, with its own parameters', async () => {
+    expect((await runCliAsync(['validate', join(FIXTURES, 'count.yaml')])).code).toBe(0);
     const out = tempDir();
-    const run = runCli(['run', join(FIXTURES, 'count.yaml'), '--out', out]);
+    const run = await runCliAsync(['run', join(FIXTURES, 'count.yaml'), '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const count = report.stages.find((s: { name: string }) => s.name === 'count');
@@ -66,13 +67,13 @@ describe('plugins through the CLI', () => {
     expect(count.metrics.countedParams).toBe(2 * count.metrics.params);
   });
 
-  it('plan knows the plugin stage type', () => {
-    const r = runCli(['plan', join(FIXTURES, 'count.yaml'), '--out', tempDir(), '--json']);
+  it('plan knows the plugin stage type', async () => {
+    const r = await runCliAsync(['plan', join(FIXTURES, 'count.yaml'), '--out', tempDir(), '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).steps.map((s: { type: string }) => s.type)).toEqual(['train', 'count-params']);
   });
 
-  it('a plugin from an installed package: resolved from the recipe\'s directory, through its ESM entry', () => {
+  it('a plugin from an installed package: resolved from the recipe\'s directory, through its ESM entry', async () => {
     const dir = project({
       'recipe.yaml': recipe(['condense-plugin-count'], 'pkg-stage'),
       'node_modules/condense-plugin-count/package.json': JSON.stringify({
@@ -82,63 +83,63 @@ describe('plugins through the CLI', () => {
       'node_modules/condense-plugin-count/index.mjs': pluginSource('pkg-stage'),
       'node_modules/condense-plugin-count/index.cjs': 'throw new Error("the CommonJS entry was loaded");\n',
     });
-    const r = runCli(['validate', 'recipe.yaml'], { cwd: dir });
+    const r = await runCliAsync(['validate', 'recipe.yaml'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const other = runCli(['validate', join(dir, 'recipe.yaml')], { cwd: tempDir() });
+    const other = await runCliAsync(['validate', join(dir, 'recipe.yaml')], { cwd: tempDir() });
     expect(other.code, other.stderr).toBe(0);
   });
 
   it.each(['https://example.com/stage.mjs', 'http://example.com/stage.mjs', 'data:text/javascript,export%20default%20{}', 'file:///tmp/stage.mjs'])(
-    'refuses the URL %s, located at the entry', (url) => {
+    'refuses the URL %s, located at the entry', async (url) => {
       const dir = project({ 'recipe.yaml': recipe([url]) });
-      const stderr = refused(join(dir, 'recipe.yaml'));
+      const stderr = await refused(join(dir, 'recipe.yaml'));
       expect(stderr).toContain(`recipe.yaml:4:5: plugin "${url}" is a URL (${url.slice(0, url.indexOf(':'))}:)`);
     });
 
-  it('refuses a path outside the recipe\'s tree, also through a symlink', () => {
+  it('refuses a path outside the recipe\'s tree, also through a symlink', async () => {
     const dir = project({ 'outside/stage.mjs': pluginSource('count-params'), 'project/recipe.yaml': recipe(['../outside/stage.mjs', './link.mjs']) });
     symlinkSync(join(dir, 'outside', 'stage.mjs'), join(dir, 'project', 'link.mjs'));
-    const stderr = refused(join(dir, 'project', 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'project', 'recipe.yaml'));
     const outside = realpathSync(join(dir, 'outside', 'stage.mjs'));
     expect(stderr).toContain(`recipe.yaml:4:5: plugin "../outside/stage.mjs" resolves outside the recipe's directory (${outside})`);
     expect(stderr).toContain(`recipe.yaml:5:5: plugin "./link.mjs" resolves outside the recipe's directory (${outside})`);
   });
 
-  it('a missing file and an uninstalled package are located at their entries, with a hint', () => {
+  it('a missing file and an uninstalled package are located at their entries, with a hint', async () => {
     const dir = project({ 'recipe.yaml': recipe(['./missing.mjs', 'not-installed-plugin']) });
-    const stderr = refused(join(dir, 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'recipe.yaml'));
     expect(stderr).toMatch(/recipe\.yaml:4:5: plugin file not found: \S*missing\.mjs \[plugins\]\n {2}hint: paths are relative to the file that lists them/);
     expect(stderr).toMatch(/recipe\.yaml:5:5: plugin package "not-installed-plugin" is not installed .*\n {2}hint: install it/);
     expect(stderr).toMatch(/> 4 \| {3}- \.\/missing\.mjs/);
   });
 
-  it('a stage type registered twice is located: over a built-in and over another plugin', () => {
+  it('a stage type registered twice is located: over a built-in and over another plugin', async () => {
     const dir = project({
       'recipe.yaml': recipe(['./prune.mjs', './a.mjs', './b.mjs'], 'twice'),
       'prune.mjs': pluginSource('prune'), 'a.mjs': pluginSource('twice'), 'b.mjs': pluginSource('twice'),
     });
-    const stderr = refused(join(dir, 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'recipe.yaml'));
     expect(stderr).toMatch(/recipe\.yaml:4:5: plugin \S*prune\.mjs: stage type "prune" is already registered \(a built-in stage type\)/);
     expect(stderr).toMatch(/recipe\.yaml:6:5: plugin \S*b\.mjs: stage type "twice" is already registered by plugin \S*a\.mjs/);
   });
 
-  it('a change to a module the plugin imports reruns its stages, saying the plugin changed', () => {
+  it('a change to a module the plugin imports reruns its stages, saying the plugin changed', async () => {
     const dir = project({
       'recipe.yaml': recipe(['./entry.mjs'], 'helped'),
       'entry.mjs': `import { factor } from './lib/helper.mjs';\nexport default { stages: [{ type: 'helped', version: 1, description: 'x', properties: {}, changesModel: false, async run(ctx) { return { state: ctx.input, metrics: { factor } }; } }] };\n`,
       'lib/helper.mjs': 'export const factor = 1;\n',
     });
     const out = join(dir, 'run');
-    const plan = () => JSON.parse(runCli(['plan', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm', '--json']).stdout).steps as Array<{ action: string; reason: string }>;
-    expect(runCli(['run', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm']).code).toBe(0);
-    expect(plan().map((s) => s.action)).toEqual(['cached', 'cached']);
+    const plan = async () => JSON.parse((await runCliAsync(['plan', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm', '--json'])).stdout).steps as Array<{ action: string; reason: string }>;
+    expect((await runCliAsync(['run', join(dir, 'recipe.yaml'), '--out', out, '--backend', 'wasm'])).code).toBe(0);
+    expect((await plan()).map((s) => s.action)).toEqual(['cached', 'cached']);
     writeFileSync(join(dir, 'lib/helper.mjs'), 'export const factor = 2;\n');
-    const after = plan();
+    const after = await plan();
     expect(after.map((s) => s.action)).toEqual(['cached', 'run']);
     expect(after[1]!.reason).toMatch(/^plugin changed \(sha256 [0-9a-f]{12}… → [0-9a-f]{12}…\)$/);
   });
 
-  it('state codecs: a stage\'s codec over a built-in kind is located; one codec on a stage and on the module is fine', () => {
+  it('state codecs: a stage\'s codec over a built-in kind is located; one codec on a stage and on the module is fine', async () => {
     const codec = (kind: string) => `{ kind: '${kind}', empty: () => new Map(), encode: (m) => ({ json: [...m] }), decode: (j) => new Map(j) }`;
     const stage = (type: string, codecs: string) => `{ type: '${type}', version: 1, description: 'x', properties: {}, stateCodecs: [${codecs}], async run(ctx) { return { state: ctx.input, metrics: {} }; } }`;
     const dir = project({
@@ -146,7 +147,7 @@ describe('plugins through the CLI', () => {
       'clash.mjs': `export default { stages: [${stage('clash', codec('masks'))}] };\n`,
       'shared.mjs': `const tags = ${codec('tags')};\nexport default { stages: [${stage('shared-kind', 'tags')}], stateCodecs: [tags] };\n`,
     });
-    const stderr = refused(join(dir, 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'recipe.yaml'));
     expect(stderr).toMatch(/recipe\.yaml:4:5: plugin \S*clash\.mjs: stage type "clash": model state kind "masks" is already registered/);
     expect(stderr).not.toMatch(/plugin \S*shared\.mjs/);
   });
@@ -155,16 +156,16 @@ describe('plugins through the CLI', () => {
     ['a wrong type name', '{ sigma: { type: "nubmer" } }', /invalid schema: properties\/sigma\/type must be equal to one of the allowed values \(got "nubmer"\)/],
     ['a typo\'d keyword (strict mode)', '{ sigma: { type: "number", minimun: 0 } }', /strict mode: unknown keyword: "minimun"/],
     ['a required field it does not declare', '{ sigma: { type: "number" } }, required: ["sigmaa"]', /required property "sigmaa" is not defined/],
-  ])('an invalid schema fragment (%s) is an error naming the plugin and the stage type', (_what, properties, message) => {
+  ])('an invalid schema fragment (%s) is an error naming the plugin and the stage type', async (_what, properties, message) => {
     const dir = project({ 'recipe.yaml': recipe(['./bad.mjs'], 'bad-schema'), 'bad.mjs': pluginSource('bad-schema', properties) });
-    const stderr = refused(join(dir, 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'recipe.yaml'));
     expect(stderr).toMatch(/recipe\.yaml:4:5: plugin \S*bad\.mjs: stage type "bad-schema" has an invalid schema: /);
     expect(stderr).toMatch(message);
   });
 
-  it('a module without a stages list, or one that throws on import, is located at its entry', () => {
+  it('a module without a stages list, or one that throws on import, is located at its entry', async () => {
     const dir = project({ 'recipe.yaml': recipe(['./empty.mjs', './throws.mjs']), 'empty.mjs': 'export const nothing = 1;\n', 'throws.mjs': 'throw new Error("plugin boom");\n' });
-    const stderr = refused(join(dir, 'recipe.yaml'));
+    const stderr = await refused(join(dir, 'recipe.yaml'));
     expect(stderr).toMatch(/recipe\.yaml:4:5: plugin \S*empty\.mjs exports no `stages` list/);
     expect(stderr).toMatch(/recipe\.yaml:5:5: plugin \S*throws\.mjs failed to load: plugin boom/);
   });

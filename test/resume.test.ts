@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requireNativeAddon, ROOT, runCli, tempDir } from './helpers.js';
+import { requireNativeAddon, ROOT, runCli, runCliAsync, tempCache, tempDir } from './helpers.js';
 
 const recipe = join(ROOT, 'test/fixtures/recipes/resume.yaml');
 const BACKEND = process.env.CONDENSE_TEST_BACKEND ?? 'wasm';
 let reference: { weights: Buffer; report: { final: { metrics: Record<string, number> } } };
+/** The uninterrupted reference run's directory (its weights and report are read into `reference` first). */
+let referenceOut: string;
 
 function finalOf(out: string) {
   return {
@@ -41,10 +43,10 @@ function runAndKill(out: string, when: (e: Record<string, unknown>) => boolean, 
 }
 
 beforeAll(() => {
-  const out = tempDir();
-  const r = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND]);
+  referenceOut = tempDir();
+  const r = runCli(['run', recipe, '--out', referenceOut, '--json', '--backend', BACKEND]);
   expect(r.code, r.stderr).toBe(0);
-  reference = finalOf(out);
+  reference = finalOf(referenceOut);
 });
 
 describe('crash-safe runs (real SIGKILL, then --resume)', () => {
@@ -78,20 +80,6 @@ describe('crash-safe runs (real SIGKILL, then --resume)', () => {
     const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(statuses(resumed.stdout)).toEqual(['baseline:cached', 'prune:cached', 'finetune:ran', 'quantize:ran', 'final:ran']);
-    expect(finalOf(out).weights.equals(reference.weights)).toBe(true);
-  });
-
-  it('in the middle of writing a checkpoint: the torn write is swept and never loaded', () => {
-    const out = tempDir();
-    // Directory writes: epoch checkpoints after baseline epochs 1 and 2, then the baseline
-    // checkpoint itself (3rd): die inside it.
-    const killed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND], { env: { CONDENSE_TEST_KILL_DURING_WRITE: '3' } });
-    expect(killed.code).toBe(null);
-    expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(true);
-    const resumed = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND, '--resume']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(statuses(resumed.stdout)[0]).toBe('baseline:resumed');
-    expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(false);
     expect(finalOf(out).weights.equals(reference.weights)).toBe(true);
   });
 
@@ -150,17 +138,33 @@ describe('resume on the native backend (auto picks it; Adam is fused there)', ()
   });
 });
 
-describe('stage cache integrity and the run lock', () => {
-  it('a checkpoint with flipped bytes is reported, discarded and recomputed', () => {
+// Kills that do not depend on timing (a kill inside the Nth directory write, a kill after the
+// lock is seen) and no kill at all: these tests run concurrently.
+describe.concurrent('a torn checkpoint write, stage cache integrity and the run lock', () => {
+  it('in the middle of writing a checkpoint: the torn write is swept and never loaded', async () => {
     const out = tempDir();
-    expect(runCli(['run', recipe, '--out', out, '--backend', BACKEND]).code).toBe(0);
+    // Directory writes: epoch checkpoints after baseline epochs 1 and 2, then the baseline
+    // checkpoint itself (3rd): die inside it.
+    const killed = await runCliAsync(['run', recipe, '--out', out, '--json', '--backend', BACKEND], { env: { CONDENSE_TEST_KILL_DURING_WRITE: '3' } });
+    expect(killed.code).toBe(null);
+    expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(true);
+    const resumed = await runCliAsync(['run', recipe, '--out', out, '--json', '--backend', BACKEND, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(statuses(resumed.stdout)[0]).toBe('baseline:resumed');
+    expect(readdirSync(join(out, 'stages')).some((n) => n.includes('.tmp-'))).toBe(false);
+    expect(finalOf(out).weights.equals(reference.weights)).toBe(true);
+  });
+
+  it('a checkpoint with flipped bytes is reported, discarded and recomputed', async () => {
+    // The reference run's directory: its weights are already in memory.
+    const out = referenceOut;
     const shard = join(out, 'stages/03-finetune/model/group1-shard1of1.bin');
     const bytes = readFileSync(shard);
     bytes[100] ^= 0xff;
     writeFileSync(shard, bytes);
-    const plan = runCli(['plan', recipe, '--out', out, '--backend', BACKEND]);
+    const plan = await runCliAsync(['plan', recipe, '--out', out, '--backend', BACKEND]);
     expect(plan.stdout).toMatch(/finetune .* will run .*checkpoint invalid \(model\/group1-shard1of1.bin does not match its sha256/);
-    const rerun = runCli(['run', recipe, '--out', out, '--json', '--backend', BACKEND]);
+    const rerun = await runCliAsync(['run', recipe, '--out', out, '--json', '--backend', BACKEND]);
     expect(statuses(rerun.stdout)).toEqual(['baseline:cached', 'prune:cached', 'finetune:ran', 'quantize:cached', 'final:cached']);
     expect(finalOf(out).weights.equals(reference.weights)).toBe(true);
   });
@@ -168,17 +172,17 @@ describe('stage cache integrity and the run lock', () => {
   it('a second run into the same directory is refused naming the first one\'s pid', async () => {
     const out = tempDir();
     const child = spawn(process.execPath, [join(ROOT, 'bin/condense.mjs'), 'run', recipe, '--out', out, '--json', '--backend', BACKEND,
-      '--set', 'stages.baseline.epochs=200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--set', 'stages.baseline.epochs=200'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONDENSE_CACHE: tempCache() } });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     const t0 = performance.now();
-    const second = runCli(['run', recipe, '--out', out, '--backend', BACKEND]);
+    const second = await runCliAsync(['run', recipe, '--out', out, '--backend', BACKEND]);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`is in use by another condense run (pid ${child.pid})`);
     expect((performance.now() - t0) / 1000).toBeLessThan(15);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     // The dead owner's lock is taken over.
-    const third = runCli(['run', recipe, '--out', out, '--backend', BACKEND]);
+    const third = await runCliAsync(['run', recipe, '--out', out, '--backend', BACKEND]);
     expect(third.code, third.stderr).toBe(0);
   });
 });

@@ -5,12 +5,15 @@ import { afterEach, beforeEach } from 'vitest';
 
 // Every test gets its own empty shared stage cache, inherited by the CLI processes it spawns, so
 // tests never read each other's stages nor write into the user's cache (~/.cache/condense).
-let dir: string | undefined;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'condense-cache-'));
+// Kept per test (not in one variable) so that concurrent tests each remove their own.
+const dirs = new Map<string, string>();
+beforeEach((ctx) => {
+  const dir = mkdtempSync(join(tmpdir(), 'condense-cache-'));
+  dirs.set(ctx.task.id, dir);
   process.env.CONDENSE_CACHE = dir;
 });
-afterEach(() => {
+afterEach((ctx) => {
+  const dir = dirs.get(ctx.task.id);
   if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
+  dirs.delete(ctx.task.id);
 });
