@@ -5,7 +5,7 @@
 #include <string.h>
 #include "bindings.h"
 
-#define CN_VERSION "0.2.0"
+#define CN_VERSION "0.3.0"
 
 /* The numeric-affecting compile flags, written by native/build.mjs from the generated Makefile
  * and $CFLAGS; a build that bypassed build.mjs cannot know them. */
@@ -63,9 +63,6 @@ static napi_value js_build_info(napi_env env, napi_callback_info info) {
   CALL(set_string(env, obj, "libc", libc_name()));
   return obj;
 }
-
-typedef int (*cn_sgemm_fn)(int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
-                           const float *, int64_t, float, float *, int64_t);
 
 /* (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), checked, then gemm(...) */
 static napi_value sgemm_call(napi_env env, napi_callback_info info, const char *name, cn_sgemm_fn gemm) {
@@ -209,6 +206,26 @@ static napi_value js_set_blas_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* threads(n?) -> the kernels' thread count in effect, after setting it to n (0: the default,
+ * $CONDENSE_THREADS or the CPUs available). Results do not depend on it. */
+static napi_value js_threads(napi_env env, napi_callback_info info) {
+  ARGS("threads", 0);
+  int64_t n = -1;
+  if (argc > 0 && !int_arg(env, fn, argv[0], "n", 0, 1024, &n)) return NULL;
+  napi_value r;
+  CALL(napi_create_int32(env, n >= 0 ? cn_set_threads((int)n) : cn_threads(), &r));
+  return r;
+}
+
+/* gemmParts(M, N, K) -> how many panels the parallel GEMM cuts an M x N x K product into */
+static napi_value js_gemm_parts(napi_env env, napi_callback_info info) {
+  ARGS("gemmParts", 3);
+  DIM(M, 0); DIM(N, 1); DIM(K, 2);
+  napi_value r;
+  CALL(napi_create_int32(env, cn_gemm_parts(M, N, K), &r));
+  return r;
+}
+
 /* _failAllocation(n): test hook, the n-th kernel allocation from now fails once (0: none) */
 static napi_value js_fail_allocation(napi_env env, napi_callback_info info) {
   ARGS("_failAllocation", 1);
@@ -222,7 +239,8 @@ static const cn_binding_t core_bindings[] = {
     {"sgemmPortable", js_sgemm_portable}, {"gemmKernel", js_gemm_kernel},
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
     {"unary", js_unary}, {"reduce", js_reduce}, {"softmax", js_softmax},
-    {"setBlasThreads", js_set_blas_threads}, {"_failAllocation", js_fail_allocation},
+    {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
+    {"_failAllocation", js_fail_allocation},
 };
 
 static napi_status define(napi_env env, napi_value exports, const cn_binding_t *b, size_t n) {

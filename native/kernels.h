@@ -1,5 +1,6 @@
 /* Kernels of condense's native TF.js backend. All tensors are dense row-major float32
- * (4-byte elements for gather/transpose). Single-threaded and deterministic. */
+ * (4-byte elements for gather/transpose). Deterministic: the parallel ones cut their work by
+ * the problem's shape only (pool.c), so results do not depend on the thread count. */
 #ifndef CONDENSE_KERNELS_H
 #define CONDENSE_KERNELS_H
 #include <stddef.h>
@@ -18,13 +19,49 @@ void *cn_calloc(size_t count, size_t size);
 /* Test hook: the n-th allocation from now fails once (n <= 0: none). */
 void cn_fail_allocation(int64_t n);
 
+/* ---- pool.c: a persistent thread pool (idle threads sleep). */
+typedef void (*cn_part_fn)(void *ctx, int part);
+/* Runs fn(ctx, p) for every part p in [0, parts) on up to cn_threads() threads; returns when all
+ * are done. Parts must write disjoint outputs; callers fix `parts` from the shape alone. Runs
+ * serially when nested in a part, or when another thread is using the pool. */
+void cn_parallel(int parts, cn_part_fn fn, void *ctx);
+/* The thread count in effect: cn_set_threads's, else $CONDENSE_THREADS, else the CPUs this
+ * process may use (at most 64). */
+int cn_threads(void);
+/* Sets the thread count (n < 1: the default); returns the count in effect. */
+int cn_set_threads(int n);
+int cn_default_threads(void);
+/* [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
+void cn_part_range(int64_t n, int parts, int part, int64_t align, int64_t *begin, int64_t *end);
+/* How many parts (1, 2, 4 or 8, at most max_parts) to cut `work` into, so each part has at
+ * least `grain` of it; 1 below 2 * grain. */
+int cn_parts_for(double work, double grain, int max_parts);
+
+typedef int (*cn_sgemm_fn)(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                           const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                           float *C, int64_t ldc);
+/* ---- gemm_parallel.c: `gemm` (a single-threaded GEMM) on row or column panels of C spread
+ * over the pool; the panels depend on M, N, K only. */
+int cn_sgemm_parallel(cn_sgemm_fn gemm, int transA, int transB, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                      float beta, float *C, int64_t ldc);
+/* The number of panels an M x N x K product is cut into (1: one call). */
+int cn_gemm_parts(int64_t M, int64_t N, int64_t K);
+
 /* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. Returns a
  * status code: the portable GEMM allocates packing buffers, OpenBLAS takes 32-bit sizes. */
 int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
-/* The portable GEMM (gemm_portable.c), compiled in every build; cn_sgemm when no BLAS is linked. */
+/* The portable GEMM (gemm_portable.c), compiled in every build; cn_sgemm when no BLAS is linked.
+ * cn_sgemm and cn_sgemm_portable run on the pool; the _serial variants are one call. */
 int cn_sgemm_portable(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      float *C, int64_t ldc);
+int cn_sgemm_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc);
+int cn_sgemm_portable_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                       float *C, int64_t ldc);
 /* The portable GEMM's micro-kernel in use: "avx512", "avx2" or "generic" (the best this CPU
@@ -38,7 +75,8 @@ const char *cn_blas_name(void);
  * GEMM's micro-kernel. */
 const char *cn_blas_core(void);
 void cn_blas_init(void);
-/* Sets BLAS's thread count (benchmarks only); returns the count in effect. */
+/* Sets OpenBLAS's own thread count (benchmarks only: it changes results); returns the count in
+ * effect (1 for the portable GEMM). */
 int cn_blas_set_threads(int n);
 
 /* ---- elementwise.c */
