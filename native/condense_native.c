@@ -226,6 +226,13 @@ static napi_value js_gemm_parts(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* _poolJobs() -> how many kernel calls have run on more than one thread so far (tests) */
+static napi_value js_pool_jobs(napi_env env, napi_callback_info info) {
+  napi_value r;
+  CALL(napi_create_double(env, (double)cn_pool_jobs(), &r));
+  return r;
+}
+
 /* _failAllocation(n): test hook, the n-th kernel allocation from now fails once (0: none) */
 static napi_value js_fail_allocation(napi_env env, napi_callback_info info) {
   ARGS("_failAllocation", 1);
@@ -240,7 +247,7 @@ static const cn_binding_t core_bindings[] = {
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
     {"unary", js_unary}, {"reduce", js_reduce}, {"softmax", js_softmax},
     {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
-    {"_failAllocation", js_fail_allocation},
+    {"_poolJobs", js_pool_jobs}, {"_failAllocation", js_fail_allocation},
 };
 
 static napi_status define(napi_env env, napi_value exports, const cn_binding_t *b, size_t n) {

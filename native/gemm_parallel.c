@@ -7,9 +7,6 @@
  * results then change in the last bits with the thread count. */
 #include "kernels.h"
 
-/* Below 2 * GRAIN floating-point operations a GEMM stays on one thread: waking a sleeping
- * thread costs ~10-50 us, what ~1-3 MFLOP take here (bench/gemm.mjs measures the crossover). */
-#define GEMM_GRAIN 1.5e6
 #define GEMM_MAX_PARTS 8
 /* Panel edges fall on multiples of this (whole micro-kernel tiles: 16 is a multiple of every
  * kernel's NR and close to a multiple of its MR). */
@@ -44,7 +41,7 @@ static void gemm_part(void *ctx, int part) {
 int cn_gemm_parts(int64_t M, int64_t N, int64_t K) {
   const int64_t cut = M >= N ? M : N;
   const int most = (int)((cut + GEMM_ALIGN - 1) / GEMM_ALIGN);
-  return cn_parts_for(2.0 * (double)M * (double)N * (double)K, GEMM_GRAIN,
+  return cn_parts_for(2.0 * (double)M * (double)N * (double)K, CN_PARALLEL_GRAIN,
                       most < GEMM_MAX_PARTS ? most : GEMM_MAX_PARTS);
 }
 

@@ -1,6 +1,6 @@
 /* Kernels of condense's native TF.js backend. All tensors are dense row-major float32
  * (4-byte elements for gather/transpose). Deterministic: the parallel ones cut their work by
- * the problem's shape only (pool.c), so results do not depend on the thread count. */
+ * the problem's shape only (threads.c), so results do not depend on the thread count. */
 #ifndef CONDENSE_KERNELS_H
 #define CONDENSE_KERNELS_H
 #include <stddef.h>
@@ -19,7 +19,7 @@ void *cn_calloc(size_t count, size_t size);
 /* Test hook: the n-th allocation from now fails once (n <= 0: none). */
 void cn_fail_allocation(int64_t n);
 
-/* ---- pool.c: a persistent thread pool (idle threads sleep). */
+/* ---- threads.c: a persistent thread pool (idle threads sleep). */
 typedef void (*cn_part_fn)(void *ctx, int part);
 /* Runs fn(ctx, p) for every part p in [0, parts) on up to cn_threads() threads; returns when all
  * are done. Parts must write disjoint outputs; callers fix `parts` from the shape alone. Runs
@@ -31,11 +31,22 @@ int cn_threads(void);
 /* Sets the thread count (n < 1: the default); returns the count in effect. */
 int cn_set_threads(int n);
 int cn_default_threads(void);
+/* How many cn_parallel calls have run on more than one thread so far (tests). */
+long cn_pool_jobs(void);
 /* [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
 void cn_part_range(int64_t n, int parts, int part, int64_t align, int64_t *begin, int64_t *end);
 /* How many parts (1, 2, 4 or 8, at most max_parts) to cut `work` into, so each part has at
  * least `grain` of it; 1 below 2 * grain. */
 int cn_parts_for(double work, double grain, int max_parts);
+/* Work (floating-point operations) below twice which a kernel stays on one thread: waking a
+ * sleeping thread costs ~10-50 us, what ~1-3 MFLOP take here (bench/gemm.mjs --threads). */
+#define CN_PARALLEL_GRAIN 1.5e6
+typedef void (*cn_range_fn)(void *ctx, int64_t begin, int64_t end);
+/* How many ranges cn_parallel_range cuts n items of `work` in total into (from the shape only). */
+int cn_range_parts(int64_t n, double work);
+/* fn(ctx, begin, end) over cn_range_parts(n, work) ranges of [0, n), on the pool; for items
+ * whose outputs are disjoint and computed the same whatever the range. */
+void cn_parallel_range(int64_t n, double work, cn_range_fn fn, void *ctx);
 
 typedef int (*cn_sgemm_fn)(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
                            const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
@@ -124,6 +135,14 @@ typedef struct {
 } cn_conv_t;
 /* These write every output element and return a status code. */
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
+/* ---- im2col.c (conv.c's helpers) for images [b0, b0 + nb): colT[(kh, kw, ci), (b, oh, ow)]
+ * ("transposed"), or, for long filter rows (cn_conv_use_rows), col[(b, oh, ow), (kh, kw, ci)];
+ * cn_col2im_t and cn_rows_im2col(add = 1) add columns back into x. */
+int cn_conv_is_pointwise(const cn_conv_t *c);
+int cn_conv_use_rows(const cn_conv_t *c);
+void cn_im2col_t(const cn_conv_t *c, const float *x, int64_t b0, int64_t nb, float *colT);
+void cn_col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t nb, float *dx);
+void cn_rows_im2col(const cn_conv_t *c, float *x, int64_t b0, int64_t nb, float *col, int add);
 int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
 int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* ---- depthwise.c: filters [fh, fw, inC, mult], outC = inC * mult. */

@@ -36,6 +36,9 @@ static struct {
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 static __thread int in_pool_thread;
+static atomic_long jobs_dispatched; /* calls that woke workers (tests: the parallel path ran) */
+
+long cn_pool_jobs(void) { return atomic_load(&jobs_dispatched); }
 
 /* The CPUs this process may run on. */
 static int available_cpus(void) {
@@ -139,6 +142,7 @@ void cn_parallel(int parts, cn_part_fn fn, void *ctx) {
     return;
   }
   pool.busy = 1;
+  atomic_fetch_add(&jobs_dispatched, 1);
   pool.fn = fn;
   pool.ctx = ctx;
   pool.parts = parts;
@@ -172,4 +176,29 @@ int cn_parts_for(double work, double grain, int max_parts) {
   /* powers of two: 2, 4 or 8 parts split evenly over 2 or 4 threads */
   while (parts * 2 <= max_parts && parts * 2 <= n) parts *= 2;
   return parts;
+}
+
+typedef struct {
+  cn_range_fn fn;
+  void *ctx;
+  int64_t n;
+  int parts;
+} range_job_t;
+
+static void range_part(void *ctx, int part) {
+  const range_job_t *j = ctx;
+  int64_t lo, hi;
+  cn_part_range(j->n, j->parts, part, 1, &lo, &hi);
+  if (hi > lo) j->fn(j->ctx, lo, hi);
+}
+
+int cn_range_parts(int64_t n, double work) {
+  return cn_parts_for(work, CN_PARALLEL_GRAIN, n < 8 ? (int)n : 8);
+}
+
+void cn_parallel_range(int64_t n, double work, cn_range_fn fn, void *ctx) {
+  if (n <= 0) return;
+  range_job_t job = {fn, ctx, n, cn_range_parts(n, work)};
+  if (job.parts == 1) fn(ctx, 0, n);
+  else cn_parallel(job.parts, range_part, &job);
 }
