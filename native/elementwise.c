@@ -30,6 +30,54 @@ static void binary_row(int op, const float *restrict a, int sa, const float *res
   }
 }
 
+/* Elementwise ops are memory-bound: an element costs about as much as this many GEMM flops,
+ * the unit of CN_PARALLEL_GRAIN (so ~100k elements and up use both cores). */
+#define ELEMENT_WORK 16.0
+
+typedef struct {
+  int op;
+  const float *a, *b;
+  float *out;
+  const int64_t *d, *da, *db; /* merged dims and strides; rows are d[r - 1] long */
+  int r;
+} binary_job_t;
+
+/* Output rows [lo, hi) of a broadcasting binary op (each row is computed alike wherever cut). */
+static void binary_rows(void *ctx, int64_t lo, int64_t hi) {
+  const binary_job_t *j = ctx;
+  const int r = j->r;
+  const int64_t n = j->d[r - 1];
+  const int sa = j->da[r - 1] != 0, sb = j->db[r - 1] != 0;
+  int64_t idx[CN_MAX_RANK] = {0};
+  int64_t offA = 0, offB = 0;
+  for (int64_t k = r - 2, rest = lo; k >= 0; k--) { /* the multi-index of row lo */
+    idx[k] = rest % j->d[k];
+    rest /= j->d[k];
+    offA += idx[k] * j->da[k];
+    offB += idx[k] * j->db[k];
+  }
+  for (int64_t row = lo; row < hi; row++) {
+    binary_row(j->op, j->a + offA, sa, j->b + offB, sb, j->out + row * n, n);
+    for (int k = r - 2; k >= 0; k--) {
+      idx[k]++;
+      offA += j->da[k];
+      offB += j->db[k];
+      if (idx[k] < j->d[k]) break;
+      offA -= j->da[k] * j->d[k];
+      offB -= j->db[k] * j->d[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+/* Blocks [lo, hi) of 4096 elements of a single-row binary op. */
+static void binary_blocks(void *ctx, int64_t lo, int64_t hi) {
+  const binary_job_t *j = ctx;
+  const int64_t begin = lo * 4096, end = hi * 4096 < j->d[0] ? hi * 4096 : j->d[0];
+  const int sa = j->da[0] != 0, sb = j->db[0] != 0;
+  binary_row(j->op, j->a + (sa ? begin : 0), sa, j->b + (sb ? begin : 0), sb, j->out + begin, end - begin);
+}
+
 void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
                const int64_t *bshape, float *out, const int64_t *oshape, int rank) {
   /* strides (0 on broadcast dims), then drop size-1 dims and merge contiguous ones */
@@ -58,22 +106,12 @@ void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
   (void)os;
   if (total == 0) return;
   if (r == 0) { binary_row(op, a, 0, b, 0, out, 1); return; }
-  const int64_t n = d[r - 1];
-  const int sa = da[r - 1] != 0, sb = db[r - 1] != 0;
-  int64_t idx[CN_MAX_RANK] = {0};
-  int64_t offA = 0, offB = 0;
-  for (int64_t o = 0; o < total; o += n) {
-    binary_row(op, a + offA, sa, b + offB, sb, out + o, n);
-    for (int k = r - 2; k >= 0; k--) {
-      idx[k]++;
-      offA += da[k];
-      offB += db[k];
-      if (idx[k] < d[k]) break;
-      offA -= da[k] * d[k];
-      offB -= db[k] * d[k];
-      idx[k] = 0;
-    }
+  binary_job_t job = {op, a, b, out, d, da, db, r};
+  if (r == 1) { /* one long row: cut it into blocks */
+    cn_parallel_range((total + 4095) / 4096, ELEMENT_WORK * (double)total, binary_blocks, &job);
+    return;
   }
+  cn_parallel_range(total / d[r - 1], ELEMENT_WORK * (double)total, binary_rows, &job);
 }
 
 /* ---------------- unary ops ---------------- */
@@ -112,7 +150,7 @@ static inline float unary1(int op, float x, float p0, float p1) {
 
 #define UNARY_LOOP(EXPR) for (int64_t i = 0; i < n; i++) { const float x = in[i]; out[i] = (EXPR); }
 
-void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1) {
+static void unary_serial(int op, const float *in, float *out, int64_t n, float p0, float p1) {
   /* no restrict: cn_bias_act runs it in place */
   /* the cheap ops get their own loops so gcc vectorizes them */
   switch (op) {
@@ -132,6 +170,28 @@ void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1
   }
 }
 
+typedef struct {
+  int op;
+  const float *in;
+  float *out;
+  int64_t n;
+  float p0, p1;
+} unary_job_t;
+
+static void unary_blocks(void *ctx, int64_t lo, int64_t hi) {
+  const unary_job_t *j = ctx;
+  const int64_t begin = lo * 4096, end = hi * 4096 < j->n ? hi * 4096 : j->n;
+  unary_serial(j->op, j->in + begin, j->out + begin, end - begin, j->p0, j->p1);
+}
+
+/* In blocks of 4096 elements, so no two threads write the same cache line. */
+void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1) {
+  if (ELEMENT_WORK * (double)n < 2.0 * CN_PARALLEL_GRAIN) { unary_serial(op, in, out, n, p0, p1); return; }
+  unary_job_t job = {op, in, out, n, p0, p1};
+  const int64_t blocks = (n + 4095) / 4096;
+  cn_parallel_range(blocks, ELEMENT_WORK * (double)n, unary_blocks, &job);
+}
+
 void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
                  int act, float p0) {
   for (int64_t r = 0; r < rows; r++) {
@@ -140,7 +200,7 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
       if (biasLen == 1) { const float bv = bias[0]; for (int64_t j = 0; j < n; j++) row[j] += bv; }
       else for (int64_t j = 0; j < n; j++) row[j] += bias[j];
     }
-    if (act != CN_LINEAR) cn_unary(act, row, row, n, p0, 0.0f);
+    if (act != CN_LINEAR) unary_serial(act, row, row, n, p0, 0.0f);
   }
 }
 

@@ -100,6 +100,23 @@ describe('the native kernels on 1 and 2 threads', () => {
     }
   });
 
+  it('elementwise ops, broadcasting or not, give bit-identical results', () => {
+    const addon = loadAddon();
+    const r = rng(7);
+    const shape = [64, 28, 28, 8];
+    const x = randArray(r, 64 * 28 * 28 * 8);
+    const y = randArray(r, x.length);
+    const c = randArray(r, 8);
+    const [one, two] = onOneAndTwo(() => {
+      const outs = [0, 1, 2].map(() => new Float32Array(x.length));
+      addon.binary(2, x, shape, y, shape, outs[0]!, shape);
+      addon.binary(3, x, shape, c, [1, 1, 1, 8], outs[1]!, shape);
+      addon.unary(3, x, outs[2]!, 0, 0);
+      return outs;
+    });
+    one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
+  });
+
   it('the parallel conv and depthwise paths match the cpu backend', async () => {
     loadAddon().threads(2);
     const r = rng(9);
