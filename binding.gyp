@@ -18,6 +18,7 @@
         "native/gemm_portable.c",
         "native/gemm_x86.c",
         "native/elementwise.c",
+        "native/unary.c",
         "native/conv.c",
         "native/im2col.c",
         "native/pooling.c",

@@ -41,6 +41,9 @@ int cn_parts_for(double work, double grain, int max_parts);
 /* Work (floating-point operations) below twice which a kernel stays on one thread: waking a
  * sleeping thread costs ~10-50 us, what ~1-3 MFLOP take here (bench/gemm.mjs --threads). */
 #define CN_PARALLEL_GRAIN 1.5e6
+/* Elementwise ops are memory-bound: an element costs about as much as this many GEMM flops (so
+ * from ~100k elements on they use both cores). */
+#define CN_ELEMENT_WORK 16.0
 typedef void (*cn_range_fn)(void *ctx, int64_t begin, int64_t end);
 /* How many ranges cn_parallel_range cuts n items of `work` in total into (from the shape only). */
 int cn_range_parts(int64_t n, double work);
