@@ -177,6 +177,16 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* maskGrad(op, dy, x, out, lo, hi): 0 the Relu gradient, 1 ClipByValue's (kernels.h) */
+static napi_value js_mask_grad(napi_env env, napi_callback_info info) {
+  ARGS("maskGrad", 6);
+  INT(op, 0, 0, 1); F32(dy, 1); F32(x, 2); F32(out, 3); NUM(lo, 4); NUM(hi, 5);
+  NEED(x, (int64_t)dy_len);
+  NEED(out, (int64_t)dy_len);
+  cn_mask_grad((int)op, dy, x, out, (int64_t)dy_len, (float)lo, (float)hi);
+  return undefined_value(env);
+}
+
 /* reduce(op, x, out, pre, red, post) */
 static napi_value js_reduce(napi_env env, napi_callback_info info) {
   ARGS("reduce", 6);
@@ -245,7 +255,7 @@ static const cn_binding_t core_bindings[] = {
     {"info", js_info}, {"buildInfo", js_build_info}, {"sgemm", js_sgemm},
     {"sgemmPortable", js_sgemm_portable}, {"gemmKernel", js_gemm_kernel},
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
-    {"unary", js_unary}, {"reduce", js_reduce}, {"softmax", js_softmax},
+    {"unary", js_unary}, {"maskGrad", js_mask_grad}, {"reduce", js_reduce}, {"softmax", js_softmax},
     {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
     {"_poolJobs", js_pool_jobs}, {"_failAllocation", js_fail_allocation},
 };

@@ -104,6 +104,10 @@ enum {
 void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
                const int64_t *bshape, float *out, const int64_t *oshape, int rank);
 void cn_unary(int op, const float *x, float *out, int64_t n, float p0, float p1);
+/* One kernel for a masking op's gradient: CN_MASK_RELU, dy * step(x) (TF.js's Relu gradient);
+ * CN_MASK_CLIP, lo <= x <= hi ? dy : 0 (ClipByValue's). Bit-identical to TF.js's composed ops. */
+enum { CN_MASK_RELU, CN_MASK_CLIP };
+void cn_mask_grad(int op, const float *dy, const float *x, float *out, int64_t n, float lo, float hi);
 /* out[r, c] = act(out[r, c] + bias[c or 0]); bias may be NULL; biasLen is N or 1. */
 void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
                  int act, float p0);

@@ -94,3 +94,29 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
   }
 }
 
+
+/* ---------------- gradients of masking ops ---------------- */
+
+typedef struct {
+  int op;
+  const float *dy, *x;
+  float *out;
+  int64_t n;
+  float lo, hi;
+} mask_job_t;
+
+static void mask_grad_blocks(void *ctx, int64_t b0, int64_t b1) {
+  const mask_job_t *j = ctx;
+  const int64_t begin = b0 * 4096, end = b1 * 4096 < j->n ? b1 * 4096 : j->n;
+  const float *restrict dy = j->dy, *restrict x = j->x;
+  float *restrict out = j->out;
+  if (j->op == CN_MASK_RELU) /* mul(dy, step(x)) with step(NaN) = NaN, as TF.js's Relu gradient */
+    for (int64_t i = begin; i < end; i++) out[i] = dy[i] * (x[i] > 0.0f ? 1.0f : (x[i] != x[i] ? x[i] : 0.0f));
+  else /* where(lo <= x <= hi, dy, 0), as TF.js's ClipByValue gradient */
+    for (int64_t i = begin; i < end; i++) out[i] = x[i] >= j->lo && x[i] <= j->hi ? dy[i] : 0.0f;
+}
+
+void cn_mask_grad(int op, const float *dy, const float *x, float *out, int64_t n, float lo, float hi) {
+  mask_job_t job = {op, dy, x, out, n, lo, hi};
+  cn_parallel_range((n + 4095) / 4096, CN_ELEMENT_WORK * (double)n, mask_grad_blocks, &job);
+}

@@ -52,6 +52,8 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[],
     out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
+  /** A masking op's gradient into `out`: op 0 `dy * step(x)` (Relu's), 1 `lo <= x <= hi ? dy : 0` (ClipByValue's). */
+  maskGrad(op: number, dy: Float32Array, x: Float32Array, out: Float32Array, lo: number, hi: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
     post: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;

@@ -41,7 +41,7 @@ function train(make: () => tf.Sequential, inputShape: number[], batch: number, s
   const y = tf.oneHot(tf.tensor(Array.from({ length: batch }, () => Math.floor(r() * 10)), [batch], 'int32'), 10);
   const opt = tf.train.adam(1e-3);
   for (let s = 0; s < steps; s++) {
-    tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true));
+    opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)?.dispose();
   }
   const out = Buffer.concat(model.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).buffer)));
   tf.dispose([x, y]);
