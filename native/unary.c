@@ -110,10 +110,18 @@ static void mask_grad_blocks(void *ctx, int64_t b0, int64_t b1) {
   const int64_t begin = b0 * 4096, end = b1 * 4096 < j->n ? b1 * 4096 : j->n;
   const float *restrict dy = j->dy, *restrict x = j->x;
   float *restrict out = j->out;
+  const float lo = j->lo, hi = j->hi;
+  /* branch-free, so gcc vectorizes them (a mask's branches mispredict on real data) */
   if (j->op == CN_MASK_RELU) /* mul(dy, step(x)) with step(NaN) = NaN, as TF.js's Relu gradient */
-    for (int64_t i = begin; i < end; i++) out[i] = dy[i] * (x[i] > 0.0f ? 1.0f : (x[i] != x[i] ? x[i] : 0.0f));
+    for (int64_t i = begin; i < end; i++) {
+      const float xi = x[i], s = xi > 0.0f ? 1.0f : 0.0f;
+      out[i] = dy[i] * (xi != xi ? xi : s);
+    }
   else /* where(lo <= x <= hi, dy, 0), as TF.js's ClipByValue gradient */
-    for (int64_t i = begin; i < end; i++) out[i] = x[i] >= j->lo && x[i] <= j->hi ? dy[i] : 0.0f;
+    for (int64_t i = begin; i < end; i++) {
+      const float xi = x[i], d = dy[i];
+      out[i] = ((xi >= lo) & (xi <= hi)) ? d : 0.0f;
+    }
 }
 
 void cn_mask_grad(int op, const float *dy, const float *x, float *out, int64_t n, float lo, float hi) {
