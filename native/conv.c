@@ -42,7 +42,7 @@ typedef struct {
 static int conv_parts(const cn_conv_t *c, int64_t chunks) {
   const double work = 2.0 * (double)c->batch * (double)(c->outH * c->outW) *
                       (double)(c->fh * c->fw * c->inC) * (double)c->outC;
-  return cn_parts_for(work, CN_PARALLEL_GRAIN, chunks < MAX_GROUPS ? (int)chunks : MAX_GROUPS);
+  return cn_parts_for(work, chunks < MAX_GROUPS ? (int)chunks : MAX_GROUPS);
 }
 
 /* Runs part(job, p) over job->parts parts (directly when 1); the first failure's status. */

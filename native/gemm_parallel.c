@@ -41,7 +41,7 @@ static void gemm_part(void *ctx, int part) {
 int cn_gemm_parts(int64_t M, int64_t N, int64_t K) {
   const int64_t cut = M >= N ? M : N;
   const int most = (int)((cut + GEMM_ALIGN - 1) / GEMM_ALIGN);
-  return cn_parts_for(2.0 * (double)M * (double)N * (double)K, CN_PARALLEL_GRAIN,
+  return cn_parts_for(2.0 * (double)M * (double)N * (double)K,
                       most < GEMM_MAX_PARTS ? most : GEMM_MAX_PARTS);
 }
 

@@ -35,15 +35,18 @@ int cn_default_threads(void);
 long cn_pool_jobs(void);
 /* [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
 void cn_part_range(int64_t n, int parts, int part, int64_t align, int64_t *begin, int64_t *end);
-/* How many parts (1, 2, 4 or 8, at most max_parts) to cut `work` into, so each part has at
- * least `grain` of it; 1 below 2 * grain. */
-int cn_parts_for(double work, double grain, int max_parts);
-/* Work (floating-point operations) below twice which a kernel stays on one thread: waking a
- * sleeping thread costs ~10-50 us, what ~1-3 MFLOP take here (bench/gemm.mjs --threads). */
-#define CN_PARALLEL_GRAIN 1.5e6
+/* How many parts (1, 2, 4 or 8, at most max_parts) to cut `work` into: 1 below
+ * CN_PARALLEL_MIN_WORK, else as many as keep each part at least CN_PARALLEL_MIN_PART. */
+int cn_parts_for(double work, int max_parts);
+/* Work (floating-point operations) below which a kernel stays on one thread: on this shared
+ * 2-core machine a woken thread often starts ~0.1-1 ms late, so smaller kernels were slower on
+ * two threads (bench/gemm.mjs, section threads: a 128^3 GEMM at 0.3x); many parts per call let
+ * the caller finish the work of a thread that starts late. */
+#define CN_PARALLEL_MIN_WORK 16e6
+#define CN_PARALLEL_MIN_PART 2e6
 /* Elementwise ops are memory-bound: an element costs about as much as this many GEMM flops (so
- * from ~100k elements on they use both cores). */
-#define CN_ELEMENT_WORK 16.0
+ * from ~500k elements on they use both cores). */
+#define CN_ELEMENT_WORK 32.0
 typedef void (*cn_range_fn)(void *ctx, int64_t begin, int64_t end);
 /* How many ranges cn_parallel_range cuts n items of `work` in total into (from the shape only). */
 int cn_range_parts(int64_t n, double work);

@@ -6,7 +6,9 @@
  * nothing. So one thread and eight give the same bits.
  *
  * Idle workers sleep on a condition variable (no spinning: the machine may be shared), and the
- * pool starts its threads on the first call that needs them. A call made while the pool is busy
+ * pool starts its threads on the first call that needs them. The caller works on its own job
+ * and waits only for parts a worker has claimed, never for a worker to wake up: on a loaded
+ * machine a late worker finds the job done, and a job costs about what it costs on one thread. A call made while the pool is busy
  * (from a pool thread, or from another JS thread loading the addon) runs its parts serially. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <pthread.h>
@@ -28,8 +30,11 @@ static struct {
   unsigned long generation;
   cn_part_fn fn;
   void *ctx;
-  int parts, active, pending;
-  atomic_int next; /* the next unclaimed part */
+  int parts, active;
+  /* (job << 32) | the next unclaimed part: a worker that wakes after its job is over cannot
+   * claim a part of the next one (it would run the old job's fn on the new job's part). */
+  _Atomic uint64_t ticket;
+  atomic_int finished; /* parts of the current job done */
   /* The generation each worker was created in: its first job is the next one (a worker may
    * only get the lock after the job that started it has been posted). */
   unsigned long born[CN_MAX_THREADS];
@@ -78,10 +83,21 @@ int cn_set_threads(int n) {
   return n;
 }
 
-/* Claims and runs parts of the current job until none is left: a thread the scheduler delays
- * (the machine is shared) takes fewer parts instead of holding the others up. */
-static void run_parts(cn_part_fn fn, void *ctx, int parts, atomic_int *next) {
-  for (int p; (p = atomic_fetch_add_explicit(next, 1, memory_order_relaxed)) < parts;) fn(ctx, p);
+/* Claims and runs parts of job `job` until none is left: a thread the scheduler delays takes
+ * fewer parts instead of holding the others up. The last part done wakes the caller. */
+static void run_parts(cn_part_fn fn, void *ctx, int parts, uint64_t job) {
+  uint64_t t = atomic_load(&pool.ticket);
+  for (;;) {
+    if (t >> 32 != job || (int)(t & 0xffffffffu) >= parts) return;
+    if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1)) continue;
+    fn(ctx, (int)(t & 0xffffffffu));
+    if (atomic_fetch_add(&pool.finished, 1) + 1 == parts) {
+      pthread_mutex_lock(&pool.mu);
+      pthread_cond_signal(&pool.done);
+      pthread_mutex_unlock(&pool.mu);
+    }
+    t = atomic_load(&pool.ticket);
+  }
 }
 
 static void run_serially(cn_part_fn fn, void *ctx, int parts) {
@@ -100,10 +116,10 @@ static void *worker(void *arg) {
     const cn_part_fn fn = pool.fn;
     void *ctx = pool.ctx;
     const int parts = pool.parts;
+    const uint64_t job = (uint32_t)seen;
     pthread_mutex_unlock(&pool.mu);
-    run_parts(fn, ctx, parts, &pool.next);
+    run_parts(fn, ctx, parts, job);
     pthread_mutex_lock(&pool.mu);
-    if (--pool.pending == 0) pthread_cond_signal(&pool.done);
   }
   return NULL;
 }
@@ -147,16 +163,17 @@ void cn_parallel(int parts, cn_part_fn fn, void *ctx) {
   pool.ctx = ctx;
   pool.parts = parts;
   pool.active = active;
-  pool.pending = active - 1;
-  atomic_store(&pool.next, 0);
   pool.generation++;
+  const uint64_t job = (uint32_t)pool.generation;
+  atomic_store(&pool.finished, 0);
+  atomic_store(&pool.ticket, job << 32);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.mu);
   in_pool_thread = 1; /* nested parallel calls from our own parts run serially */
-  run_parts(fn, ctx, parts, &pool.next);
+  run_parts(fn, ctx, parts, job);
   in_pool_thread = 0;
   pthread_mutex_lock(&pool.mu);
-  while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.mu);
+  while (atomic_load(&pool.finished) < parts) pthread_cond_wait(&pool.done, &pool.mu);
   pool.busy = 0;
   pthread_mutex_unlock(&pool.mu);
 }
@@ -169,9 +186,9 @@ void cn_part_range(int64_t n, int parts, int part, int64_t align, int64_t *begin
   *end = hi * align < n ? hi * align : n;
 }
 
-int cn_parts_for(double work, double grain, int max_parts) {
-  if (work < 2.0 * grain) return 1;
-  const double n = work / grain;
+int cn_parts_for(double work, int max_parts) {
+  if (work < CN_PARALLEL_MIN_WORK) return 1;
+  const double n = work / CN_PARALLEL_MIN_PART;
   int parts = 1;
   /* powers of two: 2, 4 or 8 parts split evenly over 2 or 4 threads */
   while (parts * 2 <= max_parts && parts * 2 <= n) parts *= 2;
@@ -193,7 +210,7 @@ static void range_part(void *ctx, int part) {
 }
 
 int cn_range_parts(int64_t n, double work) {
-  return cn_parts_for(work, CN_PARALLEL_GRAIN, n < 8 ? (int)n : 8);
+  return cn_parts_for(work, n < 8 ? (int)n : 8);
 }
 
 void cn_parallel_range(int64_t n, double work, cn_range_fn fn, void *ctx) {

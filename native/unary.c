@@ -76,7 +76,7 @@ static void unary_blocks(void *ctx, int64_t lo, int64_t hi) {
 
 /* In blocks of 4096 elements, so no two threads write the same cache line. */
 void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1) {
-  if (CN_ELEMENT_WORK * (double)n < 2.0 * CN_PARALLEL_GRAIN) { unary_serial(op, in, out, n, p0, p1); return; }
+  if (CN_ELEMENT_WORK * (double)n < CN_PARALLEL_MIN_WORK) { unary_serial(op, in, out, n, p0, p1); return; }
   unary_job_t job = {op, in, out, n, p0, p1};
   const int64_t blocks = (n + 4095) / 4096;
   cn_parallel_range(blocks, CN_ELEMENT_WORK * (double)n, unary_blocks, &job);

@@ -19,12 +19,12 @@ function quickstartMlp(): tf.Sequential {
 function tinyConvNet(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
       tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }),
       tf.layers.batchNormalization(),
       tf.layers.reLU(),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+      tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
@@ -62,7 +62,7 @@ describe('training on the native backend, 1 thread against 2', () => {
   beforeEach(requireNativeAddon);
 
   for (const [name, make, shape, batch] of [['the quickstart MLP', quickstartMlp, [784], 128],
-    ['a tiny conv net', tinyConvNet, [16, 16, 1], 64]] as const) {
+    ['a tiny conv net', tinyConvNet, [28, 28, 1], 64]] as const) {
     it(`${name} ends bit-identical after 4 Adam steps`, () => {
       const addon = loadAddon();
       const one = train(make, [...shape], batch, 4, 1);

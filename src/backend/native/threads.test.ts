@@ -25,9 +25,9 @@ function bytes(arrays: Float32Array[]): Buffer {
 
 // [transA, transB, M, N, K]: the quickstart's and LeNet-5's products, squares, and odd sizes
 const SHAPES: [number, number, number, number, number][] = [
-  [0, 0, 128, 300, 784], [1, 0, 784, 300, 128], [0, 1, 128, 784, 300], [1, 0, 150, 16, 1700],
-  [0, 0, 256, 256, 256], [0, 0, 333, 777, 55], [1, 1, 257, 129, 1031], [0, 0, 37, 1001, 83],
-  [0, 1, 1023, 17, 301],
+  [0, 0, 128, 300, 784], [1, 0, 784, 300, 128], [0, 1, 128, 784, 300], [1, 0, 150, 16, 3400],
+  [0, 0, 256, 256, 256], [0, 0, 333, 777, 55], [1, 1, 257, 129, 1031], [0, 0, 37, 1001, 283],
+  [0, 1, 1023, 37, 301],
 ];
 
 describe('the native kernels on 1 and 2 threads', () => {
@@ -67,8 +67,8 @@ describe('the native kernels on 1 and 2 threads', () => {
     const addon = loadAddon();
     const r = rng(5);
     // [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, padTop, padLeft]
-    const conv: ConvParams[] = [[64, 28, 28, 1, 28, 28, 6, 5, 5, 1, 1, 1, 1, 2, 2],
-      [37, 14, 14, 6, 10, 10, 16, 5, 5, 1, 1, 1, 1, 0, 0], [40, 15, 13, 8, 8, 7, 12, 3, 3, 2, 2, 1, 1, 1, 1]];
+    const conv: ConvParams[] = [[128, 28, 28, 1, 28, 28, 6, 5, 5, 1, 1, 1, 1, 2, 2],
+      [77, 14, 14, 6, 10, 10, 16, 5, 5, 1, 1, 1, 1, 0, 0], [300, 15, 13, 8, 8, 7, 12, 3, 3, 2, 2, 1, 1, 1, 1]];
     for (const p of conv) {
       const [n, h, w, ci, oh, ow, co, fh, fw] = p;
       const x = randArray(r, n * h * w * ci);
@@ -103,8 +103,8 @@ describe('the native kernels on 1 and 2 threads', () => {
   it('elementwise ops, broadcasting or not, give bit-identical results', () => {
     const addon = loadAddon();
     const r = rng(7);
-    const shape = [64, 28, 28, 8];
-    const x = randArray(r, 64 * 28 * 28 * 8);
+    const shape = [128, 28, 28, 8];
+    const x = randArray(r, 128 * 28 * 28 * 8);
     const y = randArray(r, x.length);
     const c = randArray(r, 8);
     const [one, two] = onOneAndTwo(() => {
@@ -118,15 +118,18 @@ describe('the native kernels on 1 and 2 threads', () => {
   });
 
   it('the parallel conv and depthwise paths match the cpu backend', async () => {
-    loadAddon().threads(2);
+    const addon = loadAddon();
+    addon.threads(2);
     const r = rng(9);
-    const x = tf.tensor(randArray(r, 48 * 20 * 20 * 4), [48, 20, 20, 4]);
-    const f = tf.tensor(randArray(r, 3 * 3 * 4 * 8), [3, 3, 4, 8]);
-    const d = tf.tensor(randArray(r, 3 * 3 * 4 * 1), [3, 3, 4, 1]);
+    const x = tf.tensor(randArray(r, 128 * 24 * 24 * 16), [128, 24, 24, 16]);
+    const f = tf.tensor(randArray(r, 3 * 3 * 16 * 2), [3, 3, 16, 2]);
+    const d = tf.tensor(randArray(r, 3 * 3 * 16 * 1), [3, 3, 16, 1]);
     const loss = (xx: tf.Tensor4D, ff: tf.Tensor4D, dd: tf.Tensor4D) =>
       tf.add(tf.sum(tf.square(tf.conv2d(xx, ff, 1, 'same'))), tf.sum(tf.square(tf.depthwiseConv2d(xx, dd, 1, 'same'))));
+    const jobs = addon._poolJobs();
     await expectSameAsCpu(() => tf.grads(loss as (...t: tf.Tensor[]) => tf.Tensor)([x, f, d]),
       { addonFn: 'depthwiseConv2dBackpropFilter', rtol: 1e-3, atol: 1e-3 });
+    expect(addon._poolJobs()).toBeGreaterThan(jobs);
     tf.dispose([x, f, d]);
   });
 });
