@@ -11,7 +11,8 @@
 //     (built into a temp dir, as a machine without OpenBLAS gets it): --no-portable skips it
 //   - --threads 1,2: condense's kernels on each of these thread counts (addon.threads; results
 //     are bit-identical on any), PyTorch on 1 thread and, for a like-with-like column, on the
-//     same count (torch.set_num_threads); the first count gives the top-level figures
+//     same count (torch.set_num_threads, and OMP/OPENBLAS/MKL_NUM_THREADS for the BLAS under it:
+//     one python process per count); the first count gives the top-level figures
 // ratio = condense / PyTorch (below 1: condense is faster), of wall time; cpuRatio is the same of
 // each process's CPU time (process.cpuUsage / time.process_time), which time the scheduler gives
 // other jobs on a shared machine does not inflate. PyTorch is a reference only: when no
@@ -55,9 +56,14 @@ function findPython() {
   return candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 }).status === 0);
 }
 
-/** A long-lived bench/pytorch_steps.py: `ask(request)` resolves with its JSON answer. */
-function startTorch(python) {
-  const child = spawn(python, [join(here, 'pytorch_steps.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * A long-lived bench/pytorch_steps.py on `threads` threads: `ask(request)` resolves with its JSON
+ * answer. The BLAS under torch (Debian's: OpenBLAS) starts its own thread pool unless told,
+ * which torch.set_num_threads does not limit: measured, "1 thread" used ~2 CPU seconds per second.
+ */
+function startTorch(python, threads) {
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const child = spawn(python, [join(here, 'pytorch_steps.py')], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout });
   const waiting = [];
   lines.on('line', (l) => waiting.shift()?.resolve(JSON.parse(l)));
@@ -121,7 +127,8 @@ if (!python) {
   console.log('bench/pytorch.mjs: skipped: no python3 imports torch (Debian/Ubuntu: apt-get install python3-torch)');
   process.exit(0);
 }
-const torch = startTorch(python);
+const torchOn = new Map(THREADS.concat(1).map((t) => [t, startTorch(python, t)]));
+const torch = { ask: (req) => torchOn.get(req.threads ?? 1).ask(req) };
 const info = await loadBackend('native');
 const results = {
   command: `node bench/pytorch.mjs ${args.join(' ')}`.trim(),
@@ -197,7 +204,7 @@ if (QS_RUNS > 0) {
     rmSync(portable.dir, { recursive: true, force: true });
   }
 }
-torch.close();
+for (const t of torchOn.values()) t.close();
 results.loadAverageAtEnd = os.loadavg().map((x) => round(x));
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'pytorch.json'), `${JSON.stringify(results, null, 1)}\n`);
