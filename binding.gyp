@@ -13,21 +13,27 @@
         "native/bind_conv.c",
         "native/alloc.c",
         "native/gemm.c",
+        "native/gemm_parallel.c",
+        "native/threads.c",
         "native/gemm_portable.c",
         "native/gemm_x86.c",
         "native/elementwise.c",
+        "native/unary.c",
         "native/conv.c",
+        "native/im2col.c",
+        "native/pooling.c",
         "native/depthwise.c",
         "native/optim.c"
       ],
       "include_dirs": ["build"],
-      "cflags_c": ["-O3", "-std=gnu11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wno-unused-parameter"],
+      "cflags_c": ["-O3", "-pthread", "-std=gnu11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wno-unused-parameter"],
       "conditions": [
         ["condense_blas=='openblas'", {
           "defines": ["CONDENSE_OPENBLAS"],
-          "libraries": ["-lopenblas"]
+          "libraries": ["-lopenblas", "-lpthread"]
         }, {
-          "defines": ["CONDENSE_PORTABLE_GEMM"]
+          "defines": ["CONDENSE_PORTABLE_GEMM"],
+          "libraries": ["-lpthread"]
         }]
       ]
     }

@@ -9,6 +9,10 @@
 //     in bench/pytorch_steps.py; alternated, --quickstart-runs each, medians
 //   - when this build links OpenBLAS, the same quickstart run on a portable-GEMM build of native/
 //     (built into a temp dir, as a machine without OpenBLAS gets it): --no-portable skips it
+//   - --threads 1,2: condense's kernels on each of these thread counts (addon.threads; results
+//     are bit-identical on any), PyTorch on 1 thread and, for a like-with-like column, on the
+//     same count (torch.set_num_threads, and OMP/OPENBLAS/MKL_NUM_THREADS for the BLAS under it:
+//     one python process per count); the first count gives the top-level figures
 // ratio = condense / PyTorch (below 1: condense is faster), of wall time; cpuRatio is the same of
 // each process's CPU time (process.cpuUsage / time.process_time), which time the scheduler gives
 // other jobs on a shared machine does not inflate. PyTorch is a reference only: when no
@@ -16,6 +20,7 @@
 //
 // Usage: npm run build && node bench/pytorch.mjs [--rounds 3] [--blocks 3] [--steps 20]
 //          [--quickstart-runs 3] [--models mlp,lenet5,mobilenet,bert] [--python /usr/bin/python3] [--no-portable]
+//          [--threads 1,2]
 // Writes bench/results/pytorch.json.
 import * as tf from '@tensorflow/tfjs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -38,6 +43,7 @@ const BLOCKS = Number(value('--blocks', 3));
 const STEPS = Number(value('--steps', 20));
 const QS_RUNS = Number(value('--quickstart-runs', 3));
 const MODELS = value('--models', 'mlp,lenet5,mobilenet,bert').split(',').filter(Boolean);
+const THREADS = value('--threads', '1').split(',').map(Number).filter((n) => n >= 1);
 const TRAIN_STAGES = ['baseline', 'prune', 'finetune'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x, d = 2) => +x.toFixed(d);
@@ -50,9 +56,14 @@ function findPython() {
   return candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 }).status === 0);
 }
 
-/** A long-lived bench/pytorch_steps.py: `ask(request)` resolves with its JSON answer. */
-function startTorch(python) {
-  const child = spawn(python, [join(here, 'pytorch_steps.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * A long-lived bench/pytorch_steps.py on `threads` threads: `ask(request)` resolves with its JSON
+ * answer. The BLAS under torch (Debian's: OpenBLAS) starts its own thread pool unless told,
+ * which torch.set_num_threads does not limit: measured, "1 thread" used ~2 CPU seconds per second.
+ */
+function startTorch(python, threads) {
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const child = spawn(python, [join(here, 'pytorch_steps.py')], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout });
   const waiting = [];
   lines.on('line', (l) => waiting.shift()?.resolve(JSON.parse(l)));
@@ -68,7 +79,8 @@ function startTorch(python) {
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** { blockMs, blockCpuMs }: wall and CPU ms per step of each block (as pytorch_steps.py returns). */
-async function condenseBlocks(name, blocks, steps) {
+async function condenseBlocks(name, blocks, steps, threads) {
+  loadAddon().threads(threads);
   const { step, dispose } = trainingStep(name);
   await step(); // warm-up
   const out = { blockMs: [], blockCpuMs: [] };
@@ -94,13 +106,13 @@ function buildPortable() {
 }
 
 /** Seconds of the quickstart's training stages in one `condense run` on native (no browser evaluation). */
-function condenseQuickstart(env = {}) {
+function condenseQuickstart(env = {}, threads = THREADS[0]) {
   const dir = mkdtempSync(join(os.tmpdir(), 'condense-pytorch-bench-'));
   try {
     const recipe = readFileSync(join(root, 'recipes', 'quickstart.yaml'), 'utf8').replace(/^\s*browser:.*$/m, '');
     writeFileSync(join(dir, 'quickstart.yaml'), recipe);
     const r = spawnSync(process.execPath, [join(root, 'bin/condense.mjs'), 'run', join(dir, 'quickstart.yaml'), '--out', join(dir, 'run'),
-      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, CONDENSE_CACHE: 'off', ...env } });
+      '--set', 'backend=native'], { encoding: 'utf8', env: { ...process.env, CONDENSE_CACHE: 'off', CONDENSE_THREADS: String(threads), ...env } });
     if (r.status !== 0) throw new Error(`condense run failed:\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
     const stages = report.stages.filter((s) => TRAIN_STAGES.includes(s.name));
@@ -115,7 +127,8 @@ if (!python) {
   console.log('bench/pytorch.mjs: skipped: no python3 imports torch (Debian/Ubuntu: apt-get install python3-torch)');
   process.exit(0);
 }
-const torch = startTorch(python);
+const torchOn = new Map(THREADS.concat(1).map((t) => [t, startTorch(python, t)]));
+const torch = { ask: (req) => torchOn.get(req.threads ?? 1).ask(req) };
 const info = await loadBackend('native');
 const results = {
   command: `node bench/pytorch.mjs ${args.join(' ')}`.trim(),
@@ -123,24 +136,38 @@ const results = {
   loadAverageAtStart: os.loadavg().map((x) => round(x)), tfjs: tf.version.tfjs,
   condense: { backend: 'native', version: info.version, build: loadAddon().buildInfo() },
   pytorch: { python, ...(await torch.ask({ op: 'info' })) },
-  method: `${ROUNDS} rounds of ${BLOCKS} blocks per side, alternating; blocks of ${STEPS} steps (lenet5/mobilenet ${stepsFor('lenet5')}, bert ${stepsFor('bert')}); medians of all blocks; one thread each; ratio: wall time, cpuRatio: CPU time`,
+  method: `${ROUNDS} rounds of ${BLOCKS} blocks per side, alternating; blocks of ${STEPS} steps (lenet5/mobilenet ${stepsFor('lenet5')}, bert ${stepsFor('bert')}); medians of all blocks; ` +
+    `condense on ${THREADS[0]} thread(s) against PyTorch on 1${THREADS.length > 1 ? `; threadsN: both on N threads` : ''}; ratio: wall time, cpuRatio: CPU time`,
   steps: {},
 };
 console.log(`condense native (${results.condense.build.blas}) vs PyTorch ${results.pytorch.torch} (${python}, 1 thread)`);
-for (const name of MODELS) {
+/** Alternating condense (`threads`) and PyTorch (`torchThreads`) blocks of one model: the medians and ratios. */
+async function compareSteps(name, threads, torchThreads) {
   const c = { blockMs: [], blockCpuMs: [] };
   const p = { blockMs: [], blockCpuMs: [] };
   for (let k = 0; k < ROUNDS; k++) {
-    const [cc, pp] = [await condenseBlocks(name, BLOCKS, stepsFor(name)), await torch.ask({ op: 'step', model: name, blocks: BLOCKS, steps: stepsFor(name) })];
+    const cc = await condenseBlocks(name, BLOCKS, stepsFor(name), threads);
+    const pp = await torch.ask({ op: 'step', model: name, blocks: BLOCKS, steps: stepsFor(name), threads: torchThreads });
     for (const key of ['blockMs', 'blockCpuMs']) { c[key].push(...cc[key]); p[key].push(...pp[key]); }
   }
   const [cw, pw, cc, pc] = [median(c.blockMs), median(p.blockMs), median(c.blockCpuMs), median(p.blockCpuMs)];
-  const entry = { batch: BENCH_MODELS[name].batch, condenseMs: round(cw), pytorchMs: round(pw), ratio: round(cw / pw),
+  return { condenseMs: round(cw), pytorchMs: round(pw), ratio: round(cw / pw),
     condenseCpuMs: round(cc), pytorchCpuMs: round(pc), cpuRatio: round(cc / pc),
     condenseBlocksMs: c.blockMs.map((x) => round(x)), pytorchBlocksMs: p.blockMs.map((x) => round(x)) };
+}
+
+for (const name of MODELS) {
+  const [first, ...more] = THREADS;
+  const entry = { batch: BENCH_MODELS[name].batch, threads: first, ...(await compareSteps(name, first, 1)) };
   results.steps[name] = entry;
-  console.log(`${name} step: condense ${entry.condenseMs} ms, PyTorch ${entry.pytorchMs} ms, ratio ${entry.ratio}; ` +
+  console.log(`${name} step: condense ${entry.condenseMs} ms (${first} thread(s)), PyTorch ${entry.pytorchMs} ms (1 thread), ratio ${entry.ratio}; ` +
     `CPU time ${entry.condenseCpuMs} / ${entry.pytorchCpuMs} ms, ratio ${entry.cpuRatio}`);
+  for (const t of more) {
+    const same = await compareSteps(name, t, t);
+    entry[`threads${t}`] = { ...same, ratioToPytorch1Thread: round(same.condenseMs / entry.pytorchMs) };
+    console.log(`  on ${t} threads: condense ${same.condenseMs} ms, PyTorch (${t} threads) ${same.pytorchMs} ms, ratio ${same.ratio}; ` +
+      `to PyTorch on 1 thread ${entry[`threads${t}`].ratioToPytorch1Thread}`);
+  }
 }
 if (QS_RUNS > 0) {
   const digits = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
@@ -148,16 +175,27 @@ if (QS_RUNS > 0) {
   const c = [];
   const p = [];
   const q = [];
+  const more = THREADS.slice(1).map((t) => ({ t, c: [], p: [] }));
   for (let k = 0; k < QS_RUNS; k++) {
     c.push(condenseQuickstart());
     p.push(await torch.ask({ op: 'quickstart', digits }));
-    if (portable) q.push(condenseQuickstart(portable.env));
+    if (portable) q.push(condenseQuickstart(portable.env));  // on THREADS[0]
+    for (const m of more) {
+      m.c.push(condenseQuickstart({}, m.t));
+      m.p.push(await torch.ask({ op: 'quickstart', digits, threads: m.t }));
+    }
   }
   const [cs, ps] = [median(c.map((r) => r.seconds)), median(p.map((r) => r.seconds))];
   const runs = (xs) => xs.map((r) => ({ seconds: round(r.seconds), finalAccuracy: r.accuracy }));
   results.quickstartTraining = { stages: TRAIN_STAGES, epochs: 10, examples: 8000, condenseSeconds: round(cs), pytorchSeconds: round(ps), ratio: round(cs / ps),
     condenseRuns: runs(c), pytorchRuns: p.map((r) => ({ seconds: round(r.seconds), accuracy: r.accuracy })) };
-  console.log(`quickstart training stages: condense ${round(cs)} s, PyTorch ${round(ps)} s, ratio ${round(cs / ps)}`);
+  console.log(`quickstart training stages: condense ${round(cs)} s (${THREADS[0]} thread(s)), PyTorch ${round(ps)} s (1 thread), ratio ${round(cs / ps)}`);
+  for (const m of more) {
+    const [mc, mp] = [median(m.c.map((r) => r.seconds)), median(m.p.map((r) => r.seconds))];
+    results.quickstartTraining[`threads${m.t}`] = { condenseSeconds: round(mc), pytorchSeconds: round(mp), ratio: round(mc / mp), ratioToPytorch1Thread: round(mc / ps),
+      condenseRuns: runs(m.c), pytorchRuns: m.p.map((r) => ({ seconds: round(r.seconds), accuracy: r.accuracy })) };
+    console.log(`  on ${m.t} threads: condense ${round(mc)} s, PyTorch (${m.t} threads) ${round(mp)} s, ratio ${round(mc / mp)}; to PyTorch on 1 thread ${round(mc / ps)}`);
+  }
   if (portable) {
     const qs = median(q.map((r) => r.seconds));
     const kernel = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(portable.env.CONDENSE_NATIVE_ADDON)}).buildInfo().blasCore`], { encoding: 'utf8' }).stdout.trim();
@@ -166,7 +204,7 @@ if (QS_RUNS > 0) {
     rmSync(portable.dir, { recursive: true, force: true });
   }
 }
-torch.close();
+for (const t of torchOn.values()) t.close();
 results.loadAverageAtEnd = os.loadavg().map((x) => round(x));
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'pytorch.json'), `${JSON.stringify(results, null, 1)}\n`);

@@ -5,7 +5,7 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout:
   {"op": "step", "model": M, "blocks": N, "steps": S} -> ms per training step of each block
                                                      (wall and CPU time of this process)
   {"op": "quickstart", "digits": DIR}               -> seconds of the quickstart's training stages
-Single thread (torch.set_num_threads(1)), float32, Adam (lr 1e-3), the models of bench/models.mjs
+Each request may carry "threads" (torch.set_num_threads, default 1: single thread), float32, Adam (lr 1e-3), the models of bench/models.mjs
 built the PyTorch way (NCHW, logits + cross_entropy: what a PyTorch user would write).
 """
 import json
@@ -196,6 +196,7 @@ def info():
 
 for line in sys.stdin:
     req = json.loads(line)
+    torch.set_num_threads(int(req.get('threads', 1)))
     if req['op'] == 'info':
         res = info()
     elif req['op'] == 'step':

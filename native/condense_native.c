@@ -5,7 +5,7 @@
 #include <string.h>
 #include "bindings.h"
 
-#define CN_VERSION "0.2.0"
+#define CN_VERSION "0.3.0"
 
 /* The numeric-affecting compile flags, written by native/build.mjs from the generated Makefile
  * and $CFLAGS; a build that bypassed build.mjs cannot know them. */
@@ -63,9 +63,6 @@ static napi_value js_build_info(napi_env env, napi_callback_info info) {
   CALL(set_string(env, obj, "libc", libc_name()));
   return obj;
 }
-
-typedef int (*cn_sgemm_fn)(int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
-                           const float *, int64_t, float, float *, int64_t);
 
 /* (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), checked, then gemm(...) */
 static napi_value sgemm_call(napi_env env, napi_callback_info info, const char *name, cn_sgemm_fn gemm) {
@@ -180,6 +177,16 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* maskGrad(op, dy, x, out, lo, hi): 0 the Relu gradient, 1 ClipByValue's (kernels.h) */
+static napi_value js_mask_grad(napi_env env, napi_callback_info info) {
+  ARGS("maskGrad", 6);
+  INT(op, 0, 0, 1); F32(dy, 1); F32(x, 2); F32(out, 3); NUM(lo, 4); NUM(hi, 5);
+  NEED(x, (int64_t)dy_len);
+  NEED(out, (int64_t)dy_len);
+  cn_mask_grad((int)op, dy, x, out, (int64_t)dy_len, (float)lo, (float)hi);
+  return undefined_value(env);
+}
+
 /* reduce(op, x, out, pre, red, post) */
 static napi_value js_reduce(napi_env env, napi_callback_info info) {
   ARGS("reduce", 6);
@@ -209,6 +216,33 @@ static napi_value js_set_blas_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* threads(n?) -> the kernels' thread count in effect, after setting it to n (0: the default,
+ * $CONDENSE_THREADS or the CPUs available). Results do not depend on it. */
+static napi_value js_threads(napi_env env, napi_callback_info info) {
+  ARGS("threads", 0);
+  int64_t n = -1;
+  if (argc > 0 && !int_arg(env, fn, argv[0], "n", 0, 1024, &n)) return NULL;
+  napi_value r;
+  CALL(napi_create_int32(env, n >= 0 ? cn_set_threads((int)n) : cn_threads(), &r));
+  return r;
+}
+
+/* gemmParts(M, N, K) -> how many panels the parallel GEMM cuts an M x N x K product into */
+static napi_value js_gemm_parts(napi_env env, napi_callback_info info) {
+  ARGS("gemmParts", 3);
+  DIM(M, 0); DIM(N, 1); DIM(K, 2);
+  napi_value r;
+  CALL(napi_create_int32(env, cn_gemm_parts(M, N, K), &r));
+  return r;
+}
+
+/* _poolJobs() -> how many kernel calls have run on more than one thread so far (tests) */
+static napi_value js_pool_jobs(napi_env env, napi_callback_info info) {
+  napi_value r;
+  CALL(napi_create_double(env, (double)cn_pool_jobs(), &r));
+  return r;
+}
+
 /* _failAllocation(n): test hook, the n-th kernel allocation from now fails once (0: none) */
 static napi_value js_fail_allocation(napi_env env, napi_callback_info info) {
   ARGS("_failAllocation", 1);
@@ -221,8 +255,9 @@ static const cn_binding_t core_bindings[] = {
     {"info", js_info}, {"buildInfo", js_build_info}, {"sgemm", js_sgemm},
     {"sgemmPortable", js_sgemm_portable}, {"gemmKernel", js_gemm_kernel},
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
-    {"unary", js_unary}, {"reduce", js_reduce}, {"softmax", js_softmax},
-    {"setBlasThreads", js_set_blas_threads}, {"_failAllocation", js_fail_allocation},
+    {"unary", js_unary}, {"maskGrad", js_mask_grad}, {"reduce", js_reduce}, {"softmax", js_softmax},
+    {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
+    {"_poolJobs", js_pool_jobs}, {"_failAllocation", js_fail_allocation},
 };
 
 static napi_status define(napi_env env, napi_value exports, const cn_binding_t *b, size_t n) {

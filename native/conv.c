@@ -1,5 +1,11 @@
-/* 2-D convolution (NHWC) by im2col + GEMM, its two gradients, and pooling. */
-#include <math.h>
+/* 2-D convolution (NHWC) by im2col + GEMM and its two gradients.
+ *
+ * Images are processed in chunks (the chunk depends on the shape only); the pool's threads take
+ * ranges of chunks, each with its own column buffer, so im2col runs in parallel too. Every chunk
+ * is the same GEMM call whichever thread runs it. The filter gradient sums over chunks: each of a
+ * fixed number of groups of chunks (again from the shape) sums its own, then the groups are added
+ * in order, so its result does not depend on the thread count either. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
@@ -20,228 +26,158 @@ static int64_t chunk_images(const cn_conv_t *c) {
   return n;
 }
 
-static int is_pointwise(const cn_conv_t *c) {
-  return c->fh == 1 && c->fw == 1 && c->sh == 1 && c->sw == 1 && c->padTop == 0 &&
-         c->padLeft == 0 && c->outH == c->inH && c->outW == c->inW;
+#define MAX_GROUPS 8
+
+typedef struct {
+  const cn_conv_t *c;
+  const float *in, *w; /* x (forward, filter gradient) or dy (input gradient); w or dy */
+  float *out;
+  float **partial;     /* filter gradient: the sum of group g > 0 */
+  int64_t chunk, chunks;
+  int parts;
+  atomic_int status;
+} conv_job_t;
+
+/* Ranges of chunks for the pool: 1 part (then the GEMMs inside run in parallel) below the grain. */
+static int conv_parts(const cn_conv_t *c, int64_t chunks) {
+  const double work = 2.0 * (double)c->batch * (double)(c->outH * c->outW) *
+                      (double)(c->fh * c->fw * c->inC) * (double)c->outC;
+  return cn_parts_for(work, chunks < MAX_GROUPS ? (int)chunks : MAX_GROUPS);
 }
 
-/* Output columns [lo, hi) whose input column ow * sw - padLeft + kw * dw is inside the image. */
-static void valid_cols(const cn_conv_t *c, int64_t kw, int64_t *lo, int64_t *hi) {
-  const int64_t off = kw * c->dw - c->padLeft; /* iw = ow * sw + off */
-  int64_t l = off >= 0 ? 0 : (-off + c->sw - 1) / c->sw;
-  int64_t h = c->inW - off <= 0 ? 0 : (c->inW - off + c->sw - 1) / c->sw;
-  if (h > c->outW) h = c->outW;
-  if (l > h) l = h;
-  *lo = l;
-  *hi = h;
+/* Runs part(job, p) over job->parts parts (directly when 1); the first failure's status. */
+static int conv_run(conv_job_t *job, cn_part_fn part) {
+  atomic_init(&job->status, CN_OK);
+  if (job->parts == 1) part(job, 0);
+  else cn_parallel(job->parts, part, job);
+  return atomic_load(&job->status);
 }
 
-/* Transposed im2col: colT[(kh, kw, ci), (b, oh, ow)] for images [b0, b0 + nb). Each row is a
- * strided copy of input rows, so there is no per-pixel call overhead even for 1 input channel. */
-static void im2col_t(const cn_conv_t *c, const float *x, int64_t b0, int64_t nb, float *colT) {
-  const int64_t P = nb * c->outH * c->outW, OW = c->outW, step = c->sw * c->inC;
-  for (int64_t kh = 0; kh < c->fh; kh++)
-    for (int64_t kw = 0; kw < c->fw; kw++) {
-      int64_t lo, hi;
-      valid_cols(c, kw, &lo, &hi);
-      const int64_t off = kw * c->dw - c->padLeft;
-      for (int64_t ci = 0; ci < c->inC; ci++) {
-        float *row = colT + ((kh * c->fw + kw) * c->inC + ci) * P;
-        for (int64_t b = 0; b < nb; b++)
-          for (int64_t oh = 0; oh < c->outH; oh++) {
-            float *restrict dst = row + (b * c->outH + oh) * OW;
-            const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-            if (ih < 0 || ih >= c->inH) { memset(dst, 0, sizeof(float) * (size_t)OW); continue; }
-            const float *restrict src =
-                x + (((b0 + b) * c->inH + ih) * c->inW + off) * c->inC + ci;
-            for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
-            if (step == 1) memcpy(dst + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
-            else for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * step];
-            for (int64_t ow = hi; ow < OW; ow++) dst[ow] = 0.0f;
-          }
-      }
-    }
+static void fail(conv_job_t *job, int rc) {
+  int ok = CN_OK;
+  if (rc != CN_OK) atomic_compare_exchange_strong(&job->status, &ok, rc);
 }
 
-/* dx[b, ih, iw, ci] += colT[(kh, kw, ci), (b, oh, ow)] */
-static void col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t nb, float *dx) {
-  const int64_t P = nb * c->outH * c->outW, OW = c->outW, step = c->sw * c->inC;
-  for (int64_t kh = 0; kh < c->fh; kh++)
-    for (int64_t kw = 0; kw < c->fw; kw++) {
-      int64_t lo, hi;
-      valid_cols(c, kw, &lo, &hi);
-      const int64_t off = kw * c->dw - c->padLeft;
-      for (int64_t ci = 0; ci < c->inC; ci++) {
-        const float *row = colT + ((kh * c->fw + kw) * c->inC + ci) * P;
-        for (int64_t b = 0; b < nb; b++)
-          for (int64_t oh = 0; oh < c->outH; oh++) {
-            const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-            if (ih < 0 || ih >= c->inH) continue;
-            const float *restrict src = row + (b * c->outH + oh) * OW;
-            float *restrict dst = dx + (((b0 + b) * c->inH + ih) * c->inW + off) * c->inC + ci;
-            for (int64_t ow = lo; ow < hi; ow++) dst[ow * step] += src[ow];
-          }
-      }
-    }
+/* Images [b0, b0 + nb) of chunk k. */
+static void chunk_images_of(const conv_job_t *job, int64_t k, int64_t *b0, int64_t *nb) {
+  *b0 = k * job->chunk;
+  *nb = job->c->batch - *b0 < job->chunk ? job->c->batch - *b0 : job->chunk;
 }
 
-/* Row im2col: col[(b, oh, ow), (kh, kw, ci)], for convolutions whose filter rows are long
- * (fw * inC >= ROW_MIN floats): each (pixel, kh) is then one contiguous run of input when the
- * window is inside the image, and the GEMMs take col untransposed. `add`: col2im, dx += col. */
-#define ROW_MIN 16
-static int use_rows(const cn_conv_t *c) { return c->fw * c->inC >= ROW_MIN; }
-
-static void rows_im2col(const cn_conv_t *c, float *x, int64_t b0, int64_t nb, float *col, int add) {
-  const int64_t C = c->inC, run = c->fw * C, K = c->fh * run;
-  for (int64_t b = 0; b < nb; b++)
-    for (int64_t oh = 0; oh < c->outH; oh++)
-      for (int64_t ow = 0; ow < c->outW; ow++) {
-        float *restrict row = col + ((b * c->outH + oh) * c->outW + ow) * K;
-        const int64_t iw0 = ow * c->sw - c->padLeft;
-        const int whole = c->dw == 1 && iw0 >= 0 && iw0 + c->fw <= c->inW;
-        for (int64_t kh = 0; kh < c->fh; kh++) {
-          float *restrict r = row + kh * run;
-          const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-          if (ih < 0 || ih >= c->inH) { if (!add) memset(r, 0, sizeof(float) * (size_t)run); continue; }
-          float *restrict px = x + (((b0 + b) * c->inH + ih) * c->inW) * C;
-          if (whole) {
-            float *restrict src = px + iw0 * C;
-            if (add) for (int64_t j = 0; j < run; j++) src[j] += r[j];
-            else memcpy(r, src, sizeof(float) * (size_t)run);
-            continue;
-          }
-          for (int64_t kw = 0; kw < c->fw; kw++) {
-            const int64_t iw = iw0 + kw * c->dw;
-            float *restrict rr = r + kw * C, *restrict src = px + iw * C;
-            const int in = iw >= 0 && iw < c->inW;
-            if (add) { if (in) for (int64_t ci = 0; ci < C; ci++) src[ci] += rr[ci]; }
-            else if (in) memcpy(rr, src, sizeof(float) * (size_t)C);
-            else memset(rr, 0, sizeof(float) * (size_t)C);
-          }
-        }
-      }
+static void forward_part(void *ctx, int part) {
+  conv_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
+  int64_t lo, hi;
+  cn_part_range(job->chunks, job->parts, part, 1, &lo, &hi);
+  float *colT = cn_alloc((size_t)(job->chunk * P * K), sizeof(float));
+  if (!colT) { fail(job, CN_ENOMEM); return; }
+  const int rows = cn_conv_use_rows(c);
+  for (int64_t k = lo; k < hi && atomic_load(&job->status) == CN_OK; k++) {
+    int64_t b0, nb;
+    chunk_images_of(job, k, &b0, &nb);
+    if (rows) cn_rows_im2col(c, (float *)job->in, b0, nb, colT, 0);
+    else cn_im2col_t(c, job->in, b0, nb, colT);
+    /* y[P', outC] = col [P', K] * w [K, outC] (col = colT^T) */
+    fail(job, cn_sgemm(!rows, 0, nb * P, c->outC, K, 1.0f, colT, rows ? K : nb * P, job->w,
+                       c->outC, 0.0f, job->out + b0 * P * c->outC, c->outC));
+  }
+  free(colT);
 }
 
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c))
+  if (cn_conv_is_pointwise(c))
     return cn_sgemm(0, 0, c->batch * P, c->outC, K, 1.0f, x, K, w, c->outC, 0.0f, y, c->outC);
-  const int64_t chunk = chunk_images(c);
-  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
-  if (!colT) return CN_ENOMEM;
-  int rc = CN_OK;
-  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
-    const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    const int rows = use_rows(c);
-    if (rows) rows_im2col(c, (float *)x, b0, nb, colT, 0);
-    else im2col_t(c, x, b0, nb, colT);
-    /* y[P', outC] = col [P', K] * w [K, outC] (col = colT^T) */
-    rc = cn_sgemm(!rows, 0, nb * P, c->outC, K, 1.0f, colT, rows ? K : nb * P, w, c->outC, 0.0f,
-                  y + b0 * P * c->outC, c->outC);
+  if (c->batch == 0) return CN_OK;
+  conv_job_t job = {.c = c, .in = x, .w = w, .out = y, .chunk = chunk_images(c)};
+  job.chunks = (c->batch + job.chunk - 1) / job.chunk;
+  job.parts = conv_parts(c, job.chunks);
+  return conv_run(&job, forward_part);
+}
+
+static void backprop_input_part(void *ctx, int part) {
+  conv_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW, image = c->inH * c->inW * c->inC;
+  int64_t lo, hi;
+  cn_part_range(job->chunks, job->parts, part, 1, &lo, &hi);
+  if (hi <= lo) return;
+  int64_t first, last, nb;
+  chunk_images_of(job, lo, &first, &nb);
+  chunk_images_of(job, hi - 1, &last, &nb);
+  memset(job->out + first * image, 0, sizeof(float) * (size_t)((last + nb - first) * image));
+  float *colT = cn_alloc((size_t)(job->chunk * P * K), sizeof(float));
+  if (!colT) { fail(job, CN_ENOMEM); return; }
+  for (int64_t k = lo; k < hi && atomic_load(&job->status) == CN_OK; k++) {
+    int64_t b0;
+    chunk_images_of(job, k, &b0, &nb);
+    const float *dyb = job->in + b0 * P * c->outC;
+    int rc;
+    if (cn_conv_use_rows(c)) {
+      /* col[P', K] = dy [P', outC] * w^T [outC, K] */
+      rc = cn_sgemm(0, 1, nb * P, K, c->outC, 1.0f, dyb, c->outC, job->w, c->outC, 0.0f, colT, K);
+      if (rc == CN_OK) cn_rows_im2col(c, job->out, b0, nb, colT, 1);
+    } else {
+      /* colT[K, P'] = w [K, outC] * dy^T [outC, P'] */
+      rc = cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, job->w, c->outC, dyb, c->outC, 0.0f, colT, nb * P);
+      if (rc == CN_OK) cn_col2im_t(c, colT, b0, nb, job->out);
+    }
+    fail(job, rc);
   }
   free(colT);
-  return rc;
 }
 
 int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c))
+  if (cn_conv_is_pointwise(c))
     return cn_sgemm(0, 1, c->batch * P, K, c->outC, 1.0f, dy, c->outC, w, c->outC, 0.0f, dx, K);
-  memset(dx, 0, sizeof(float) * (size_t)(c->batch * c->inH * c->inW * c->inC));
-  const int64_t chunk = chunk_images(c);
-  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
-  if (!colT) return CN_ENOMEM;
-  int rc = CN_OK;
-  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
-    const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    const float *dyb = dy + b0 * P * c->outC;
-    if (use_rows(c)) {
-      /* col[P', K] = dy [P', outC] * w^T [outC, K] */
-      rc = cn_sgemm(0, 1, nb * P, K, c->outC, 1.0f, dyb, c->outC, w, c->outC, 0.0f, colT, K);
-      if (rc == CN_OK) rows_im2col(c, dx, b0, nb, colT, 1);
-      continue;
-    }
-    /* colT[K, P'] = w [K, outC] * dy^T [outC, P'] */
-    rc = cn_sgemm(0, 1, K, nb * P, c->outC, 1.0f, w, c->outC, dyb, c->outC, 0.0f, colT, nb * P);
-    if (rc == CN_OK) col2im_t(c, colT, b0, nb, dx);
+  if (c->batch == 0) return CN_OK;
+  conv_job_t job = {.c = c, .in = dy, .w = w, .out = dx, .chunk = chunk_images(c)};
+  job.chunks = (c->batch + job.chunk - 1) / job.chunk;
+  job.parts = conv_parts(c, job.chunks);
+  return conv_run(&job, backprop_input_part);
+}
+
+/* Group `part` sums the filter gradients of its chunks into dw (group 0) or its partial. */
+static void backprop_filter_part(void *ctx, int part) {
+  conv_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
+  float *sum = part == 0 ? job->out : job->partial[part];
+  int64_t lo, hi;
+  cn_part_range(job->chunks, job->parts, part, 1, &lo, &hi);
+  if (hi <= lo) { memset(sum, 0, sizeof(float) * (size_t)(K * c->outC)); return; }
+  float *colT = cn_alloc((size_t)(job->chunk * P * K), sizeof(float));
+  if (!colT) { fail(job, CN_ENOMEM); return; }
+  const int rows = cn_conv_use_rows(c);
+  for (int64_t k = lo; k < hi && atomic_load(&job->status) == CN_OK; k++) {
+    int64_t b0, nb;
+    chunk_images_of(job, k, &b0, &nb);
+    if (rows) cn_rows_im2col(c, (float *)job->in, b0, nb, colT, 0);
+    else cn_im2col_t(c, job->in, b0, nb, colT);
+    /* sum[K, outC] (+)= colT [K, P'] * dy [P', outC] (colT = col^T) */
+    fail(job, cn_sgemm(rows, 0, K, c->outC, nb * P, 1.0f, colT, rows ? K : nb * P,
+                       job->w + b0 * P * c->outC, c->outC, k == lo ? 0.0f : 1.0f, sum, c->outC));
   }
   free(colT);
-  return rc;
 }
 
 int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
-  const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
-  if (is_pointwise(c))
+  const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW, n = K * c->outC;
+  if (cn_conv_is_pointwise(c))
     return cn_sgemm(1, 0, K, c->outC, c->batch * P, 1.0f, x, K, dy, c->outC, 0.0f, dw, c->outC);
-  if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)(K * c->outC)); return CN_OK; }
-  const int64_t chunk = chunk_images(c);
-  float *colT = cn_alloc((size_t)(chunk * P * K), sizeof(float));
-  if (!colT) return CN_ENOMEM;
-  int rc = CN_OK;
-  for (int64_t b0 = 0; b0 < c->batch && rc == CN_OK; b0 += chunk) {
-    const int64_t nb = c->batch - b0 < chunk ? c->batch - b0 : chunk;
-    const int rows = use_rows(c);
-    if (rows) rows_im2col(c, (float *)x, b0, nb, colT, 0);
-    else im2col_t(c, x, b0, nb, colT);
-    /* dw[K, outC] (+)= colT [K, P'] * dy [P', outC] (colT = col^T) */
-    rc = cn_sgemm(rows, 0, K, c->outC, nb * P, 1.0f, colT, rows ? K : nb * P, dy + b0 * P * c->outC,
-                  c->outC, b0 == 0 ? 0.0f : 1.0f, dw, c->outC);
-  }
-  free(colT);
+  if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)n); return CN_OK; }
+  float *partial[MAX_GROUPS] = {0};
+  conv_job_t job = {.c = c, .in = x, .w = dy, .out = dw, .partial = partial, .chunk = chunk_images(c)};
+  job.chunks = (c->batch + job.chunk - 1) / job.chunk;
+  job.parts = conv_parts(c, job.chunks);
+  float *buf = job.parts > 1 ? cn_alloc((size_t)((job.parts - 1) * n), sizeof(float)) : NULL;
+  if (job.parts > 1 && !buf) return CN_ENOMEM;
+  for (int g = 1; g < job.parts; g++) partial[g] = buf + (g - 1) * n;
+  const int rc = conv_run(&job, backprop_filter_part);
+  for (int g = 1; g < job.parts && rc == CN_OK; g++)
+    for (int64_t i = 0; i < n; i++) dw[i] += partial[g][i];
+  free(buf);
   return rc;
-}
-
-/* Pooling windows follow TF.js's cpu backend: only in-bounds pixels, first strict max wins. */
-int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y) {
-  const int64_t C = c->inC;
-  double *acc = cn_alloc((size_t)C, sizeof(double));
-  if (!acc) return CN_ENOMEM;
-  for (int64_t b = 0; b < c->batch; b++)
-    for (int64_t oh = 0; oh < c->outH; oh++)
-      for (int64_t ow = 0; ow < c->outW; ow++) {
-        float *restrict o = y + ((b * c->outH + oh) * c->outW + ow) * C;
-        int64_t count = 0;
-        if (isAvg) for (int64_t ci = 0; ci < C; ci++) acc[ci] = 0.0;
-        else for (int64_t ci = 0; ci < C; ci++) o[ci] = -INFINITY;
-        for (int64_t kh = 0; kh < c->fh; kh++) {
-          const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-          if (ih < 0 || ih >= c->inH) continue;
-          for (int64_t kw = 0; kw < c->fw; kw++) {
-            const int64_t iw = ow * c->sw - c->padLeft + kw * c->dw;
-            if (iw < 0 || iw >= c->inW) continue;
-            const float *restrict px = x + ((b * c->inH + ih) * c->inW + iw) * C;
-            count++;
-            if (isAvg) for (int64_t ci = 0; ci < C; ci++) acc[ci] += px[ci];
-            else for (int64_t ci = 0; ci < C; ci++) o[ci] = px[ci] > o[ci] ? px[ci] : o[ci];
-          }
-        }
-        if (isAvg) for (int64_t ci = 0; ci < C; ci++) o[ci] = (float)(acc[ci] / (double)count);
-      }
-  free(acc);
-  return CN_OK;
-}
-
-void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx) {
-  const int64_t C = c->inC;
-  memset(dx, 0, sizeof(float) * (size_t)(c->batch * c->inH * c->inW * C));
-  for (int64_t b = 0; b < c->batch; b++)
-    for (int64_t oh = 0; oh < c->outH; oh++)
-      for (int64_t ow = 0; ow < c->outW; ow++) {
-        const float *g = dy + ((b * c->outH + oh) * c->outW + ow) * C;
-        for (int64_t ci = 0; ci < C; ci++) {
-          float m = -INFINITY;
-          int64_t pos = -1;
-          for (int64_t kh = 0; kh < c->fh; kh++) {
-            const int64_t ih = oh * c->sh - c->padTop + kh * c->dh;
-            if (ih < 0 || ih >= c->inH) continue;
-            for (int64_t kw = 0; kw < c->fw; kw++) {
-              const int64_t iw = ow * c->sw - c->padLeft + kw * c->dw;
-              if (iw < 0 || iw >= c->inW) continue;
-              const int64_t p = ((b * c->inH + ih) * c->inW + iw) * C + ci;
-              if (x[p] > m) { m = x[p]; pos = p; }
-            }
-          }
-          if (pos >= 0) dx[pos] += g[ci];
-        }
-      }
 }

@@ -1,12 +1,33 @@
 /* Depthwise 2-D convolution (NHWC, filters [fh, fw, inC, mult], output channel q = ci * mult + m)
- * and its two gradients, as direct loops whose innermost loop runs over contiguous channels. */
+ * and its two gradients, as direct loops whose innermost loop runs over contiguous channels.
+ * Parallel over ranges of images (cut by the shape only): the forward and input gradient write
+ * each image's own outputs; the filter gradient sums each range in double, then the ranges in
+ * order, so the thread count changes no bits. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
 
-void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y) {
+typedef struct {
+  const cn_conv_t *c;
+  const float *a, *b; /* x and w (forward), dy and w (input gradient), x and dy (filter) */
+  float *out;
+  double **sums;      /* filter gradient: the sum of each range */
+  atomic_int status;
+} dw_job_t;
+
+/* Multiply-adds of the whole batch: the work the pool's grain is compared with. */
+static double dw_work(const cn_conv_t *c) {
+  return 2.0 * (double)c->batch * (double)(c->outH * c->outW) * (double)(c->fh * c->fw) * (double)c->outC;
+}
+
+static void forward_images(void *ctx, int64_t b0, int64_t b1) {
+  const dw_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const float *x = job->a, *w = job->b;
+  float *y = job->out;
   const int64_t Ci = c->inC, Co = c->outC, mult = Co / Ci;
-  for (int64_t b = 0; b < c->batch; b++)
+  for (int64_t b = b0; b < b1; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
         float *restrict o = y + ((b * c->outH + oh) * c->outW + ow) * Co;
@@ -26,10 +47,19 @@ void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y) 
       }
 }
 
-void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx) {
-  const int64_t Ci = c->inC, Co = c->outC, mult = Co / Ci;
-  memset(dx, 0, sizeof(float) * (size_t)(c->batch * c->inH * c->inW * Ci));
-  for (int64_t b = 0; b < c->batch; b++)
+void cn_depthwise(const cn_conv_t *c, const float *x, const float *w, float *y) {
+  dw_job_t job = {.c = c, .a = x, .b = w, .out = y};
+  cn_parallel_range(c->batch, dw_work(c), forward_images, &job);
+}
+
+static void backprop_input_images(void *ctx, int64_t b0, int64_t b1) {
+  const dw_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const float *dy = job->a, *w = job->b;
+  float *dx = job->out;
+  const int64_t Ci = c->inC, Co = c->outC, mult = Co / Ci, image = c->inH * c->inW * Ci;
+  memset(dx + b0 * image, 0, sizeof(float) * (size_t)((b1 - b0) * image));
+  for (int64_t b = b0; b < b1; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
         const float *restrict g = dy + ((b * c->outH + oh) * c->outW + ow) * Co;
@@ -48,11 +78,28 @@ void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const floa
       }
 }
 
-int cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
+void cn_depthwise_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx) {
+  dw_job_t job = {.c = c, .a = dy, .b = w, .out = dx};
+  cn_parallel_range(c->batch, dw_work(c), backprop_input_images, &job);
+}
+
+/* The range starting at image b0 is the (b0 * parts / batch)-th: its index into job->sums. */
+static void backprop_filter_images(void *ctx, int64_t b0, int64_t b1) {
+  dw_job_t *job = ctx;
+  const cn_conv_t *c = job->c;
+  const float *x = job->a, *dy = job->b;
   const int64_t Ci = c->inC, Co = c->outC, mult = Co / Ci, n = c->fh * c->fw * Co;
+  const int parts = cn_range_parts(c->batch, dw_work(c));
+  int part = 0;
+  for (int p = 0; p < parts; p++) {
+    int64_t lo, hi;
+    cn_part_range(c->batch, parts, p, 1, &lo, &hi);
+    if (lo == b0 && hi > lo) { part = p; break; }
+  }
   double *acc = cn_calloc((size_t)n, sizeof(double));
-  if (!acc) return CN_ENOMEM;
-  for (int64_t b = 0; b < c->batch; b++)
+  if (!acc) { atomic_store(&job->status, CN_ENOMEM); return; }
+  job->sums[part] = acc;
+  for (int64_t b = b0; b < b1; b++)
     for (int64_t oh = 0; oh < c->outH; oh++)
       for (int64_t ow = 0; ow < c->outW; ow++) {
         const float *restrict g = dy + ((b * c->outH + oh) * c->outW + ow) * Co;
@@ -69,7 +116,20 @@ int cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float
           }
         }
       }
-  for (int64_t i = 0; i < n; i++) dw[i] = (float)acc[i];
-  free(acc);
-  return CN_OK;
+}
+
+int cn_depthwise_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw) {
+  const int64_t n = c->fh * c->fw * c->outC;
+  double *sums[8] = {0};
+  dw_job_t job = {.c = c, .a = x, .b = dy, .out = dw, .sums = sums};
+  atomic_init(&job.status, CN_OK);
+  cn_parallel_range(c->batch, dw_work(c), backprop_filter_images, &job);
+  const int rc = atomic_load(&job.status);
+  for (int64_t i = 0; i < n && rc == CN_OK; i++) {
+    double total = 0.0;
+    for (int p = 0; p < 8; p++) if (sums[p]) total += sums[p][i];
+    dw[i] = (float)total;
+  }
+  for (int p = 0; p < 8; p++) free(sums[p]);
+  return rc;
 }

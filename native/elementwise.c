@@ -1,4 +1,5 @@
-/* Elementwise, reduction, softmax, gather and transpose kernels (float32 / 4-byte). */
+/* Binary elementwise, reduction, softmax, gather and transpose kernels (float32 / 4-byte);
+ * the unary ops are in unary.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,51 @@ static void binary_row(int op, const float *restrict a, int sa, const float *res
   }
 }
 
+
+typedef struct {
+  int op;
+  const float *a, *b;
+  float *out;
+  const int64_t *d, *da, *db; /* merged dims and strides; rows are d[r - 1] long */
+  int r;
+} binary_job_t;
+
+/* Output rows [lo, hi) of a broadcasting binary op (each row is computed alike wherever cut). */
+static void binary_rows(void *ctx, int64_t lo, int64_t hi) {
+  const binary_job_t *j = ctx;
+  const int r = j->r;
+  const int64_t n = j->d[r - 1];
+  const int sa = j->da[r - 1] != 0, sb = j->db[r - 1] != 0;
+  int64_t idx[CN_MAX_RANK] = {0};
+  int64_t offA = 0, offB = 0;
+  for (int64_t k = r - 2, rest = lo; k >= 0; k--) { /* the multi-index of row lo */
+    idx[k] = rest % j->d[k];
+    rest /= j->d[k];
+    offA += idx[k] * j->da[k];
+    offB += idx[k] * j->db[k];
+  }
+  for (int64_t row = lo; row < hi; row++) {
+    binary_row(j->op, j->a + offA, sa, j->b + offB, sb, j->out + row * n, n);
+    for (int k = r - 2; k >= 0; k--) {
+      idx[k]++;
+      offA += j->da[k];
+      offB += j->db[k];
+      if (idx[k] < j->d[k]) break;
+      offA -= j->da[k] * j->d[k];
+      offB -= j->db[k] * j->d[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+/* Blocks [lo, hi) of 4096 elements of a single-row binary op. */
+static void binary_blocks(void *ctx, int64_t lo, int64_t hi) {
+  const binary_job_t *j = ctx;
+  const int64_t begin = lo * 4096, end = hi * 4096 < j->d[0] ? hi * 4096 : j->d[0];
+  const int sa = j->da[0] != 0, sb = j->db[0] != 0;
+  binary_row(j->op, j->a + (sa ? begin : 0), sa, j->b + (sb ? begin : 0), sb, j->out + begin, end - begin);
+}
+
 void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
                const int64_t *bshape, float *out, const int64_t *oshape, int rank) {
   /* strides (0 on broadcast dims), then drop size-1 dims and merge contiguous ones */
@@ -58,90 +104,12 @@ void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
   (void)os;
   if (total == 0) return;
   if (r == 0) { binary_row(op, a, 0, b, 0, out, 1); return; }
-  const int64_t n = d[r - 1];
-  const int sa = da[r - 1] != 0, sb = db[r - 1] != 0;
-  int64_t idx[CN_MAX_RANK] = {0};
-  int64_t offA = 0, offB = 0;
-  for (int64_t o = 0; o < total; o += n) {
-    binary_row(op, a + offA, sa, b + offB, sb, out + o, n);
-    for (int k = r - 2; k >= 0; k--) {
-      idx[k]++;
-      offA += da[k];
-      offB += db[k];
-      if (idx[k] < d[k]) break;
-      offA -= da[k] * d[k];
-      offB -= db[k] * d[k];
-      idx[k] = 0;
-    }
+  binary_job_t job = {op, a, b, out, d, da, db, r};
+  if (r == 1) { /* one long row: cut it into blocks */
+    cn_parallel_range((total + 4095) / 4096, CN_ELEMENT_WORK * (double)total, binary_blocks, &job);
+    return;
   }
-}
-
-/* ---------------- unary ops ---------------- */
-
-static const float SOFTPLUS_THRESHOLD = -13.942385152878742f; /* log(2^-23) + 2 */
-
-static inline float unary1(int op, float x, float p0, float p1) {
-  switch (op) {
-    case CN_RELU: return x != x ? x : (x < 0.0f ? 0.0f : x);
-    case CN_RELU6: return x != x ? x : (x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x));
-    case CN_STEP: return x != x ? x : (x > 0.0f ? 1.0f : p0);
-    case CN_EXP: return (float)exp((double)x);
-    case CN_LOG: return (float)log((double)x);
-    case CN_SQRT: return sqrtf(x);
-    case CN_RSQRT: return (float)(1.0 / sqrt((double)x));
-    case CN_SIGMOID: return (float)(1.0 / (1.0 + exp(-(double)x)));
-    case CN_TANH: return (float)tanh((double)x);
-    case CN_SQUARE: return x * x;
-    case CN_NEG: return -x;
-    case CN_ABS: return fabsf(x);
-    case CN_RECIPROCAL: return 1.0f / x;
-    case CN_SOFTPLUS: {
-      const double e = exp((double)x);
-      if (x < SOFTPLUS_THRESHOLD) return (float)e;
-      if (x > -SOFTPLUS_THRESHOLD) return x;
-      return (float)log(1.0 + e);
-    }
-    case CN_ELU: return x >= 0.0f ? x : (float)(exp((double)x) - 1.0);
-    case CN_LEAKYRELU: return x < 0.0f ? p0 * x : x;
-    case CN_CLIP: return x > p1 ? p1 : (x < p0 ? p0 : x);
-    case CN_LOG1P: return (float)log1p((double)x);
-    case CN_EXPM1: return (float)expm1((double)x);
-    default: return x;
-  }
-}
-
-#define UNARY_LOOP(EXPR) for (int64_t i = 0; i < n; i++) { const float x = in[i]; out[i] = (EXPR); }
-
-void cn_unary(int op, const float *in, float *out, int64_t n, float p0, float p1) {
-  /* no restrict: cn_bias_act runs it in place */
-  /* the cheap ops get their own loops so gcc vectorizes them */
-  switch (op) {
-    case CN_SQUARE: UNARY_LOOP(x * x); return;
-    case CN_NEG: UNARY_LOOP(-x); return;
-    case CN_ABS: UNARY_LOOP(fabsf(x)); return;
-    case CN_SQRT: UNARY_LOOP(sqrtf(x)); return;
-    case CN_RSQRT: UNARY_LOOP((float)(1.0 / sqrt((double)x))); return; /* in double, like TF.js */
-    case CN_RECIPROCAL: UNARY_LOOP(1.0f / x); return;
-    case CN_RELU: UNARY_LOOP(x < 0.0f ? 0.0f : x); return; /* NaN < 0 is false: NaN kept */
-    case CN_RELU6: UNARY_LOOP(x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x)); return;
-    case CN_STEP: UNARY_LOOP(x > 0.0f ? 1.0f : (x != x ? x : p0)); return;
-    case CN_LEAKYRELU: UNARY_LOOP(x < 0.0f ? p0 * x : x); return;
-    case CN_CLIP: UNARY_LOOP(x > p1 ? p1 : (x < p0 ? p0 : x)); return;
-    case CN_LINEAR: if (in != out) memcpy(out, in, (size_t)n * sizeof(float)); return;
-    default: for (int64_t i = 0; i < n; i++) out[i] = unary1(op, in[i], p0, p1);
-  }
-}
-
-void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
-                 int act, float p0) {
-  for (int64_t r = 0; r < rows; r++) {
-    float *restrict row = out + r * n;
-    if (bias) {
-      if (biasLen == 1) { const float bv = bias[0]; for (int64_t j = 0; j < n; j++) row[j] += bv; }
-      else for (int64_t j = 0; j < n; j++) row[j] += bias[j];
-    }
-    if (act != CN_LINEAR) cn_unary(act, row, row, n, p0, 0.0f);
-  }
+  cn_parallel_range(total / d[r - 1], CN_ELEMENT_WORK * (double)total, binary_rows, &job);
 }
 
 /* ---------------- reductions ---------------- */

@@ -10,8 +10,9 @@
 extern void openblas_set_num_threads(int);
 extern char *openblas_get_config(void);
 
-/* One thread by default: OpenBLAS's results change in the last bits with the thread count, and
- * a recipe's numbers must not depend on the machine's cores. */
+/* OpenBLAS runs single-threaded (its results change in the last bits with its thread count, and
+ * a recipe's numbers must not depend on the machine's cores); gemm_parallel.c uses both cores by
+ * calling it on panels of C from the pool's threads. */
 void cn_blas_init(void) { openblas_set_num_threads(1); }
 int cn_blas_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); return n < 1 ? 1 : n; }
 
@@ -35,9 +36,9 @@ const char *cn_blas_core(void) {
   return core ? core : "unknown";
 }
 
-int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
-             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-             float *C, int64_t ldc) {
+int cn_sgemm_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc) {
   if (M == 0 || N == 0) return CN_OK;
   if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX ||
       ldc > INT32_MAX)
@@ -56,9 +57,22 @@ const char *cn_blas_name(void) { return "portable"; }
 /* The micro-kernel in use: like OpenBLAS's kernel set, it changes the last bits. */
 const char *cn_blas_core(void) { return cn_gemm_kernel_name(); }
 
+int cn_sgemm_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc) {
+  return cn_sgemm_portable_serial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+#endif
+
 int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
              const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
              float *C, int64_t ldc) {
-  return cn_sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  return cn_sgemm_parallel(cn_sgemm_serial, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-#endif
+
+int cn_sgemm_portable(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      float *C, int64_t ldc) {
+  return cn_sgemm_parallel(cn_sgemm_portable_serial, transA, transB, M, N, K, alpha, A, lda, B,
+                           ldb, beta, C, ldc);
+}

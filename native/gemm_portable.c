@@ -7,7 +7,7 @@
  * Determinism: every C element is C*beta + sum over KC blocks (in order) of a dot product
  * accumulated over k in order, in one register lane; tiles at the edges go through a zeroed
  * buffer but add the same sums. So for a given kernel, the result does not depend on the matrix
- * sizes around an element, memory alignment, or (later) how tiles are split between threads.
+ * sizes around an element, memory alignment, or how gemm_parallel.c cuts C into panels.
  * Different kernels (FMA or not) differ in the last bits: cn_gemm_kernel_name() says which ran.
  *
  * Skinny products (a few columns: a conv's output channels, a classifier's classes) waste most
@@ -195,7 +195,7 @@ static int blocked(const cn_gemm_kernel_t *kr, int transA, int transB, int64_t M
   return CN_OK;
 }
 
-int cn_sgemm_portable(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+int cn_sgemm_portable_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                       float *C, int64_t ldc) {
   if (M == 0 || N == 0) return CN_OK;

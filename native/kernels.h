@@ -1,5 +1,6 @@
 /* Kernels of condense's native TF.js backend. All tensors are dense row-major float32
- * (4-byte elements for gather/transpose). Single-threaded and deterministic. */
+ * (4-byte elements for gather/transpose). Deterministic: the parallel ones cut their work by
+ * the problem's shape only (threads.c), so results do not depend on the thread count. */
 #ifndef CONDENSE_KERNELS_H
 #define CONDENSE_KERNELS_H
 #include <stddef.h>
@@ -18,13 +19,66 @@ void *cn_calloc(size_t count, size_t size);
 /* Test hook: the n-th allocation from now fails once (n <= 0: none). */
 void cn_fail_allocation(int64_t n);
 
+/* ---- threads.c: a persistent thread pool (idle threads sleep). */
+typedef void (*cn_part_fn)(void *ctx, int part);
+/* Runs fn(ctx, p) for every part p in [0, parts) on up to cn_threads() threads; returns when all
+ * are done. Parts must write disjoint outputs; callers fix `parts` from the shape alone. Runs
+ * serially when nested in a part, or when another thread is using the pool. */
+void cn_parallel(int parts, cn_part_fn fn, void *ctx);
+/* The thread count in effect: cn_set_threads's, else $CONDENSE_THREADS, else the CPUs this
+ * process may use (at most 64). */
+int cn_threads(void);
+/* Sets the thread count (n < 1: the default); returns the count in effect. */
+int cn_set_threads(int n);
+int cn_default_threads(void);
+/* How many cn_parallel calls have run on more than one thread so far (tests). */
+long cn_pool_jobs(void);
+/* [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
+void cn_part_range(int64_t n, int parts, int part, int64_t align, int64_t *begin, int64_t *end);
+/* How many parts (1, 2, 4 or 8, at most max_parts) to cut `work` into: 1 below
+ * CN_PARALLEL_MIN_WORK, else as many as keep each part at least CN_PARALLEL_MIN_PART. */
+int cn_parts_for(double work, int max_parts);
+/* Work (floating-point operations) below which a kernel stays on one thread: on this shared
+ * 2-core machine a woken thread often starts ~0.1-1 ms late, so smaller kernels were slower on
+ * two threads (bench/gemm.mjs, section threads: a 128^3 GEMM at 0.3x); many parts per call let
+ * the caller finish the work of a thread that starts late. */
+#define CN_PARALLEL_MIN_WORK 16e6
+#define CN_PARALLEL_MIN_PART 2e6
+/* Elementwise ops are memory-bound: an element costs about as much as this many GEMM flops (so
+ * from ~500k elements on they use both cores). */
+#define CN_ELEMENT_WORK 32.0
+typedef void (*cn_range_fn)(void *ctx, int64_t begin, int64_t end);
+/* How many ranges cn_parallel_range cuts n items of `work` in total into (from the shape only). */
+int cn_range_parts(int64_t n, double work);
+/* fn(ctx, begin, end) over cn_range_parts(n, work) ranges of [0, n), on the pool; for items
+ * whose outputs are disjoint and computed the same whatever the range. */
+void cn_parallel_range(int64_t n, double work, cn_range_fn fn, void *ctx);
+
+typedef int (*cn_sgemm_fn)(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                           const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                           float *C, int64_t ldc);
+/* ---- gemm_parallel.c: `gemm` (a single-threaded GEMM) on row or column panels of C spread
+ * over the pool; the panels depend on M, N, K only. */
+int cn_sgemm_parallel(cn_sgemm_fn gemm, int transA, int transB, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                      float beta, float *C, int64_t ldc);
+/* The number of panels an M x N x K product is cut into (1: one call). */
+int cn_gemm_parts(int64_t M, int64_t N, int64_t K);
+
 /* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. Returns a
  * status code: the portable GEMM allocates packing buffers, OpenBLAS takes 32-bit sizes. */
 int cn_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
               float *C, int64_t ldc);
-/* The portable GEMM (gemm_portable.c), compiled in every build; cn_sgemm when no BLAS is linked. */
+/* The portable GEMM (gemm_portable.c), compiled in every build; cn_sgemm when no BLAS is linked.
+ * cn_sgemm and cn_sgemm_portable run on the pool; the _serial variants are one call. */
 int cn_sgemm_portable(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      float *C, int64_t ldc);
+int cn_sgemm_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc);
+int cn_sgemm_portable_serial(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                       float *C, int64_t ldc);
 /* The portable GEMM's micro-kernel in use: "avx512", "avx2" or "generic" (the best this CPU
@@ -38,7 +92,8 @@ const char *cn_blas_name(void);
  * GEMM's micro-kernel. */
 const char *cn_blas_core(void);
 void cn_blas_init(void);
-/* Sets BLAS's thread count (benchmarks only); returns the count in effect. */
+/* Sets OpenBLAS's own thread count (benchmarks only: it changes results); returns the count in
+ * effect (1 for the portable GEMM). */
 int cn_blas_set_threads(int n);
 
 /* ---- elementwise.c */
@@ -52,6 +107,10 @@ enum {
 void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
                const int64_t *bshape, float *out, const int64_t *oshape, int rank);
 void cn_unary(int op, const float *x, float *out, int64_t n, float p0, float p1);
+/* One kernel for a masking op's gradient: CN_MASK_RELU, dy * step(x) (TF.js's Relu gradient);
+ * CN_MASK_CLIP, lo <= x <= hi ? dy : 0 (ClipByValue's). Bit-identical to TF.js's composed ops. */
+enum { CN_MASK_RELU, CN_MASK_CLIP };
+void cn_mask_grad(int op, const float *dy, const float *x, float *out, int64_t n, float lo, float hi);
 /* out[r, c] = act(out[r, c] + bias[c or 0]); bias may be NULL; biasLen is N or 1. */
 void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
                  int act, float p0);
@@ -86,6 +145,14 @@ typedef struct {
 } cn_conv_t;
 /* These write every output element and return a status code. */
 int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y);
+/* ---- im2col.c (conv.c's helpers) for images [b0, b0 + nb): colT[(kh, kw, ci), (b, oh, ow)]
+ * ("transposed"), or, for long filter rows (cn_conv_use_rows), col[(b, oh, ow), (kh, kw, ci)];
+ * cn_col2im_t and cn_rows_im2col(add = 1) add columns back into x. */
+int cn_conv_is_pointwise(const cn_conv_t *c);
+int cn_conv_use_rows(const cn_conv_t *c);
+void cn_im2col_t(const cn_conv_t *c, const float *x, int64_t b0, int64_t nb, float *colT);
+void cn_col2im_t(const cn_conv_t *c, const float *colT, int64_t b0, int64_t nb, float *dx);
+void cn_rows_im2col(const cn_conv_t *c, float *x, int64_t b0, int64_t nb, float *col, int add);
 int cn_conv2d_backprop_input(const cn_conv_t *c, const float *dy, const float *w, float *dx);
 int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *dy, float *dw);
 /* ---- depthwise.c: filters [fh, fw, inC, mult], outC = inC * mult. */

@@ -25,6 +25,10 @@ describe('runDoctor', () => {
       expect(text).toContain(`build: ${native.build}`);
       expect(text.split('\n').findIndex((l) => l.includes(`build: ${native.build}`)))
         .toBe(text.split('\n').findIndex((l) => /✓ native /.test(l)) + 1);
+      // the thread count in effect, on the line after the build
+      expect(native.threads).toBeGreaterThanOrEqual(1);
+      expect(text.split('\n').findIndex((l) => l.includes(`threads: ${native.threads} (CONDENSE_THREADS`)))
+        .toBe(text.split('\n').findIndex((l) => l.includes(`build: ${native.build}`)) + 1);
       // a hint to install OpenBLAS exactly when the portable GEMM runs a kernel slower than it
       const slowPortable = /blas=portable \((avx2|generic)\)/.test(native.build!);
       expect(native.hint !== undefined).toBe(slowPortable);

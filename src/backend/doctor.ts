@@ -25,6 +25,8 @@ export interface BackendCheck {
   matmulGflops?: number;
   /** How to make it faster (native: install OpenBLAS when the portable GEMM is slower here). */
   hint?: string;
+  /** Threads the native kernels use (`CONDENSE_THREADS`, default: the CPUs available); results do not depend on it. */
+  threads?: number;
 }
 
 /** An optional dependency and whether it resolves here. */
@@ -113,7 +115,9 @@ export async function runDoctor(): Promise<DoctorReport> {
       const info = await loadBackend(name);
       const matmulGflops = await measureMatmulGflops();
       const hint = name === 'native' ? blasAdvice(loadAddon().buildInfo()) : undefined;
-      backends.push({ name, loads: true, version: info.version, build: info.build, matmulGflops, ...(hint ? { hint } : {}) });
+      const threads = name === 'native' ? loadAddon().threads() : undefined;
+      backends.push({ name, loads: true, version: info.version, build: info.build, matmulGflops, ...(hint ? { hint } : {}),
+        ...(threads ? { threads } : {}) });
     } catch (err) {
       backends.push({ name, loads: false, reason: reason(err) });
     }
@@ -140,6 +144,7 @@ export function formatDoctor(report: DoctorReport): string {
     );
     // native's numbers depend on how it was built (BLAS, compile flags): say which build it is
     if (b.name === 'native' && b.build) lines.push(`    ${''.padEnd(10)} build: ${b.build}`);
+    if (b.threads) lines.push(`    ${''.padEnd(10)} threads: ${b.threads} (CONDENSE_THREADS; results are the same on any count)`);
     if (b.hint) lines.push(`    ${''.padEnd(10)} faster: ${b.hint}`);
   }
   const best = report.backends.find((b) => b.loads);

@@ -7,10 +7,17 @@
  * thousands of kernel calls per step. This one reshapes dy to [r0, d0, r1, d1, ...] and sums the
  * repetition axes in one Sum kernel, for any rank.
  *
+ * Gradients for Relu and ClipByValue that run one kernel on the native backend (its
+ * `CondenseReluGrad` / `CondenseClipByValueGrad`) where tfjs-core's compose three and five, with
+ * the same bits; on every other backend they are tfjs-core's compositions, unchanged. TF.js's
+ * per-kernel overhead is much of a small model's training step.
+ *
  * Gradients are registered per kernel, not per backend, so this applies to every backend once
- * registered; the values are the same as tfjs-core's up to float32 summation order.
+ * registered; the values are the same as tfjs-core's up to float32 summation order (Tile) or
+ * exactly (the masking gradients).
  */
 import * as tf from '@tensorflow/tfjs';
+import { MASK_GRAD_KERNELS } from './native/mask-grad.js';
 
 /** Gradient config for the Tile kernel. */
 const tileGradConfig: tf.GradConfig = {
@@ -39,11 +46,44 @@ const tileGradConfig: tf.GradConfig = {
   },
 };
 
+/** `kernel` on the native backend when it is current and has it, for float32 dy and x of one shape; else `composed()`. */
+function onNativeOr(kernel: string, dy: tf.Tensor, x: tf.Tensor, attrs: tf.NamedAttrMap, composed: () => tf.Tensor): tf.Tensor {
+  const native = tf.getBackend() === 'native' && dy.dtype === 'float32' && x.dtype === 'float32' &&
+    dy.size === x.size && tf.getKernel(kernel, 'native') !== undefined;
+  return native ? tf.engine().runKernel(kernel, { dy, x }, attrs) as tf.Tensor : composed();
+}
+
+const reluGradConfig: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const grad = dy as tf.Tensor;
+    const x = saved[0]!;
+    return { x: () => onNativeOr(MASK_GRAD_KERNELS.relu, grad, x, {}, () => tf.mul(grad, tf.cast(tf.step(x), 'float32'))) };
+  },
+};
+
+const clipByValueGradConfig: tf.GradConfig = {
+  kernelName: tf.ClipByValue,
+  inputsToSave: ['x'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const grad = dy as tf.Tensor;
+    const x = saved[0]!;
+    const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
+    return {
+      x: () => onNativeOr(MASK_GRAD_KERNELS.clipByValue, grad, x, { clipValueMin, clipValueMax }, () =>
+        tf.where(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), grad, tf.zerosLike(grad))),
+    };
+  },
+};
+
 /**
  * Registers condense's gradients in place of tfjs-core's (idempotent). {@link loadBackend} calls
  * it for every backend: with tfjs-core's Tile gradient, one training step of a model with layer
  * normalization ran ~33,000 Slice kernels on the native and cpu backends.
  */
 export function registerFastGradients(): void {
-  if (tf.getGradient(tf.Tile) !== tileGradConfig) tf.registerGradient(tileGradConfig);
+  for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig]) {
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+  }
 }

@@ -32,6 +32,8 @@ export interface NativeBuildInfo {
 export interface NativeAddon {
   info(): { version: string; blas: string };
   buildInfo(): NativeBuildInfo;
+  /** Test hook: how many kernel calls have run on more than one thread so far. */
+  _poolJobs(): number;
   /** Test hook: the n-th kernel allocation from now fails, once (0 disables). */
   _failAllocation(n: number): void;
   /** Raw row-major `C = alpha op(A) op(B) + beta C` (cblas_sgemm semantics). */
@@ -50,6 +52,8 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[],
     out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
+  /** A masking op's gradient into `out`: op 0 `dy * step(x)` (Relu's), 1 `lo <= x <= hi ? dy : 0` (ClipByValue's). */
+  maskGrad(op: number, dy: Float32Array, x: Float32Array, out: Float32Array, lo: number, hi: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
     post: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -82,11 +86,19 @@ export interface NativeAddon {
   adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array,
     mOut: Float32Array, vOut: Float32Array, scalars: number[]): void;
   /**
-   * Sets BLAS's thread count and returns the count in effect (1 for the portable GEMM). For
-   * benchmarks only: the backend runs on one thread, because OpenBLAS's results change in the
-   * last bits with the thread count.
+   * Sets OpenBLAS's own thread count and returns the count in effect (1 for the portable GEMM).
+   * For benchmarks only: OpenBLAS's results change in the last bits with its thread count, so
+   * the backend keeps it at 1 and parallelizes with {@link NativeAddon.threads} instead.
    */
   setBlasThreads(n: number): number;
+  /**
+   * The kernels' thread count in effect, after setting it to `n` when given (0: the default,
+   * `CONDENSE_THREADS` or else the CPUs this process may use). Results are bit-identical
+   * whatever the count: work is cut into parts fixed by the problem's shape.
+   */
+  threads(n?: number): number;
+  /** How many row/column panels the parallel GEMM cuts an M x N x K product into (1: one call, one thread). */
+  gemmParts(M: number, N: number, K: number): number;
   /**
    * The portable GEMM's micro-kernel in effect (`avx512`, `avx2` or `generic`), after selecting
    * `name` (`auto`: the best this CPU runs). Throws when `name` cannot run here. Tests and benches.
@@ -151,7 +163,7 @@ export function loadAddon(): NativeAddon {
 
 /**
  * A short stable identifier of the exact build, which changes whenever its numbers could:
- * e.g. `native 0.2.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
+ * e.g. `native 0.3.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
  */
 export function nativeBuildId(addon: Pick<NativeAddon, 'info' | 'buildInfo'>): string {
   const { version } = addon.info();
@@ -160,11 +172,11 @@ export function nativeBuildId(addon: Pick<NativeAddon, 'info' | 'buildInfo'>): s
   return `native ${version}; blas=${blas}; flags=${b.flags}; cc=${b.compiler}; libc=${b.libc}`;
 }
 
-/** Whether the native backend can load here, which BLAS it uses and its build id; for `condense doctor`. */
-export function nativeBackendStatus(): { available: boolean; reason?: string; blas?: string; build?: string } {
+/** Whether the native backend can load here, which BLAS it uses, its build id and thread count; for `condense doctor`. */
+export function nativeBackendStatus(): { available: boolean; reason?: string; blas?: string; build?: string; threads?: number } {
   try {
     const addon = loadAddon();
-    return { available: true, blas: addon.info().blas, build: nativeBuildId(addon) };
+    return { available: true, blas: addon.info().blas, build: nativeBuildId(addon), threads: addon.threads() };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -5,6 +5,7 @@ import { NativeBackend } from './backend.js';
 import { convKernels } from './conv.js';
 import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
+import { maskGradKernels } from './mask-grad.js';
 import { matmulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
@@ -17,7 +18,8 @@ const NATIVE_BACKEND = 'native';
 
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 function nativeKernelConfigs(): KernelConfig[] {
-  return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels()];
+  return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
+    ...maskGradKernels()];
 }
 
 /**

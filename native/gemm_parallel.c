@@ -1,0 +1,58 @@
+/* The GEMM both cores run: C is cut into row or column panels and each panel is one
+ * single-threaded GEMM call (OpenBLAS's sgemm, or the portable GEMM) on the pool's threads.
+ *
+ * The cut depends only on M, N and K (never on the thread count), so every element of C is
+ * computed by the same call with the same arguments on 1 thread or on 8: bit-identical results.
+ * OpenBLAS's own threading is not used for this reason: it splits K for some shapes, and its
+ * results then change in the last bits with the thread count. */
+#include "kernels.h"
+
+#define GEMM_MAX_PARTS 8
+/* Panel edges fall on multiples of this (whole micro-kernel tiles: 16 is a multiple of every
+ * kernel's NR and close to a multiple of its MR). */
+#define GEMM_ALIGN 16
+
+typedef struct {
+  cn_sgemm_fn gemm;
+  int transA, transB, rows; /* rows: cut C's rows (else its columns) */
+  int64_t M, N, K, lda, ldb, ldc;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
+  int parts;
+  int status[GEMM_MAX_PARTS];
+} gemm_job_t;
+
+static void gemm_part(void *ctx, int part) {
+  gemm_job_t *j = ctx;
+  int64_t lo, hi;
+  cn_part_range(j->rows ? j->M : j->N, j->parts, part, GEMM_ALIGN, &lo, &hi);
+  if (hi <= lo) { j->status[part] = CN_OK; return; }
+  if (j->rows) /* rows lo..hi of op(A) and of C */
+    j->status[part] = j->gemm(j->transA, j->transB, hi - lo, j->N, j->K, j->alpha,
+                              j->A + (j->transA ? lo : lo * j->lda), j->lda, j->B, j->ldb, j->beta,
+                              j->C + lo * j->ldc, j->ldc);
+  else /* columns lo..hi of op(B) and of C */
+    j->status[part] = j->gemm(j->transA, j->transB, j->M, hi - lo, j->K, j->alpha, j->A, j->lda,
+                              j->B + (j->transB ? lo * j->ldb : lo), j->ldb, j->beta, j->C + lo,
+                              j->ldc);
+}
+
+int cn_gemm_parts(int64_t M, int64_t N, int64_t K) {
+  const int64_t cut = M >= N ? M : N;
+  const int most = (int)((cut + GEMM_ALIGN - 1) / GEMM_ALIGN);
+  return cn_parts_for(2.0 * (double)M * (double)N * (double)K,
+                      most < GEMM_MAX_PARTS ? most : GEMM_MAX_PARTS);
+}
+
+int cn_sgemm_parallel(cn_sgemm_fn gemm, int transA, int transB, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                      float beta, float *C, int64_t ldc) {
+  const int parts = cn_gemm_parts(M, N, K);
+  if (parts == 1) return gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_job_t job = {gemm, transA, transB, M >= N, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, parts, {0}};
+  cn_parallel(parts, gemm_part, &job);
+  for (int p = 0; p < parts; p++)
+    if (job.status[p] != CN_OK) return job.status[p];
+  return CN_OK;
+}
