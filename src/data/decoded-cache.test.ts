@@ -1,0 +1,41 @@
+import { mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cachedBytes, decodedCacheDir } from './decoded-cache.js';
+import { loadMnistDigits } from './mnist.js';
+
+const fresh = () => ({ CONDENSE_DATA_CACHE: mkdtempSync(join(tmpdir(), 'condense-decoded-')) });
+
+describe('decoded-dataset cache', () => {
+  it('MNIST read back from its decoded copy is exactly what parsing the JSON gives', () => {
+    const env = fresh();
+    const parsed = loadMnistDigits({ CONDENSE_DATA_CACHE: 'off' });
+    const first = loadMnistDigits(env);
+    const [file] = readdirSync(env.CONDENSE_DATA_CACHE);
+    expect(file).toMatch(/^mnist-[0-9a-f]{16}\.bin$/);
+    const second = loadMnistDigits(env);
+    for (const ex of [first, second]) {
+      expect(ex.count).toBe(parsed.count);
+      expect(Buffer.from(ex.x.buffer, ex.x.byteOffset, ex.x.byteLength).equals(Buffer.from(parsed.x.buffer, parsed.x.byteOffset, parsed.x.byteLength))).toBe(true);
+      expect(Array.from(ex.y)).toEqual(Array.from(parsed.y));
+    }
+    expect(parsed.count).toBe(10_000);
+  });
+
+  it('decodes again and replaces a copy that is short or fails its check; writes nothing when off', () => {
+    const env = fresh();
+    let decoded = 0;
+    const encode = () => (decoded++, new Uint8Array([1, 2, 3, 4]));
+    const valid = (b: Uint8Array) => b.length === 4;
+    cachedBytes('t', 'k', encode, valid, env);
+    expect(Array.from(cachedBytes('t', 'k', encode, valid, env))).toEqual([1, 2, 3, 4]);
+    expect(decoded).toBe(1);
+    truncateSync(join(env.CONDENSE_DATA_CACHE, 't-k.bin'), 2);
+    expect(Array.from(cachedBytes('t', 'k', encode, valid, env))).toEqual([1, 2, 3, 4]);
+    expect(decoded).toBe(2);
+    expect(readFileSync(join(env.CONDENSE_DATA_CACHE, 't-k.bin')).length).toBe(4);
+    expect(decodedCacheDir({ CONDENSE_DATA_CACHE: 'off' })).toBeUndefined();
+    expect(decodedCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/condense/datasets');
+  });
+});
