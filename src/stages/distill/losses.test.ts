@@ -94,6 +94,15 @@ describe('uniform mapping', () => {
     expect(pairs).toEqual(['block1_head2_attention←block1_head1_attention+block1_head2_attention',
       'block2_head1_attention←block2_head1_attention', 'block2_head3_attention←block2_head2_attention']);
   });
+
+  it('pairs with the heads a pruned teacher kept in the block it maps (not block1\'s count and numbers)', () => {
+    // Scope global took head 1 of the teacher's first block only.
+    const teacher = { blocks: 2, heads: 1, attentionLayers: [['block1_head2_attention'], ['block2_head1_attention', 'block2_head2_attention']] };
+    const pairs = (student: { blocks: number; heads: number }) => uniformMatches({ layers: 'uniform', hidden: 0, embeddings: 0 }, teacher, student).map((m) => `${m.student}←${m.teacher.join('+')}`);
+    expect(pairs({ blocks: 1, heads: 1 })).toEqual(['block1_head1_attention←block2_head1_attention+block2_head2_attention']);
+    expect(pairs({ blocks: 2, heads: 1 })).toEqual(['block1_head1_attention←block1_head2_attention', 'block2_head1_attention←block2_head1_attention+block2_head2_attention']);
+    expect(() => pairs({ blocks: 2, heads: 2 })).toThrow("the teacher's heads (1 in block1) must be a multiple of the student's (2 in block1)");
+  });
 });
 
 describe('teacher-output cache', () => {

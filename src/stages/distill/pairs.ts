@@ -125,6 +125,11 @@ export function bertShape(model: tf.LayersModel, role: string): BertShape {
 
 const headNumber = (name: string) => Number(/_head(\d+)_/.exec(name)![1]);
 
+/** Block `b`'s attention layers in head order: as read from the model, else block<b>_head1…H_attention. */
+function attentionLayersOf(shape: BertShape, b: number): string[] {
+  return shape.attentionLayers?.[b - 1] ?? Array.from({ length: shape.heads }, (_, h) => `block${b}_head${h + 1}_attention`);
+}
+
 /** TinyBERT's uniform mapping: student block i ↔ teacher block i·k (1-based), heads by group, embeddings ↔ embeddings. */
 export function uniformMatches(spec: MappingSpec, teacher: BertShape, student: BertShape): Match[] {
   const options = spec === 'uniform' ? { layers: 'uniform' as const } : spec;
@@ -132,10 +137,12 @@ export function uniformMatches(spec: MappingSpec, teacher: BertShape, student: B
   if (!Number.isInteger(k)) {
     throw new UsageError(`distill.mapping: uniform needs the teacher's blocks (${teacher.blocks}) to be a multiple of the student's (${student.blocks})`);
   }
-  const studentHeads = (i: number) => student.attentionLayers?.[i - 1] ?? Array.from({ length: student.heads }, (_, h) => `block${i}_head${h + 1}_attention`);
+  const studentHeads = (i: number) => attentionLayersOf(student, i);
+  const teacherHeads = (b: number) => attentionLayersOf(teacher, b);
   for (let i = 1; i <= student.blocks; i++) {
-    if (!Number.isInteger(teacher.heads / studentHeads(i).length)) {
-      throw new UsageError(`distill.mapping: the teacher's heads (${teacher.heads}) must be a multiple of the student's (${studentHeads(i).length} in block${i})`);
+    const [t, s] = [teacherHeads(i * k).length, studentHeads(i).length];
+    if (!Number.isInteger(t / s)) {
+      throw new UsageError(`distill.mapping: the teacher's heads (${t} in block${i * k}) must be a multiple of the student's (${s} in block${i})`);
     }
   }
   const loss = options.loss ?? 'mse';
@@ -147,12 +154,9 @@ export function uniformMatches(spec: MappingSpec, teacher: BertShape, student: B
   for (let i = 1; i <= student.blocks; i++) {
     const t = i * k;
     add(options.hidden, { teacher: [`block${t}_ffn_norm`], student: `block${i}_ffn_norm`, project: true });
-    const own = studentHeads(i);
-    const perHead = teacher.heads / own.length;
-    own.forEach((name, h) => {
-      const heads = Array.from({ length: perHead }, (_, g) => `block${t}_head${h * perHead + g + 1}_attention`);
-      add(options.attention, { teacher: heads, student: name, project: false }, 'mse');
-    });
+    const [own, theirs] = [studentHeads(i), teacherHeads(t)];
+    const perHead = theirs.length / own.length;
+    own.forEach((name, h) => add(options.attention, { teacher: theirs.slice(h * perHead, (h + 1) * perHead), student: name, project: false }, 'mse'));
   }
   return matches;
 }
