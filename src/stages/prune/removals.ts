@@ -9,7 +9,8 @@ import { findAttentions, findFeedForward } from '../../compress/depgraph/heads.j
 import { pruneHeads } from '../../compress/depgraph/heads-model.js';
 import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
 import type { ImportanceKind } from '../../compress/depgraph/importance.js';
-import { keyedWeights, selectLayers } from '../../model/weights.js';
+import { selectorMatchesView } from '../../model/selectors.js';
+import { keyedWeights } from '../../model/weights.js';
 import type { PruneParams } from './params.js';
 
 /** The fraction each kind of removal takes from the model as it is now (absent: none). */
@@ -70,7 +71,7 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
   };
   if (fractions.ffn) await shrink(fractions.ffn, new Set(feedForward));
   if (fractions.channels) {
-    const selected = new Set(selectLayers(current, p.include, p.exclude).map((l) => l.name).filter((n) => !(p.ffn !== undefined && feedForward.includes(n))));
+    const selected = new Set(selectedNow(current, p).filter((n) => !(p.ffn !== undefined && feedForward.includes(n))));
     const refused = await shrink(fractions.channels, selected);
     // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
     const [name, why] = (p.include.length ? [...refused].filter(([n]) => selected.has(n)) : [])[0] ?? [];
@@ -80,6 +81,16 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
     }
   }
   return { model: current, masks: carried, ...result };
+}
+
+/**
+ * The selected layers still in `model`. A selector naming a layer that a head removal took (in
+ * this step or an earlier one) picks nothing rather than failing: selectors were checked against
+ * the stage's input.
+ */
+function selectedNow(model: tf.LayersModel, p: Pick<PruneParams, 'include' | 'exclude'>): string[] {
+  const picks = (s: string, l: tf.layers.Layer) => selectorMatchesView(s, { name: l.name, className: l.getClassName() });
+  return model.layers.filter((l) => (p.include.length === 0 || p.include.some((s) => picks(s, l))) && !p.exclude.some((s) => picks(s, l))).map((l) => l.name);
 }
 
 function weightValues(model: tf.LayersModel, layer: string, weight: string): Float32Array | undefined {

@@ -31,6 +31,13 @@ async function prune(model: tf.LayersModel, p: PruneParams, masks = new Map<stri
 
 const x = () => tf.randomUniform([5, 784], 0, 1, 'float32', 3);
 
+/** 32 sequences of 6 token ids (vocabulary 20) with two classes, for training a tiny bert. */
+function tinyBert(): Dataset {
+  const x = new Float32Array(32 * 6).map((_, i) => 1 + ((i * 7919) % 19));
+  const y = Int32Array.from({ length: 32 }, (_, i) => i % 2);
+  return { name: 'tokens', inputShape: [6], featureSize: 6, numClasses: 2, vocabSize: 20, train: { x, y, count: 32 }, test: { x: x.slice(0, 48), y: y.slice(0, 8), count: 8 }, fingerprint: 'tokens' };
+}
+
 beforeAll(async () => {
   await useTestBackend();
 });
@@ -155,6 +162,23 @@ describe('structured pruning of a functional model', () => {
     expect(state.model.getLayer('block1_ffn_inner').getWeights()[0]!.shape).toEqual([8, 24]);
     expect(state.model.getLayer('block1_head1_query').getWeights()[0]!.shape.length).toBe(2);
     expect(state.model.getLayer('embedding').getWeights()[0]!.shape).toEqual([20, 8]);
+  });
+
+  it('a selector naming a layer of a head that goes picks nothing, in this step and the next (not "matched no layer")', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
+    const include = ['block1_head1_value', 'block1_head2_value'];
+    const once = await prune(model, params({ heads: 0.5, sparsity: 0.5, include }));
+    expect(once.metrics).toMatchObject({ removedHeads: 1, removedUnits: 2 });
+    const kept = once.state.model.layers.map((l) => l.name).find((n) => /^block1_head\d_value$/.test(n))!;
+    expect(once.state.model.getLayer(kept).getWeights()[0]!.shape).toEqual([8, 2]);
+    const stepped = params({ heads: 0.5, sparsity: 0.5, include, steps: 2, schedule: { kind: 'polynomial', epochs: 2, power: 3, initialSparsity: 0 } });
+    expect((await prune(model, stepped, new Map(), tinyBert())).metrics).toMatchObject({ removedHeads: 1, pruneSteps: 2 });
+    await expect(prune(model, params({ heads: 0.5, include: ['block1_head3_value'] }))).rejects.toThrow('selector "block1_head3_value" matched no layer');
+  });
+
+  it('a heads fraction that rounds to no head says so', async () => {
+    const model = buildBuiltinModel({ builtin: 'bert', dim: 8, layers: 1, heads: 2 }, [6], 2, 1, 20);
+    await expect(prune(model, params({ sparsity: undefined, heads: 0.2 }))).rejects.toThrow('structured pruning removed nothing: heads 0.2 of this model round to no head, neuron or channel');
   });
 
   it('says before anything runs that a model has no heads or feed-forward blocks, and that bnScale cannot rank heads', () => {

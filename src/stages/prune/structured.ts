@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
 import { polynomialSparsity } from '../../compress/schedule.js';
 import { layersModelOf } from '../../model/kind.js';
-import { applyMasks } from '../../model/weights.js';
+import { applyMasks, selectLayers } from '../../model/weights.js';
 import type { ModelState } from '../../types/model-state.js';
 import { deriveSeed } from '../../util/prng.js';
 import type { StageContext, StageResult } from '../types.js';
@@ -29,11 +29,19 @@ async function shrinkOnce(ctx: StageContext<PruneParams>, p: PruneParams, state:
   if (result.prunedGroups === 0 && result.removedHeads === 0) {
     if (result.model !== model) result.model.dispose();
     if (mayRemoveNothing) return { state, removedUnits: 0, removedHeads: 0, prunedGroups: 0 };
+    if (p.heads !== undefined || p.ffn !== undefined) {
+      throw new UsageError(`structured pruning removed nothing: ${describeFractions(fractions)} of this model round to no head, neuron or channel`, { hint: 'raise heads/ffn (a fraction of each attention\'s heads below 1/(2·heads) keeps them all), or use fewer steps' });
+    }
     throw new UsageError('no selected layer can lose units: every group of coupled channels reaches the model\'s output, a model input or a layer structured pruning does not know', { hint: 'include the hidden layers, not the output layer' });
   }
   applyMasks(result.model, result.masks);
   const { removedUnits, removedHeads, prunedGroups } = result;
   return { state: ctx.weightsChanged(state, { model: result.model, masks: result.masks }), removedUnits, removedHeads, prunedGroups };
+}
+
+/** `heads 0.2, ffn 0.1` for a message. */
+function describeFractions(fractions: StepFractions): string {
+  return Object.entries(fractions).filter(([, f]) => f !== undefined).map(([kind, f]) => `${kind === 'channels' ? 'sparsity' : kind} ${+(f as number).toFixed(3)}`).join(', ');
 }
 
 /** Each kind's cumulative target at step `k` of `steps` (the polynomial's, or the final at once). */
@@ -65,6 +73,8 @@ export async function pruneStructured(ctx: StageContext<PruneParams>, p: PrunePa
   // The check refuses per-layer maps and stage proposals for method structured.
   if (typeof p.sparsity === 'object' || typeof p.sparsity === 'string') throw new Error('internal error: structured pruning got a sparsity that is not one number');
   const steps = p.schedule.kind === 'polynomial' ? (p.steps ?? p.schedule.epochs) : 1;
+  // Selectors are checked once, on the input: a head removal may take a layer one of them names.
+  selectLayers(layersModelOf(ctx.input.model, ctx.name), p.include, p.exclude);
   let state = ctx.input;
   const total = { removedUnits: 0, removedHeads: 0, prunedGroups: 0 };
   let removed: StepFractions = {};
