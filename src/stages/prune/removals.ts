@@ -39,10 +39,22 @@ function carryMasks(model: tf.LayersModel, smaller: tf.LayersModel, cut: WeightC
   return new Map([...masks].filter(([key]) => remaining.has(key)).map(([key, mask]) => [key, cuts.get(key)?.(mask) ?? mask]));
 }
 
+/** Taylor scores carried onto `smaller` as masks are: a weight that shrank has its scores cut the same way. */
+function carryScores(model: tf.LayersModel, smaller: tf.LayersModel, cut: WeightCuts, scores: Scores): Scores {
+  const carried = new Map<string, Map<string, Float32Array>>();
+  for (const layer of smaller.layers) {
+    const own = scores.get(layer.name);
+    if (!own) continue;
+    const cutOf = new Map(model.getLayer(layer.name).weights.map((w) => [w.originalName.split('/').pop()!, cut.get(w)]));
+    carried.set(layer.name, new Map([...own].map(([weight, s]) => [weight, cutOf.get(weight)?.(s) ?? s])));
+  }
+  return carried;
+}
+
 /**
  * Makes one step's removals on `model` (left unchanged); `scores` are taylor scores when the
  * importance is taylor (computed on `model`, so heads and feed-forward layers read them before
- * anything shrinks). A selected layer that cannot shrink is a UsageError naming it.
+ * anything shrinks; cut along with the weights for the removals after). A selected layer that cannot shrink is a UsageError naming it.
  */
 export async function removeOnce(model: tf.LayersModel, p: PruneParams, fractions: StepFractions, masks: Map<string, Float32Array>, scores?: Scores): Promise<StepResult> {
   const importance: ImportanceKind = p.importance ?? 'l2';
@@ -50,9 +62,11 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
   const feedForward = findFeedForward(connectedLayers(model).layers);
   let current = model;
   let carried = masks;
+  let scored = scores;
   const result = { removedUnits: 0, removedHeads: 0, prunedGroups: 0 };
   const replace = (next: tf.LayersModel, cut: WeightCuts) => {
     carried = carryMasks(current, next, cut, carried);
+    if (scored) scored = carryScores(current, next, cut, scored);
     if (current !== model) current.dispose();
     current = next;
   };
@@ -63,7 +77,7 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
     replace(heads.model, heads.cut);
   }
   const shrink = async (fraction: number, selected: Set<string>) => {
-    const pruned = await pruneChannels(current, { ...options, sparsity: fraction, importance, selected, ...(scores ? { taylor: scores } : {}) });
+    const pruned = await pruneChannels(current, { ...options, sparsity: fraction, importance, selected, ...(scored ? { taylor: scored } : {}) });
     result.removedUnits += pruned.removedUnits;
     result.prunedGroups = Math.max(result.prunedGroups, pruned.prunedGroups);
     replace(pruned.model, pruned.cut);
