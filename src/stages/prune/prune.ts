@@ -195,8 +195,10 @@ function unknownLayerNotes(model: ModelView): StageCheckProblem[] {
 
 /** `heads`/`ffn` on a model without attention heads or feed-forward blocks (known once its connections are). */
 function headProblems(p: PruneParams, model: ModelView): StageCheckProblem[] {
-  const problems: StageCheckProblem[] = p.heads !== undefined && p.importance === 'bnScale'
-    ? [{ path: ['importance'], message: 'importance bnScale ranks channels by their BatchNormalization: attention heads have none', hint: 'use l1, l2 or taylor' }] : [];
+  // A feed-forward layer is read only by a Dense: its neurons never pass a BatchNormalization either.
+  const unranked = [p.heads !== undefined ? 'attention heads' : undefined, p.ffn !== undefined ? 'feed-forward neurons' : undefined].filter((w) => w !== undefined);
+  const problems: StageCheckProblem[] = unranked.length && p.importance === 'bnScale'
+    ? [{ path: ['importance'], message: `importance bnScale ranks channels by their BatchNormalization: ${unranked.join(' and ')} have none`, hint: 'use l1, l2 or taylor' }] : [];
   const layers = model.layers;
   if (!layers?.every((l) => l.inbound)) return problems;
   const connected = layers.map((l) => ({ name: l.name, className: l.className, inbound: l.inbound! }));

@@ -187,6 +187,7 @@ describe('structured pruning of a functional model', () => {
     expect(check({ heads: 0.5, importance: 'bnScale' }).map((e) => [e.path.join('.'), e.message.slice(0, 40)])).toEqual([
       ['importance', 'importance bnScale ranks channels by the'], ['heads', 'the model has no attention with more tha']]);
     expect(check({ ffn: 0.5 }).map((e) => e.path.join('.'))).toEqual(['ffn']);
+    expect(check({ ffn: 0.5, importance: 'bnScale' }).map((e) => e.message)[0]).toBe('importance bnScale ranks channels by their BatchNormalization: feed-forward neurons have none');
     expect(check({}).map((e) => e.message)).toEqual(['prune with method structured needs "sparsity"']);
     expect(check({ method: 'magnitude', sparsity: 0.5, heads: 0.5 }).map((e) => e.message)).toEqual(['"heads" applies only to method structured']);
   });
