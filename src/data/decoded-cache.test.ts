@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cachedBytes, decodedCacheDir } from './decoded-cache.js';
+import { cachedBytes, decodedCacheDir, sourceKey } from './decoded-cache.js';
 import { loadMnistDigits } from './mnist.js';
 
 const fresh = () => ({ CONDENSE_DATA_CACHE: mkdtempSync(join(tmpdir(), 'condense-decoded-')) });
@@ -37,5 +37,19 @@ describe('decoded-dataset cache', () => {
     expect(readFileSync(join(env.CONDENSE_DATA_CACHE, 't-k.bin')).length).toBe(4);
     expect(decodedCacheDir({ CONDENSE_DATA_CACHE: 'off' })).toBeUndefined();
     expect(decodedCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/condense/datasets');
+  });
+
+  it('keys a copy by the files\' names, sizes and times, not where they are installed', () => {
+    const root = mkdtempSync(join(tmpdir(), 'condense-installs-'));
+    const install = (dir: string, text: string) => {
+      mkdirSync(join(root, dir));
+      writeFileSync(join(root, dir, '0.json'), text);
+      utimesSync(join(root, dir, '0.json'), 500_000_000, 500_000_000);
+      return [join(root, dir, '0.json')];
+    };
+    const [a, b, changed] = [install('a', '[1,2]'), install('b', '[1,2]'), install('c', '[1,2,3]')];
+    expect(sourceKey('mnist 1', a)).toBe(sourceKey('mnist 1', b));
+    expect(sourceKey('mnist 1', a)).not.toBe(sourceKey('mnist 1', changed));
+    expect(sourceKey('mnist 1', a)).not.toBe(sourceKey('mnist 2', a));
   });
 });

@@ -3,7 +3,7 @@
 // copy ~10 ms to read. The copy is keyed by what it was decoded from (package version, file
 // sizes and times); a missing, short or stale copy is decoded again and replaced atomically.
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { sha256 } from '../util/hash.js';
@@ -17,11 +17,15 @@ export function decodedCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
   return env.CONDENSE_DATA_CACHE || join(defaultCacheDir(env), 'datasets');
 }
 
-/** A key for decoding `files`: their paths, sizes and modification times, and a version tag. */
+/**
+ * A key for decoding `files`: their names, sizes and modification times, and a version tag. Not
+ * their directory: every checkout of a project installs the same package files elsewhere, and
+ * each would otherwise add its own copy (31 MB for MNIST) that nothing removes.
+ */
 export function sourceKey(version: string, files: readonly string[]): string {
   return sha256(JSON.stringify([version, ...files.map((f) => {
     const s = statSync(f);
-    return [f, s.size, s.mtimeMs];
+    return [basename(f), s.size, s.mtimeMs];
   })])).slice(0, 16);
 }
 
