@@ -39,15 +39,15 @@ describe('decoded-dataset cache', () => {
     expect(decodedCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/condense/datasets');
   });
 
-  it('keys a copy by the files\' names, sizes and times, not where they are installed', () => {
+  it('keys a copy by the package version and the files\' names and sizes, not where or when they were installed', () => {
     const root = mkdtempSync(join(tmpdir(), 'condense-installs-'));
-    const install = (dir: string, text: string) => {
+    const install = (dir: string, text: string, time: number) => {
       mkdirSync(join(root, dir));
       writeFileSync(join(root, dir, '0.json'), text);
-      utimesSync(join(root, dir, '0.json'), 500_000_000, 500_000_000);
+      utimesSync(join(root, dir, '0.json'), time, time);
       return [join(root, dir, '0.json')];
     };
-    const [a, b, changed] = [install('a', '[1,2]'), install('b', '[1,2]'), install('c', '[1,2,3]')];
+    const [a, b, changed] = [install('a', '[1,2]', 500_000_000), install('b', '[1,2]', 600_000_000), install('c', '[1,2,3]', 500_000_000)];
     expect(sourceKey('mnist 1', a)).toBe(sourceKey('mnist 1', b));
     expect(sourceKey('mnist 1', a)).not.toBe(sourceKey('mnist 1', changed));
     expect(sourceKey('mnist 1', a)).not.toBe(sourceKey('mnist 2', a));

