@@ -58,4 +58,19 @@ describe('removals in one step', () => {
     const after = result.model.getLayer('proj_in').getWeights()[0]!.arraySync() as number[][];
     expect(after[0]).toEqual([before[0]![1], before[0]![2], before[0]![3]]);
   });
+
+  it('drops the masks of a removed head\'s layers and cuts the output projection\'s mask by the same rows as its kernel', async () => {
+    const model = tinyAttention();
+    // Head 1 the weaker by far (its query, key and value scaled down), so it goes.
+    for (const p of ['query', 'key', 'value']) model.getLayer(`head1_${p}`).setWeights(model.getLayer(`head1_${p}`).getWeights().map((w) => tf.mul(w, 0.01)));
+    const rowMask = new Float32Array(4 * 4).map((_, i) => (Math.floor(i / 4) === 1 || Math.floor(i / 4) === 3 ? 0 : 1));
+    const masks = new Map([['attn_out/kernel', rowMask], ['head1_query/kernel', new Float32Array(8).fill(1)], ['head2_query/kernel', new Float32Array(8).fill(1)]]);
+    const p = testPruneParams({ method: 'structured', sparsity: undefined, scope: 'layer' });
+    const result = await removeOnce(model, p, { heads: 0.5 }, masks);
+    expect(result.removedHeads).toBe(1);
+    expect([...result.masks.keys()]).toEqual(['attn_out/kernel', 'head2_query/kernel']);
+    // Rows 2 and 3 (head 2's) are kept: of the mask, row 3 was zero.
+    expect(Array.from(result.masks.get('attn_out/kernel')!)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(result.model.getLayer('attn_out').getWeights()[0]!.arraySync()).toEqual((model.getLayer('attn_out').getWeights()[0]!.arraySync() as number[][]).slice(2));
+  });
 });
