@@ -54,7 +54,8 @@ function carryScores(model: tf.LayersModel, smaller: tf.LayersModel, cut: Weight
 /**
  * Makes one step's removals on `model` (left unchanged); `scores` are taylor scores when the
  * importance is taylor (computed on `model`, so heads and feed-forward layers read them before
- * anything shrinks; cut along with the weights for the removals after). A selected layer that cannot shrink is a UsageError naming it.
+ * anything shrinks; cut along with the weights for the removals after). A selected layer that
+ * cannot shrink is a UsageError naming it.
  */
 export async function removeOnce(model: tf.LayersModel, p: PruneParams, fractions: StepFractions, masks: Map<string, Float32Array>, scores?: Scores): Promise<StepResult> {
   const importance: ImportanceKind = p.importance ?? 'l2';
