@@ -3,7 +3,7 @@
 // output projection losing the kernel rows of the removed heads.
 import * as tf from '@tensorflow/tfjs';
 import type { WeightCuts } from './apply.js';
-import { describeModel, modelJson } from './describe.js';
+import { modelJson } from './describe.js';
 import { connectedLayers } from './drop-model.js';
 import { findAttentions } from './heads.js';
 import type { Attention } from './heads.js';
@@ -112,9 +112,4 @@ function withoutHeads(entries: LayerEntry[], join: string, drop: Set<string>, go
   gone.add(join);
   for (const e of entries) for (const node of e.inbound_nodes ?? []) for (const ref of node) if (ref[0] === join) ref.splice(0, 3, ...refs[0]!.slice(0, 3));
   return entries;
-}
-
-/** Heads per attention of a live model, by join name (for reports and checks). */
-export function headCounts(model: tf.LayersModel): Map<string, number> {
-  return new Map(findAttentions(describeModel(model).layers).map((a) => [a.join, a.heads.length]));
 }
