@@ -54,7 +54,8 @@ describe('the native FusedBatchNorm, Mean and Square gradients', () => {
   beforeEach(requireNativeAddon);
 
   // [128, 14, 14, 32] is the MobileNet-style benchmark's activation: large enough for the pool
-  const shapes = [[6, 5, 4, 3], [2, 3, 3, 48], [4, 7, 7, 1], [300, 24], [128, 14, 14, 32]];
+  // (the forward and reductions; the gradient splits channels from 128 on, as for the last)
+  const shapes = [[6, 5, 4, 3], [2, 3, 3, 48], [4, 7, 7, 1], [300, 24], [128, 14, 14, 32], [16, 14, 14, 200]];
 
   it('are bit-identical to tfjs-core\'s compositions on native, and to the cpu backend within float32 rounding', async () => {
     for (const shape of shapes) {
@@ -106,7 +107,7 @@ describe('the native FusedBatchNorm, Mean and Square gradients', () => {
     await tf.setBackend('native');
     const addon = loadAddon();
     const before = addon.threads();
-    const fn = trainingBatchNorm([128, 14, 14, 32]);
+    const fn = () => [...trainingBatchNorm([128, 14, 14, 32])(), ...trainingBatchNorm([16, 14, 14, 200])()];
     const forward = () => tf.mean(tf.batchNorm(tensor(13, [128, 14, 14, 32])(), tf.fill([32], 0.1), tf.fill([32], 2), tf.fill([32], 0.5), tf.fill([32], 1.5)), [0, 1, 2]);
     try {
       addon.threads(1);
