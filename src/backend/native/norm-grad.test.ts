@@ -78,9 +78,9 @@ describe('the native FusedBatchNorm, Mean and Square gradients', () => {
     const [dy, x] = [randArray(r, rows * c), randArray(r, rows * c, -2, 2)];
     const [mean, variance] = [randArray(r, c), randArray(r, c, 0.1, 2)];
     const run = (scale: Float32Array | null) => {
-      const outs = [new Float32Array(rows * c), ...[0, 1, 2, 3].map(() => new Float32Array(c))] as const;
-      a.batchNormGrad(dy, x, mean, variance, scale, 1e-3, ...outs);
-      return Buffer.concat(outs.map((o) => Buffer.from(o.buffer)));
+      const [dx, dmean, dvariance, dscale, doffset] = [rows * c, c, c, c, c].map((n) => new Float32Array(n)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      a.batchNormGrad(dy, x, mean, variance, scale, 1e-3, dx, dmean, dvariance, dscale, doffset);
+      return Buffer.concat([dx, dmean, dvariance, dscale, doffset].map((o) => Buffer.from(o.buffer)));
     };
     expect(run(null).equals(run(new Float32Array(c).fill(1)))).toBe(true);
   });
