@@ -18,6 +18,8 @@
         "native/gemm_portable.c",
         "native/gemm_x86.c",
         "native/elementwise.c",
+        "native/batchnorm.c",
+        "native/reduce.c",
         "native/unary.c",
         "native/conv.c",
         "native/im2col.c",

@@ -127,7 +127,7 @@ if (!python) {
   console.log('bench/pytorch.mjs: skipped: no python3 imports torch (Debian/Ubuntu: apt-get install python3-torch)');
   process.exit(0);
 }
-const torchOn = new Map(THREADS.concat(1).map((t) => [t, startTorch(python, t)]));
+const torchOn = new Map([...new Set(THREADS.concat(1))].map((t) => [t, startTorch(python, t)])); // one process per count: a duplicate would outlive close() and keep node running
 const torch = { ask: (req) => torchOn.get(req.threads ?? 1).ask(req) };
 const info = await loadBackend('native');
 const results = {

@@ -82,8 +82,30 @@ static napi_value js_batch_norm(napi_env env, napi_callback_info info) {
   if (offset && offset_len == 0) FAILF("offset must not be empty");
   if (scale && scale_len == 0) FAILF("scale must not be empty");
   NEED(out, (int64_t)x_len);
-  cn_batch_norm(x, (int64_t)x_len, mean, (int64_t)mean_len, variance, (int64_t)variance_len, offset,
-                (int64_t)offset_len, scale, (int64_t)scale_len, epsilon, out);
+  KERNEL(cn_batch_norm(x, (int64_t)x_len, mean, (int64_t)mean_len, variance, (int64_t)variance_len,
+                       offset, (int64_t)offset_len, scale, (int64_t)scale_len, epsilon, out));
+  return undefined_value(env);
+}
+
+/* batchNormGrad(dy, x, mean, variance, scale | null, epsilon, dx, dmean, dvariance, dscale,
+ * doffset): x [rows, C] with every parameter of length C */
+static napi_value js_batch_norm_grad(napi_env env, napi_callback_info info) {
+  ARGS("batchNormGrad", 11);
+  F32(dy, 0); F32(x, 1); F32(mean, 2); F32(variance, 3); NUM(epsilon, 5);
+  F32(dx, 6); F32(dmean, 7); F32(dvariance, 8); F32(dscale, 9); F32(doffset, 10);
+  float *scale = NULL;
+  size_t scale_len = 0;
+  if (!optional_f32(env, argv[4], &scale, &scale_len)) FAILF("scale must be a Float32Array or null");
+  const int64_t C = (int64_t)mean_len;
+  if (C == 0) FAILF("mean must not be empty");
+  if ((int64_t)x_len % C != 0) FAILF("x has %lld elements, not a multiple of mean's %lld", (long long)x_len, (long long)C);
+  if ((int64_t)variance_len != C) FAILF("variance has %lld elements, needs %lld", (long long)variance_len, (long long)C);
+  if (scale && (int64_t)scale_len != C) FAILF("scale has %lld elements, needs %lld", (long long)scale_len, (long long)C);
+  NEED(dy, (int64_t)x_len);
+  NEED(dx, (int64_t)x_len);
+  NEED(dmean, C); NEED(dvariance, C); NEED(dscale, C); NEED(doffset, C);
+  KERNEL(cn_batch_norm_grad(dy, x, mean, variance, scale, (int64_t)x_len / C, C, (float)epsilon, dx,
+                            dmean, dvariance, dscale, doffset));
   return undefined_value(env);
 }
 
@@ -99,6 +121,7 @@ static napi_value js_segment_sum(napi_env env, napi_callback_info info) {
 
 const cn_binding_t cn_shape_bindings[] = {
     {"gather", js_gather}, {"transpose", js_transpose}, {"tile", js_tile}, {"slice", js_slice},
-    {"batchNorm", js_batch_norm}, {"segmentSum", js_segment_sum},
+    {"batchNorm", js_batch_norm}, {"batchNormGrad", js_batch_norm_grad},
+    {"segmentSum", js_segment_sum},
 };
 const size_t cn_shape_binding_count = sizeof cn_shape_bindings / sizeof cn_shape_bindings[0];

@@ -177,10 +177,10 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
-/* maskGrad(op, dy, x, out, lo, hi): 0 the Relu gradient, 1 ClipByValue's (kernels.h) */
+/* maskGrad(op, dy, x, out, lo, hi): 0 the Relu gradient, 1 ClipByValue's, 2 Square's (kernels.h) */
 static napi_value js_mask_grad(napi_env env, napi_callback_info info) {
   ARGS("maskGrad", 6);
-  INT(op, 0, 0, 1); F32(dy, 1); F32(x, 2); F32(out, 3); NUM(lo, 4); NUM(hi, 5);
+  INT(op, 0, 0, CN_MASK_SQUARE); F32(dy, 1); F32(x, 2); F32(out, 3); NUM(lo, 4); NUM(hi, 5);
   NEED(x, (int64_t)dy_len);
   NEED(out, (int64_t)dy_len);
   cn_mask_grad((int)op, dy, x, out, (int64_t)dy_len, (float)lo, (float)hi);

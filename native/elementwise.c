@@ -1,5 +1,5 @@
-/* Binary elementwise, reduction, softmax, gather and transpose kernels (float32 / 4-byte);
- * the unary ops are in unary.c. */
+/* Binary elementwise, gather, transpose, tile, slice and segment-sum kernels (float32 / 4-byte);
+ * the unary ops are in unary.c, reductions and softmax in reduce.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,75 +112,6 @@ void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
   cn_parallel_range(total / d[r - 1], CN_ELEMENT_WORK * (double)total, binary_rows, &job);
 }
 
-/* ---------------- reductions ---------------- */
-
-int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post) {
-  if (post == 1) {
-    for (int64_t p = 0; p < pre; p++) {
-      const float *row = x + p * red;
-      if (op == 0 || op == 3) {
-        double s = 0.0;
-        for (int64_t j = 0; j < red; j++) s += row[j];
-        out[p] = (float)(op == 3 ? s / (double)red : s);
-      } else if (op == 4) {
-        double s = 1.0;
-        for (int64_t j = 0; j < red; j++) s *= row[j];
-        out[p] = (float)s;
-      } else {
-        float m = row[0];
-        for (int64_t j = 1; j < red; j++) {
-          const float v = row[j];
-          if (op == 1 ? (v > m || v != v) : (v < m || v != v)) m = v;
-        }
-        out[p] = m;
-      }
-    }
-    return CN_OK;
-  }
-  double *acc = cn_alloc((size_t)post, sizeof(double));
-  if (!acc) return CN_ENOMEM;
-  for (int64_t p = 0; p < pre; p++) {
-    const float *blk = x + p * red * post;
-    float *o = out + p * post;
-    if (op == 0 || op == 3 || op == 4) {
-      for (int64_t j = 0; j < post; j++) acc[j] = op == 4 ? 1.0 : 0.0;
-      for (int64_t r = 0; r < red; r++) {
-        const float *row = blk + r * post;
-        if (op == 4) for (int64_t j = 0; j < post; j++) acc[j] *= row[j];
-        else for (int64_t j = 0; j < post; j++) acc[j] += row[j];
-      }
-      for (int64_t j = 0; j < post; j++) o[j] = (float)(op == 3 ? acc[j] / (double)red : acc[j]);
-    } else {
-      memcpy(o, blk, sizeof(float) * (size_t)post);
-      for (int64_t r = 1; r < red; r++) {
-        const float *row = blk + r * post;
-        for (int64_t j = 0; j < post; j++) {
-          const float v = row[j], m = o[j];
-          if (op == 1 ? (v > m || v != v) : (v < m || v != v)) o[j] = v;
-        }
-      }
-    }
-  }
-  free(acc);
-  return CN_OK;
-}
-
-void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float *in = x + r * cols;
-    float *o = out + r * cols;
-    float m = in[0];
-    for (int64_t j = 1; j < cols; j++) if (in[j] > m || in[j] != in[j]) m = in[j];
-    double s = 0.0;
-    for (int64_t j = 0; j < cols; j++) {
-      o[j] = (float)exp((double)(in[j] - m));
-      s += o[j];
-    }
-    const float fs = (float)s;
-    for (int64_t j = 0; j < cols; j++) o[j] = o[j] / fs;
-  }
-}
-
 /* ---------------- gather / transpose ---------------- */
 
 int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
@@ -269,38 +200,6 @@ void cn_tile(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64
   if (o == 0) return;
   if (rank == 0) { out[0] = x[0]; return; }
   tile_rec(x, out, shape, reps, inInner, outInner, 0, rank);
-}
-
-/* In double, in the order TF.js's cpu kernel evaluates it, so the float32 results are identical. */
-static void batch_norm_rows(const float *restrict x, int64_t n, int64_t L, const float *restrict mean,
-                            const float *restrict var, const float *restrict offset,
-                            const float *restrict scale, double eps, float *restrict out) {
-  for (int64_t r = 0; r < n; r += L) {
-    const float *restrict xr = x + r;
-    float *restrict o = out + r;
-    for (int64_t j = 0; j < L; j++)
-      o[j] = (float)((double)offset[j] + ((double)xr[j] - (double)mean[j]) * (double)scale[j] /
-                                             sqrt((double)var[j] + eps));
-  }
-}
-
-void cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, const float *var,
-                   int64_t lv, const float *offset, int64_t lo, const float *scale, int64_t ls,
-                   double eps, float *out) {
-  /* the common cases: every parameter per element, or per channel (the innermost L values) */
-  if (offset && scale && lm == lv && lo == lm && ls == lm && n % lm == 0) {
-    batch_norm_rows(x, n, lm, mean, var, offset, scale, eps, out);
-    return;
-  }
-  int64_t mi = 0, vi = 0, oi = 0, si = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const double o = offset ? (double)offset[oi] : 0.0, s = scale ? (double)scale[si] : 1.0;
-    out[i] = (float)(o + ((double)x[i] - (double)mean[mi]) * s / sqrt((double)var[vi] + eps));
-    if (++mi >= lm) mi = 0;
-    if (++vi >= lv) vi = 0;
-    if (++oi >= lo) oi = 0;
-    if (++si >= ls) si = 0;
-  }
 }
 
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,

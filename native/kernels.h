@@ -108,13 +108,14 @@ void cn_binary(int op, const float *a, const int64_t *ashape, const float *b,
                const int64_t *bshape, float *out, const int64_t *oshape, int rank);
 void cn_unary(int op, const float *x, float *out, int64_t n, float p0, float p1);
 /* One kernel for a masking op's gradient: CN_MASK_RELU, dy * step(x) (TF.js's Relu gradient);
- * CN_MASK_CLIP, lo <= x <= hi ? dy : 0 (ClipByValue's). Bit-identical to TF.js's composed ops. */
-enum { CN_MASK_RELU, CN_MASK_CLIP };
+ * CN_MASK_CLIP, lo <= x <= hi ? dy : 0 (ClipByValue's); CN_MASK_SQUARE, dy * (x * 2) (Square's,
+ * not a mask but the same shape of kernel). Bit-identical to TF.js's composed ops. */
+enum { CN_MASK_RELU, CN_MASK_CLIP, CN_MASK_SQUARE };
 void cn_mask_grad(int op, const float *dy, const float *x, float *out, int64_t n, float lo, float hi);
 /* out[r, c] = act(out[r, c] + bias[c or 0]); bias may be NULL; biasLen is N or 1. */
 void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t biasLen,
                  int act, float p0);
-/* Reduce the middle axis of [pre, red, post]. op: 0 sum, 1 max, 2 min, 3 mean, 4 prod.
+/* ---- reduce.c: reduce the middle axis of [pre, red, post] (on the pool, split by outputs). op: 0 sum, 1 max, 2 min, 3 mean, 4 prod.
  * Returns a status code. */
 int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols);
@@ -126,11 +127,18 @@ void cn_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const 
 
 /* out = x tiled reps[k] times along each dim k (4-byte elements). */
 void cn_tile(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *reps, int rank);
-/* TF.js's FusedBatchNorm: each parameter is read cyclically (index i mod its length); offset
- * and scale may be NULL (0 and 1). */
-void cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, const float *var,
-                   int64_t lv, const float *offset, int64_t lo, const float *scale, int64_t ls,
-                   double eps, float *out);
+/* ---- batchnorm.c: TF.js's FusedBatchNorm, each parameter read cyclically (index i mod its
+ * length); offset and scale may be NULL (0 and 1). Bit-identical to TF.js's cpu kernel. Returns a
+ * status code. */
+int cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, const float *var,
+                  int64_t lv, const float *offset, int64_t lo, const float *scale, int64_t ls,
+                  double eps, float *out);
+/* The gradient of FusedBatchNorm over x [rows, C] with per-channel mean, var and scale (NULL: 1),
+ * as tfjs-core composes it: dx [rows, C] and the per-channel dmean, dvar, dscale, doffset [C],
+ * bit-identical to those ops on this backend. Returns a status code. */
+int cn_batch_norm_grad(const float *dy, const float *x, const float *mean, const float *var,
+                       const float *scale, int64_t rows, int64_t C, float eps, float *dx,
+                       float *dmean, float *dvar, float *dscale, float *doffset);
 /* out[ids[r], :] += x[r, :] over rows r; ids outside [0, numSegments) are skipped. */
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);

@@ -95,7 +95,7 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
 }
 
 
-/* ---------------- gradients of masking ops ---------------- */
+/* ---------------- gradients of masking ops (and Square's) ---------------- */
 
 typedef struct {
   int op;
@@ -117,6 +117,8 @@ static void mask_grad_blocks(void *ctx, int64_t b0, int64_t b1) {
       const float xi = x[i], s = xi > 0.0f ? 1.0f : 0.0f;
       out[i] = dy[i] * (xi != xi ? xi : s);
     }
+  else if (j->op == CN_MASK_SQUARE) /* mul(dy, mul(x, 2)), as TF.js's Square gradient */
+    for (int64_t i = begin; i < end; i++) out[i] = dy[i] * (x[i] * 2.0f);
   else /* where(lo <= x <= hi, dy, 0), as TF.js's ClipByValue gradient */
     for (int64_t i = begin; i < end; i++) {
       const float xi = x[i], d = dy[i];

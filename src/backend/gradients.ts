@@ -10,7 +10,9 @@
  * Gradients for Relu and ClipByValue that run one kernel on the native backend (its
  * `CondenseReluGrad` / `CondenseClipByValueGrad`) where tfjs-core's compose three and five, with
  * the same bits; on every other backend they are tfjs-core's compositions, unchanged. TF.js's
- * per-kernel overhead is much of a small model's training step.
+ * per-kernel overhead is much of a small model's training step. Square's gradient likewise
+ * (`CondenseSquareGrad`, one kernel for two), and those of FusedBatchNorm and Mean
+ * (./norm-gradients.ts), which dominate training with batch normalization.
  *
  * Gradients are registered per kernel, not per backend, so this applies to every backend once
  * registered; the values are the same as tfjs-core's up to float32 summation order (Tile) or
@@ -18,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MASK_GRAD_KERNELS } from './native/mask-grad.js';
+import { NORM_GRAD_CONFIGS } from './norm-gradients.js';
 
 /** Gradient config for the Tile kernel. */
 const tileGradConfig: tf.GradConfig = {
@@ -77,13 +80,23 @@ const clipByValueGradConfig: tf.GradConfig = {
   },
 };
 
+const squareGradConfig: tf.GradConfig = {
+  kernelName: tf.Square,
+  inputsToSave: ['x'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const grad = dy as tf.Tensor;
+    const x = saved[0]!;
+    return { x: () => onNativeOr(MASK_GRAD_KERNELS.square, grad, x, {}, () => tf.mul(grad, tf.mul(tf.cast(x, 'float32'), 2))) };
+  },
+};
+
 /**
  * Registers condense's gradients in place of tfjs-core's (idempotent). {@link loadBackend} calls
  * it for every backend: with tfjs-core's Tile gradient, one training step of a model with layer
  * normalization ran ~33,000 Slice kernels on the native and cpu backends.
  */
 export function registerFastGradients(): void {
-  for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig]) {
+  for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig, squareGradConfig, ...NORM_GRAD_CONFIGS]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
 }

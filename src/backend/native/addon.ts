@@ -52,7 +52,7 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[],
     out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
-  /** A masking op's gradient into `out`: op 0 `dy * step(x)` (Relu's), 1 `lo <= x <= hi ? dy : 0` (ClipByValue's). */
+  /** A masking op's gradient into `out`: op 0 `dy * step(x)` (Relu's), 1 `lo <= x <= hi ? dy : 0` (ClipByValue's), 2 `dy * (x * 2)` (Square's). */
   maskGrad(op: number, dy: Float32Array, x: Float32Array, out: Float32Array, lo: number, hi: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
     post: number): void;
@@ -68,6 +68,13 @@ export interface NativeAddon {
   /** TF.js's FusedBatchNorm; every parameter is read cyclically (element i uses index i mod its length). */
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
     scale: Float32Array | null, varianceEpsilon: number, out: Float32Array): void;
+  /**
+   * FusedBatchNorm's gradient as tfjs-core composes it, for x [rows, C] (rows = x.length / C) and
+   * per-channel mean, variance and scale (null: 1): dx, and dmean, dvariance, dscale, doffset [C].
+   */
+  batchNormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array,
+    scale: Float32Array | null, varianceEpsilon: number, dx: Float32Array, dmean: Float32Array,
+    dvariance: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
   /** out[ids[r], :] += x[r, :] (out is zeroed first); ids outside [0, numSegments) are skipped. */
   segmentSum(x: Float32Array, ids: Int32Array, inner: number, numSegments: number, out: Float32Array): void;
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;

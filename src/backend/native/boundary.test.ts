@@ -88,13 +88,19 @@ const bad: Case[] = [
   ['pool stride 0', (a) => a.pool(f(32), f(8), pool({ 9: 0 }), 1), 'pool: params.sh must be an integer in [1, 2147483647], got 0'],
   ['maxPoolGrad outC < inC', (a) => a.maxPoolGrad(f(32), f(4), f(32), pool({ 6: 1 })), 'maxPoolGrad: params.outC (1) must equal params.inC (2)'],
   ['maxPoolGrad dx short', (a) => a.maxPoolGrad(f(32), f(8), f(31), pool()), 'maxPoolGrad: dx has 31 elements, needs 32'],
+  ['batchNormGrad empty mean', (a) => a.batchNormGrad(f(4), f(4), f(0), f(0), null, 1e-3, f(4), f(0), f(0), f(0), f(0)), 'batchNormGrad: mean must not be empty'],
+  ['batchNormGrad x not per channel', (a) => a.batchNormGrad(f(5), f(5), f(2), f(2), null, 1e-3, f(5), f(2), f(2), f(2), f(2)), 'batchNormGrad: x has 5 elements, not a multiple of mean\'s 2'],
+  ['batchNormGrad scale length', (a) => a.batchNormGrad(f(4), f(4), f(2), f(2), f(3), 1e-3, f(4), f(2), f(2), f(2), f(2)), 'batchNormGrad: scale has 3 elements, needs 2'],
+  ['batchNormGrad dy short', (a) => a.batchNormGrad(f(3), f(4), f(2), f(2), null, 1e-3, f(4), f(2), f(2), f(2), f(2)), 'batchNormGrad: dy has 3 elements, needs 4'],
+  ['batchNormGrad dscale short', (a) => a.batchNormGrad(f(4), f(4), f(2), f(2), null, 1e-3, f(4), f(2), f(2), f(1), f(2)), 'batchNormGrad: dscale has 1 elements, needs 2'],
   ['adam lengths differ', (a) => a.adam(f(4), f(4), f(3), f(4), f(4), f(4), f(4), [0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -0.01]), 'adam: v has 3 elements, w has 4: all seven arrays must have the same length'],
   ['adam 7 scalars', (a) => a.adam(f(4), f(4), f(4), f(4), f(4), f(4), f(4), [0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7]), 'adam: scalars must be an array of 8 numbers'],
 ];
 
 // Kernels that allocate a work buffer, with valid arguments.
 const allocating: [label: string, call: (a: NativeAddon) => unknown, message: string][] = [
-  ['reduce over a middle axis', (a) => a.reduce(0, f(24), f(8), 2, 3, 4), 'reduce: out of memory'],
+  ['batchNorm per channel', (a) => a.batchNorm(f(4), f(2), f(2), f(2), f(2), 1e-3, f(4)), 'batchNorm: out of memory'],
+  ['batchNormGrad', (a) => a.batchNormGrad(f(4), f(4), f(2), f(2), f(2), 1e-3, f(4), f(2), f(2), f(2), f(2)), 'batchNormGrad: out of memory'],
   ['conv2d', (a) => a.conv2d(f(32), f(54), f(12), conv()), 'conv2d: out of memory'],
   ['conv2dBackpropInput', (a) => a.conv2dBackpropInput(f(12), f(54), f(32), conv()), 'conv2dBackpropInput: out of memory'],
   ['conv2dBackpropFilter', (a) => a.conv2dBackpropFilter(f(32), f(12), f(54), conv()), 'conv2dBackpropFilter: out of memory'],

@@ -7,6 +7,7 @@ import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
 import { maskGradKernels } from './mask-grad.js';
 import { matmulKernels } from './matmul.js';
+import { normGradKernels } from './norm-grad.js';
 import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
 
@@ -19,7 +20,7 @@ const NATIVE_BACKEND = 'native';
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
-    ...maskGradKernels()];
+    ...maskGradKernels(), ...normGradKernels()];
 }
 
 /**

@@ -1,0 +1,113 @@
+/* Reductions over the middle axis of [pre, red, post], and softmax. Every output is reduced
+ * alone, over red in order (sums in double), so splitting the outputs over the pool leaves
+ * every bit as on one thread. */
+#include <math.h>
+#include <string.h>
+#include "kernels.h"
+
+/* Columns reduced together on the stack. */
+#define REDUCE_CHUNK 64
+/* Columns per part when one [red, post] block is split across the pool (64 bytes of a row). */
+#define REDUCE_COLUMN_BLOCK 16
+
+typedef struct {
+  int op;
+  const float *x;
+  float *out;
+  int64_t pre, red, post, width; /* outputs in units of `width` columns of one p */
+} reduce_job_t;
+
+/* out[p] for p = rows of x [pre, red]: one output per row. */
+static void reduce_rows(int op, const float *x, float *out, int64_t lo, int64_t hi, int64_t red) {
+  for (int64_t p = lo; p < hi; p++) {
+    const float *row = x + p * red;
+    if (op == 0 || op == 3) {
+      double s = 0.0;
+      for (int64_t j = 0; j < red; j++) s += row[j];
+      out[p] = (float)(op == 3 ? s / (double)red : s);
+    } else if (op == 4) {
+      double s = 1.0;
+      for (int64_t j = 0; j < red; j++) s *= row[j];
+      out[p] = (float)s;
+    } else {
+      float m = row[0];
+      for (int64_t j = 1; j < red; j++) {
+        const float v = row[j];
+        if (op == 1 ? (v > m || v != v) : (v < m || v != v)) m = v;
+      }
+      out[p] = m;
+    }
+  }
+}
+
+/* out[p, c0:c1] of the middle-axis reduction (c1 - c0 <= REDUCE_CHUNK), each column reduced over
+ * r in order, sums in double. */
+static void reduce_columns(const reduce_job_t *j, int64_t p, int64_t c0, int64_t c1) {
+  const int op = j->op;
+  const int64_t red = j->red, post = j->post, w = c1 - c0;
+  const float *blk = j->x + p * red * post + c0;
+  float *o = j->out + p * post + c0;
+  if (op == 0 || op == 3 || op == 4) {
+    double acc[REDUCE_CHUNK];
+    for (int64_t c = 0; c < w; c++) acc[c] = op == 4 ? 1.0 : 0.0;
+    for (int64_t r = 0; r < red; r++) {
+      const float *row = blk + r * post;
+      if (op == 4) for (int64_t c = 0; c < w; c++) acc[c] *= row[c];
+      else for (int64_t c = 0; c < w; c++) acc[c] += row[c];
+    }
+    for (int64_t c = 0; c < w; c++) o[c] = (float)(op == 3 ? acc[c] / (double)red : acc[c]);
+    return;
+  }
+  memcpy(o, blk, sizeof(float) * (size_t)w);
+  for (int64_t r = 1; r < red; r++) {
+    const float *row = blk + r * post;
+    for (int64_t c = 0; c < w; c++) {
+      const float v = row[c], m = o[c];
+      if (op == 1 ? (v > m || v != v) : (v < m || v != v)) o[c] = v;
+    }
+  }
+}
+
+/* Units [lo, hi): unit u is columns [k * width, (k + 1) * width) of p, u = p * units + k. */
+static void reduce_units(void *ctx, int64_t lo, int64_t hi) {
+  const reduce_job_t *j = ctx;
+  if (j->post == 1) { reduce_rows(j->op, j->x, j->out, lo, hi, j->red); return; }
+  const int64_t per = (j->post + j->width - 1) / j->width;
+  for (int64_t u = lo; u < hi; u++) {
+    const int64_t p = u / per, begin = (u % per) * j->width;
+    const int64_t end = begin + j->width < j->post ? begin + j->width : j->post;
+    for (int64_t c = begin; c < end; c += REDUCE_CHUNK)
+      reduce_columns(j, p, c, c + REDUCE_CHUNK < end ? c + REDUCE_CHUNK : end);
+  }
+}
+
+/* Every output is reduced alone, in the same order wherever the pool's parts fall: a few [red,
+ * post] blocks are split by columns, more by blocks. */
+int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post) {
+  if (pre <= 0 || post <= 0) return CN_OK;
+  const int64_t columnParts = pre >= 8 || post == 1 ? 1 : post / REDUCE_COLUMN_BLOCK;
+  const int64_t parts = columnParts < 1 ? 1 : columnParts > 8 ? 8 : columnParts;
+  int64_t width = (post + parts - 1) / parts;
+  if (parts > 1) width = (width + REDUCE_COLUMN_BLOCK - 1) / REDUCE_COLUMN_BLOCK * REDUCE_COLUMN_BLOCK;
+  reduce_job_t job = {op, x, out, pre, red, post, width};
+  const int64_t units = post == 1 ? pre : pre * ((post + width - 1) / width);
+  cn_parallel_range(units, CN_ELEMENT_WORK * (double)pre * (double)red * (double)post, reduce_units, &job);
+  return CN_OK;
+}
+
+void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *in = x + r * cols;
+    float *o = out + r * cols;
+    float m = in[0];
+    for (int64_t j = 1; j < cols; j++) if (in[j] > m || in[j] != in[j]) m = in[j];
+    double s = 0.0;
+    for (int64_t j = 0; j < cols; j++) {
+      o[j] = (float)exp((double)(in[j] - m));
+      s += o[j];
+    }
+    const float fs = (float)s;
+    for (int64_t j = 0; j < cols; j++) o[j] = o[j] / fs;
+  }
+}
+
