@@ -56,39 +56,34 @@ function onNativeOr(kernel: string, dy: tf.Tensor, x: tf.Tensor, attrs: tf.Named
   return native ? tf.engine().runKernel(kernel, { dy, x }, attrs) as tf.Tensor : composed();
 }
 
-const reluGradConfig: tf.GradConfig = {
-  kernelName: tf.Relu,
-  inputsToSave: ['x'],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-    const grad = dy as tf.Tensor;
-    const x = saved[0]!;
-    return { x: () => onNativeOr(MASK_GRAD_KERNELS.relu, grad, x, {}, () => tf.mul(grad, tf.cast(tf.step(x), 'float32'))) };
-  },
-};
+/**
+ * The gradient of a one-input element-wise kernel (input `x`): dy masked or scaled by x in one
+ * native kernel where it can run, else tfjs-core's own composition.
+ */
+function maskedGradConfig(kernelName: string, native: string, composed: (dy: tf.Tensor, x: tf.Tensor, attrs: tf.NamedAttrMap) => tf.Tensor,
+  nativeAttrs: (attrs: tf.NamedAttrMap) => tf.NamedAttrMap = () => ({})): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const grad = dy as tf.Tensor;
+      const x = saved[0]!;
+      return { x: () => onNativeOr(native, grad, x, nativeAttrs(attrs), () => composed(grad, x, attrs)) };
+    },
+  };
+}
 
-const clipByValueGradConfig: tf.GradConfig = {
-  kernelName: tf.ClipByValue,
-  inputsToSave: ['x'],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const grad = dy as tf.Tensor;
-    const x = saved[0]!;
-    const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
-    return {
-      x: () => onNativeOr(MASK_GRAD_KERNELS.clipByValue, grad, x, { clipValueMin, clipValueMax }, () =>
-        tf.where(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), grad, tf.zerosLike(grad))),
-    };
-  },
-};
+const reluGradConfig = maskedGradConfig(tf.Relu, MASK_GRAD_KERNELS.relu, (dy, x) => tf.mul(dy, tf.cast(tf.step(x), 'float32')));
 
-const squareGradConfig: tf.GradConfig = {
-  kernelName: tf.Square,
-  inputsToSave: ['x'],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-    const grad = dy as tf.Tensor;
-    const x = saved[0]!;
-    return { x: () => onNativeOr(MASK_GRAD_KERNELS.square, grad, x, {}, () => tf.mul(grad, tf.mul(tf.cast(x, 'float32'), 2))) };
-  },
-};
+const clipByValueGradConfig = maskedGradConfig(tf.ClipByValue, MASK_GRAD_KERNELS.clipByValue, (dy, x, attrs) => {
+  const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
+  return tf.where(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), dy, tf.zerosLike(dy));
+}, (attrs) => {
+  const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
+  return { clipValueMin, clipValueMax };
+});
+
+const squareGradConfig = maskedGradConfig(tf.Square, MASK_GRAD_KERNELS.square, (dy, x) => tf.mul(dy, tf.mul(tf.cast(x, 'float32'), 2)));
 
 /**
  * Registers condense's gradients in place of tfjs-core's (idempotent). {@link loadBackend} calls
