@@ -35,7 +35,8 @@ export function cachedBytes(name: string, key: string, encode: () => Uint8Array,
   const file = dir ? join(dir, `${name}-${key}.bin`) : undefined;
   if (file) {
     try {
-      const bytes = new Uint8Array(readFileSync(file));
+      // Large files get a buffer of their own (offset 0), so views of 4-byte types fit without a copy.
+      const bytes: Uint8Array = readFileSync(file);
       if (valid(bytes)) return bytes;
     } catch {
       // not cached yet

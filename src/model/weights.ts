@@ -88,6 +88,15 @@ export function selectLayers<L extends WeightOwner>(model: WeightedModel<L>, inc
     const names = model.layers.map((l) => `${l.name} (${l.getClassName()})`).join(', ');
     throw new SelectorError(unmatched, names);
   }
+  return pickedLayers(model, include, exclude);
+}
+
+/**
+ * The layers include/exclude selectors pick (include empty = all layers), without the check that
+ * each selector matches some layer: for a model some stage step already shrank, whose selectors
+ * were checked against the stage's input.
+ */
+export function pickedLayers<L extends WeightOwner>(model: WeightedModel<L>, include: string[], exclude: string[]): L[] {
   return model.layers.filter(
     (l) => (include.length === 0 || include.some((s) => selectorMatches(s, l))) && !exclude.some((s) => selectorMatches(s, l)),
   );

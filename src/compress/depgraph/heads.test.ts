@@ -10,6 +10,7 @@ import { connectedLayers } from './drop-model.js';
 import { channelGroups } from './graph.js';
 import { findAttentions, findFeedForward } from './heads.js';
 import { headImportance, pruneHeads } from './heads-model.js';
+import { weightValues } from './prune-channels.js';
 
 const bert = (heads: number) => buildBuiltinModel({ builtin: 'bert', dim: 12, heads, layers: 2 } as never, [7], 3, 5, 20);
 const tokens = () => tf.tensor2d([[1, 4, 9, 2, 0, 0, 3], [5, 5, 6, 7, 8, 19, 1]], [2, 7], 'int32');
@@ -49,7 +50,7 @@ describe('attention heads', () => {
     // Head 2 of block 1 made the weakest by far, so the l2 ranking must pick it.
     const shrink = (name: string) => model.getLayer(name).setWeights(weightsOf(model, name).map((w) => tf.mul(w, 0.01)));
     ['query', 'key', 'value'].forEach((p) => shrink(`block1_head2_${p}`));
-    const read = (layer: string, weight: string) => model.getLayer(layer).weights.find((w) => w.originalName.endsWith(`/${weight}`))?.read().dataSync() as Float32Array;
+    const read = (layer: string, weight: string) => weightValues(model, layer, weight);
     const attention = findAttentions(connectedLayers(model).layers)[0]!;
     expect(Array.from(headImportance(model, attention, read, 'l2')).indexOf(Math.min(...headImportance(model, attention, read, 'l2')))).toBe(1);
     const result = await pruneHeads(model, { sparsity: 0.17, scope: 'global', importance: 'l2', read });
@@ -64,7 +65,7 @@ describe('attention heads', () => {
 
   it('leaves an attention its last head without the join, and the model round-trips through its JSON', async () => {
     const model = bert(2);
-    const read = (layer: string, weight: string) => model.getLayer(layer).weights.find((w) => w.originalName.endsWith(`/${weight}`))?.read().dataSync() as Float32Array;
+    const read = (layer: string, weight: string) => weightValues(model, layer, weight);
     const result = await pruneHeads(model, { sparsity: 0.5, scope: 'layer', importance: 'l1', read });
     expect(result.removedHeads).toBe(2);
     expect([...result.keptHeads.values()]).toEqual([1, 1]);

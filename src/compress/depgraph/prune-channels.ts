@@ -49,16 +49,18 @@ export interface ChannelPruneResult {
   refused: Map<string, string>;
 }
 
+/** The current values of a layer's weight by its short name (`kernel`, `gamma`, ...), undefined when it has none. */
+export function weightValues(model: tf.LayersModel, layer: string, weight: string): Float32Array | undefined {
+  const w = model.getLayer(layer).weights.find((v) => v.originalName.split('/').pop() === weight);
+  return w ? (w.read().dataSync() as Float32Array) : undefined;
+}
+
 /** Removes the weakest channels of every prunable group of `model` (left unchanged). */
 export async function pruneChannels(model: tf.LayersModel, options: ChannelPruneOptions): Promise<ChannelPruneResult> {
   const graph = describeModel(model);
   const layers = new Map(graph.layers.map((l) => [l.name, l]));
   const { prunable, refused } = splitGroups(channelGroups(graph), options.selected);
-  const read = (layer: string, weight: string) => {
-    if (options.importance === 'taylor') return options.taylor?.get(layer)?.get(weight);
-    const w = model.getLayer(layer).weights.find((v) => v.originalName.split('/').pop() === weight);
-    return w ? (w.read().dataSync() as Float32Array) : undefined;
-  };
+  const read = (layer: string, weight: string) => (options.importance === 'taylor' ? options.taylor?.get(layer)?.get(weight) : weightValues(model, layer, weight));
   const scored = prunable.flatMap((group) => {
     const scores = channelImportance(group, layers, read, options.importance);
     if (!scores) for (const p of group.producers) refused.set(p, `${p}'s channels pass no BatchNormalization (importance bnScale)`);

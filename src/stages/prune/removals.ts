@@ -7,10 +7,9 @@ import type { WeightCuts } from '../../compress/depgraph/apply.js';
 import { connectedLayers } from '../../compress/depgraph/drop-model.js';
 import { findAttentions, findFeedForward } from '../../compress/depgraph/heads.js';
 import { pruneHeads } from '../../compress/depgraph/heads-model.js';
-import { pruneChannels } from '../../compress/depgraph/prune-channels.js';
+import { pruneChannels, weightValues } from '../../compress/depgraph/prune-channels.js';
 import type { ImportanceKind } from '../../compress/depgraph/importance.js';
-import { selectorMatchesView } from '../../model/selectors.js';
-import { keyedWeights } from '../../model/weights.js';
+import { keyedWeights, pickedLayers } from '../../model/weights.js';
 import type { PruneParams } from './params.js';
 
 /** The fraction each kind of removal takes from the model as it is now (absent: none). */
@@ -86,7 +85,8 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
   };
   if (fractions.ffn) await shrink(fractions.ffn, new Set(feedForward));
   if (fractions.channels) {
-    const selected = new Set(selectedNow(current, p).filter((n) => !(p.ffn !== undefined && feedForward.includes(n))));
+    // Selectors were checked against the stage's input: one naming a layer a head removal took picks nothing.
+    const selected = new Set(pickedLayers(current, p.include, p.exclude).map((l) => l.name).filter((n) => !(p.ffn !== undefined && feedForward.includes(n))));
     const refused = await shrink(fractions.channels, selected);
     // With no explicit selection, layers that cannot shrink (the output layer) are left alone.
     const [name, why] = (p.include.length ? [...refused].filter(([n]) => selected.has(n)) : [])[0] ?? [];
@@ -96,21 +96,6 @@ export async function removeOnce(model: tf.LayersModel, p: PruneParams, fraction
     }
   }
   return { model: current, masks: carried, ...result };
-}
-
-/**
- * The selected layers still in `model`. A selector naming a layer that a head removal took (in
- * this step or an earlier one) picks nothing rather than failing: selectors were checked against
- * the stage's input.
- */
-function selectedNow(model: tf.LayersModel, p: Pick<PruneParams, 'include' | 'exclude'>): string[] {
-  const picks = (s: string, l: tf.layers.Layer) => selectorMatchesView(s, { name: l.name, className: l.getClassName() });
-  return model.layers.filter((l) => (p.include.length === 0 || p.include.some((s) => picks(s, l))) && !p.exclude.some((s) => picks(s, l))).map((l) => l.name);
-}
-
-function weightValues(model: tf.LayersModel, layer: string, weight: string): Float32Array | undefined {
-  const w = model.getLayer(layer).weights.find((v) => v.originalName.split('/').pop() === weight);
-  return w ? (w.read().dataSync() as Float32Array) : undefined;
 }
 
 /** Why `heads` or `ffn` cannot apply to a model of these connections, by field. */
