@@ -1,4 +1,4 @@
-/* N-API bindings of the gather / transpose / tile / slice / batch norm / segment sum kernels. */
+/* N-API bindings of the gather / transpose / tile / slice / batch norm (inference and training) / segment sum kernels. */
 #include "bindings.h"
 
 /* gather(x, indices:Int32Array, out, outer, axisDim, inner) -> 0 or (bad position + 1) */
@@ -109,6 +109,41 @@ static napi_value js_batch_norm_grad(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* Reads optional Float32Array argument `i` of length C into `var` (NULL for null). */
+#define OPTIONAL_C(var, i)                                                                  \
+  float *var = NULL;                                                                        \
+  size_t var##_len = 0;                                                                     \
+  if (!optional_f32(env, argv[i], &var, &var##_len)) FAILF(#var " must be a Float32Array or null"); \
+  if (var && (int64_t)var##_len != C) FAILF(#var " has %lld elements, needs %lld", (long long)var##_len, (long long)C);
+
+/* batchNormTrain(x, C, scale | null, offset | null, epsilon, y, mean, variance): x [rows, C] */
+static napi_value js_batch_norm_train(napi_env env, napi_callback_info info) {
+  ARGS("batchNormTrain", 8);
+  F32(x, 0); INT(C, 1, 1, CN_DIM_MAX); NUM(epsilon, 4); F32(y, 5); F32(mean, 6); F32(variance, 7);
+  OPTIONAL_C(scale, 2); OPTIONAL_C(offset, 3);
+  if ((int64_t)x_len % C != 0) FAILF("x has %lld elements, not a multiple of C = %lld", (long long)x_len, (long long)C);
+  NEED(y, (int64_t)x_len); NEED(mean, C); NEED(variance, C);
+  KERNEL(cn_bn_train(x, (int64_t)x_len / C, C, scale, offset, epsilon, y, mean, variance));
+  return undefined_value(env);
+}
+
+/* batchNormTrainGrad(dy, x, scale | null, mean, variance, dmean, dvariance, epsilon, dx, dscale,
+ * doffset): x [rows, C] with every parameter of length C */
+static napi_value js_batch_norm_train_grad(napi_env env, napi_callback_info info) {
+  ARGS("batchNormTrainGrad", 11);
+  F32(dy, 0); F32(x, 1); F32(mean, 3); F32(variance, 4); F32(dmean, 5); F32(dvariance, 6);
+  NUM(epsilon, 7); F32(dx, 8); F32(dscale, 9); F32(doffset, 10);
+  const int64_t C = (int64_t)mean_len;
+  if (C == 0) FAILF("mean must not be empty");
+  OPTIONAL_C(scale, 2);
+  if ((int64_t)x_len % C != 0) FAILF("x has %lld elements, not a multiple of mean's %lld", (long long)x_len, (long long)C);
+  NEED(dy, (int64_t)x_len); NEED(dx, (int64_t)x_len);
+  NEED(variance, C); NEED(dmean, C); NEED(dvariance, C); NEED(dscale, C); NEED(doffset, C);
+  KERNEL(cn_bn_train_grad(dy, x, (int64_t)x_len / C, C, scale, mean, variance, dmean, dvariance, epsilon,
+                          dx, dscale, doffset));
+  return undefined_value(env);
+}
+
 /* segmentSum(x, ids, inner, numSegments, out) */
 static napi_value js_segment_sum(napi_env env, napi_callback_info info) {
   ARGS("segmentSum", 5);
@@ -122,6 +157,7 @@ static napi_value js_segment_sum(napi_env env, napi_callback_info info) {
 const cn_binding_t cn_shape_bindings[] = {
     {"gather", js_gather}, {"transpose", js_transpose}, {"tile", js_tile}, {"slice", js_slice},
     {"batchNorm", js_batch_norm}, {"batchNormGrad", js_batch_norm_grad},
+    {"batchNormTrain", js_batch_norm_train}, {"batchNormTrainGrad", js_batch_norm_train_grad},
     {"segmentSum", js_segment_sum},
 };
 const size_t cn_shape_binding_count = sizeof cn_shape_bindings / sizeof cn_shape_bindings[0];

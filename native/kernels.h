@@ -139,6 +139,15 @@ int cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, cons
 int cn_batch_norm_grad(const float *dy, const float *x, const float *mean, const float *var,
                        const float *scale, int64_t rows, int64_t C, float eps, float *dx,
                        float *dmean, float *dvar, float *dscale, float *doffset);
+/* ---- bn_train.c: batch normalization in training over x [rows, C] (scale, offset NULL: 1, 0).
+ * cn_bn_train writes y [rows, C] and the per-channel mean and biased variance [C]; cn_bn_train_grad
+ * the gradient through all three outputs (dmean, dvar: the gradients reaching mean and var)
+ * into dx [rows, C], dscale and doffset [C]. Return a status code. */
+int cn_bn_train(const float *x, int64_t rows, int64_t C, const float *scale, const float *offset,
+                double eps, float *y, float *mean, float *var);
+int cn_bn_train_grad(const float *dy, const float *x, int64_t rows, int64_t C, const float *scale,
+                     const float *mean, const float *var, const float *dmean, const float *dvar,
+                     double eps, float *dx, float *dscale, float *doffset);
 /* out[ids[r], :] += x[r, :] over rows r; ids outside [0, numSegments) are skipped. */
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);

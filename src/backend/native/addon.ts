@@ -75,6 +75,20 @@ export interface NativeAddon {
   batchNormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array,
     scale: Float32Array | null, varianceEpsilon: number, dx: Float32Array, dmean: Float32Array,
     dvariance: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
+  /**
+   * Batch normalization in training over x [rows, C]: the per-channel mean and biased variance
+   * [C] of the rows, and y = (x - mean) * scale / sqrt(variance + varianceEpsilon) + offset
+   * (null scale / offset: 1 / 0).
+   */
+  batchNormTrain(x: Float32Array, C: number, scale: Float32Array | null, offset: Float32Array | null,
+    varianceEpsilon: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /**
+   * {@link NativeAddon.batchNormTrain}'s gradient through y, mean and variance (dy, dmean,
+   * dvariance) into dx [rows, C], dscale and doffset [C].
+   */
+  batchNormTrainGrad(dy: Float32Array, x: Float32Array, scale: Float32Array | null, mean: Float32Array,
+    variance: Float32Array, dmean: Float32Array, dvariance: Float32Array, varianceEpsilon: number,
+    dx: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
   /** out[ids[r], :] += x[r, :] (out is zeroed first); ids outside [0, numSegments) are skipped. */
   segmentSum(x: Float32Array, ids: Int32Array, inner: number, numSegments: number, out: Float32Array): void;
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, p: ConvParams): void;

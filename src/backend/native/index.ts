@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
+import { useNativeBatchNormTraining } from './bn-layer.js';
+import { bnTrainGradConfig, bnTrainKernels } from './bn-train.js';
 import { convKernels } from './conv.js';
 import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -20,13 +22,14 @@ const NATIVE_BACKEND = 'native';
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
-    ...maskGradKernels(), ...normGradKernels()];
+    ...maskGradKernels(), ...normGradKernels(), ...bnTrainKernels()];
 }
 
 /**
  * Registers condense's native CPU backend (compiled C kernels over BLAS) under the name `native`.
  * Resolves to the addon's version string; throws with the reason when the addon is not built.
- * Idempotent: a second call only reports the version.
+ * Also makes tf.layers.batchNormalization train on the native kernels while native is the
+ * current backend (./bn-layer.ts). Idempotent: a second call only reports the version.
  */
 export async function registerNativeBackend(): Promise<string> {
   const addon = loadAddon();
@@ -50,5 +53,7 @@ export async function registerNativeBackend(): Promise<string> {
       tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
     }
   }
+  tf.registerGradient(bnTrainGradConfig);
+  useNativeBatchNormTraining();
   return `${info.version} (${info.blas})`;
 }
