@@ -184,7 +184,7 @@ export function loadAddon(): NativeAddon {
 
 /**
  * A short stable identifier of the exact build, which changes whenever its numbers could:
- * e.g. `native 0.3.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
+ * e.g. `native 0.4.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
  */
 export function nativeBuildId(addon: Pick<NativeAddon, 'info' | 'buildInfo'>): string {
   const { version } = addon.info();
