@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
 import { useNativeBatchNormTraining } from './bn-layer.js';
@@ -12,6 +12,7 @@ import { matmulKernels } from './matmul.js';
 import { normGradKernels } from './norm-grad.js';
 import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
+import { exposeInputs, type KernelArgs } from './util.js';
 
 export { nativeBackendStatus, nativeBuildId, loadAddon, type NativeAddon, type NativeBuildInfo } from './addon.js';
 export { NativeBackend } from './backend.js';
@@ -23,6 +24,18 @@ const NATIVE_BACKEND = 'native';
 function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
     ...maskGradKernels(), ...normGradKernels(), ...bnTrainKernels()];
+}
+
+/** cpu kernels that share their input's data by reference count, never its values array (see ./pool.ts). */
+const SHARING_BY_REFCOUNT = new Set<string>([tf.Reshape, tf.Identity]);
+
+/** `kernelFunc` (a cpu kernel's), first marking its inputs as not reusable: it may return views of them. */
+function exposingInputs(name: string, kernelFunc: KernelFunc): KernelFunc {
+  if (SHARING_BY_REFCOUNT.has(name)) return kernelFunc;
+  return (args) => {
+    exposeInputs(args as unknown as KernelArgs);
+    return kernelFunc(args);
+  };
 }
 
 /**
@@ -50,7 +63,7 @@ export async function registerNativeBackend(): Promise<string> {
   for (const k of natives) if (!has(k.kernelName)) tf.registerKernel(k);
   for (const k of tf.getKernelsForBackend('cpu')) {
     if (!overridden.has(k.kernelName) && !has(k.kernelName)) {
-      tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+      tf.registerKernel({ ...k, backendName: NATIVE_BACKEND, kernelFunc: exposingInputs(k.kernelName, k.kernelFunc) });
     }
   }
   tf.registerGradient(bnTrainGradConfig);

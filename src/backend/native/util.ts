@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { loadAddon, type NativeAddon } from './addon.js';
+import { exposeValues, takeF32 } from './pool.js';
 
 /** Arguments a kernel function receives from the engine. */
 export interface KernelArgs {
@@ -38,10 +39,16 @@ const UNINITIALIZED_MIN = 4096;
 
 /**
  * A float32 array whose contents are garbage, for outputs a kernel writes in full: it skips the
- * zero fill of `new Float32Array`, which costs as much as a cheap kernel itself on large tensors.
+ * zero fill of `new Float32Array`, which costs as much as a cheap kernel itself on large tensors,
+ * and reuses a disposed output of the same length (./pool.ts). Such an array must be the values
+ * of one output only, never of two tensors' data.
  */
 export function uninitializedF32(n: number): Float32Array {
   if (n < UNINITIALIZED_MIN) return new Float32Array(n);
+  return takeF32(n, allocateUninitialized);
+}
+
+function allocateUninitialized(n: number): Float32Array {
   const bytes = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(bytes.buffer, bytes.byteOffset, n);
 }
@@ -66,9 +73,15 @@ export function allFloat32(...ts: (TensorInfo | undefined)[]): boolean {
 
 /** Runs the stock cpu kernel `name` on the native backend (which is a cpu backend too). */
 export function cpuFallback(name: string, args: KernelArgs): TensorInfo | TensorInfo[] {
+  exposeInputs(args);
   const cfg = tf.getKernel(name, 'cpu');
   if (!cfg) throw new Error(`no cpu kernel ${name} to fall back to`);
   return (cfg.kernelFunc as unknown as NativeKernel)(args);
+}
+
+/** Marks the inputs' values as held outside the native kernels (a cpu kernel may return views of them). */
+export function exposeInputs(args: KernelArgs): void {
+  for (const t of Object.values(args.inputs)) if (t) exposeValues(args.backend.data.get(t.dataId)?.values);
 }
 
 /** A kernel config for backend `native`. */
