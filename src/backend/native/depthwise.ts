@@ -3,7 +3,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { convParams } from './conv.js';
 import { applyBiasActivation } from './matmul.js';
 import {
-  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs,
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, type KernelArgs, uninitializedF32,
 } from './util.js';
 
 type Shape4 = [number, number, number, number];
@@ -36,7 +36,7 @@ function forward(args: KernelArgs, kernel: 'DepthwiseConv2dNative' | 'FusedDepth
   const a = (args.attrs ?? {}) as unknown as DepthwiseAttrs;
   const ci = x && filter && allFloat32(x, filter) ? info(x.shape, filter.shape, a) : undefined;
   if (!x || !filter || !ci) return cpuFallback(kernel, args);
-  const y = new Float32Array(sizeOf(ci.outShape));
+  const y = uninitializedF32(sizeOf(ci.outShape)); // the kernel writes every element
   if (y.length > 0) addon().depthwiseConv2d(f32(args.backend, x), f32(args.backend, filter), y, convParams(ci));
   const out = output(args.backend, ci.outShape.slice(), y);
   if (kernel === 'DepthwiseConv2dNative') return out;
@@ -48,7 +48,7 @@ function backpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const a = (args.attrs ?? {}) as unknown as DepthwiseAttrs;
   const ci = dy && filter && allFloat32(dy, filter) ? info(a.inputShape, filter.shape, a) : undefined;
   if (!dy || !filter || !ci) return cpuFallback('DepthwiseConv2dNativeBackpropInput', args);
-  const dx = new Float32Array(sizeOf(ci.inShape));
+  const dx = uninitializedF32(sizeOf(ci.inShape)); // the kernel writes every element
   if (dx.length > 0) addon().depthwiseConv2dBackpropInput(f32(args.backend, dy), f32(args.backend, filter), dx, convParams(ci));
   return output(args.backend, ci.inShape.slice(), dx);
 }
