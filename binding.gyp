@@ -20,7 +20,6 @@
         "native/elementwise.c",
         "native/batchnorm.c",
         "native/bn_train.c",
-        "native/heap.c",
         "native/reduce.c",
         "native/unary.c",
         "native/conv.c",
