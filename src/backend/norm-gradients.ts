@@ -5,7 +5,9 @@
  *
  * tf.layers' batchNormalization in training is tf.moments (Mean, Sub, Square, Mean) then
  * FusedBatchNorm; tfjs-core's gradients of those make ~25 full passes over each activation,
- * most of a MobileNet-style training step (bench/profile-step.mjs --model mobilenet).
+ * most of a MobileNet-style training step (bench/profile-step.mjs --model mobilenet). On native
+ * the layer now runs fused kernels instead (./native/bn-layer.ts); these gradients serve direct
+ * tf.moments / tf.batchNorm users and the layer's paths that are not fused.
  */
 import * as tf from '@tensorflow/tfjs';
 import { NORM_GRAD_KERNELS, batchNormGradFits, meanGradFits } from './native/norm-grad.js';
