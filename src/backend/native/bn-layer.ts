@@ -57,7 +57,11 @@ function fusable(layer: BatchNormLayer, input: tf.Tensor | undefined, training: 
  * current (see the module comment). Idempotent; other backends are unaffected.
  */
 export function useNativeBatchNormTraining(): void {
-  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: Call & { [WRAPPED]?: true } };
+  // the class from tfjs-layers' serialization registry: making an instance would take a default
+  // layer name and shift the names of the user's layers
+  const registered = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
+  if (!registered) throw new Error('internal error: tfjs-layers registers no BatchNormalization class');
+  const proto = registered[0].prototype as unknown as { call: Call & { [WRAPPED]?: true } };
   if (proto.call[WRAPPED]) return;
   const stock = proto.call;
   const call: Call & { [WRAPPED]?: true } = function (this: BatchNormLayer, inputs, kwargs) {

@@ -90,6 +90,11 @@ describe('batch normalization in training on native (fused kernels)', () => {
   afterAll(async () => { if (NATIVE_AVAILABLE) await tf.setBackend('cpu'); });
   beforeEach(requireNativeAddon);
 
+  it('registering the backend takes no default layer name (the first batch normalization layer is still number 1)', () => {
+    const layer = tf.layers.batchNormalization({});
+    expect(layer.name).toBe('batch_normalization_BatchNormalization1');
+  });
+
   const shapes = [[6, 5, 4, 3], [2, 3, 3, 48], [4, 7, 7, 1], [300, 24], [7, 11, 5], [128, 14, 14, 32]];
 
   it('gives tf.moments + tf.batchNorm\'s outputs and gradients (through mean and variance too) within float32 rounding', async () => {
