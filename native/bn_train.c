@@ -2,7 +2,8 @@
  * forward and one backward kernel, where tfjs-core composes tf.moments (Mean, Sub, Square, Mean)
  * and FusedBatchNorm and their gradients into ~25 passes over the activation.
  *
- * forward  (x [rows, C]): mean, var = the per-channel mean and (biased) variance over the rows,
+ * forward  (x [rows, C]): mean, var = the per-channel mean and (biased) variance over the rows
+ *          (summed shifted by the first row),
  *          y = (x - mean) * (scale / sqrt(var + eps)) + offset;           2 passes over x.
  * backward: the total derivative through mean and var, with the gradients dmean and dvar that
  *          reach the mean and var outputs from elsewhere (zeros in tf.layers):
@@ -22,14 +23,16 @@ typedef struct {
   double *partial; /* [parts][2][C] */
 } sums_job_t;
 
-/* Forward: sum(x) and sum(x^2) of rows [lo, hi) into s and q. */
+/* Forward: sum(x - x0) and sum((x - x0)^2) of rows [lo, hi) into s and q, x0 the first row:
+ * shifted so that the variance, q / n - (s / n)^2, does not cancel away when |mean| >> std. */
 static inline __attribute__((always_inline)) void moments_body(const sums_job_t *j, int64_t lo, int64_t hi,
                                                                double *restrict s, double *restrict q) {
   const int64_t C = j->C;
+  const float *restrict x0 = j->x;
   for (int64_t r = lo; r < hi; r++) {
     const float *restrict xr = j->x + r * C;
     for (int64_t c = 0; c < C; c++) {
-      const double v = (double)xr[c];
+      const double v = (double)xr[c] - (double)x0[c];
       s[c] += v;
       q[c] += v * v;
     }
@@ -64,13 +67,9 @@ __attribute__((target("avx2"))) static void grad_sums_avx2(const sums_job_t *j, 
 }
 #endif
 
-static int has_avx2(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  return __builtin_cpu_supports("avx2");
-#else
-  return 0;
+static int has_avx2(void) { return __builtin_cpu_supports("avx2"); }
 #endif
-}
 
 static void sums_part(void *ctx, int part) {
   const sums_job_t *j = ctx;
@@ -78,18 +77,15 @@ static void sums_part(void *ctx, int part) {
   cn_part_range(j->rows, j->parts, part, 1, &lo, &hi);
   double *s = j->partial + (size_t)part * 2 * (size_t)j->C, *q = s + j->C;
   for (int64_t c = 0; c < j->C; c++) s[c] = q[c] = 0.0;
-  const int avx2 = has_avx2();
-  if (j->dy) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (avx2) { grad_sums_avx2(j, lo, hi, s, q); return; }
-#endif
-    grad_sums_generic(j, lo, hi, s, q);
-  } else {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (avx2) { moments_avx2(j, lo, hi, s, q); return; }
-#endif
-    moments_generic(j, lo, hi, s, q);
+  if (has_avx2()) {
+    if (j->dy) grad_sums_avx2(j, lo, hi, s, q);
+    else moments_avx2(j, lo, hi, s, q);
+    return;
   }
+#endif
+  if (j->dy) grad_sums_generic(j, lo, hi, s, q);
+  else moments_generic(j, lo, hi, s, q);
 }
 
 /* The two per-channel sums over all rows into s and q [C]; dy NULL: the forward's. */
@@ -159,8 +155,8 @@ int cn_bn_train(const float *x, int64_t rows, int64_t C, const float *scale, con
   float *ks = coef, *zeros = coef + C;
   const double n = (double)rows;
   for (int64_t c = 0; c < C; c++) {
-    const double m = sums[c] / n, v = sums[C + c] / n - m * m;
-    mean[c] = (float)m;
+    const double d = sums[c] / n, v = sums[C + c] / n - d * d;
+    mean[c] = (float)((double)x[c] + d);
     var[c] = (float)(v > 0.0 ? v : 0.0);
     /* from the float32 variance, as the backward computes it */
     ks[c] = (float)((scale ? (double)scale[c] : 1.0) / sqrt((double)var[c] + eps));

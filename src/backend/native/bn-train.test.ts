@@ -13,9 +13,9 @@ const tensor = (seed: number, shape: number[], lo = -1, hi = 1) => () => tf.tens
  * training with respect to x, offset and scale: the fused kernels on native, tf.moments +
  * tf.batchNorm (tf.layers' own path) elsewhere. Also returns y, mean and variance.
  */
-function trainingBatchNorm(shape: number[]) {
+function trainingBatchNorm(shape: number[], [lo, hi] = [-2, 3]) {
   const c = shape[shape.length - 1]!;
-  const [x, w, offset, scale] = [tensor(1, shape, -2, 3), tensor(2, shape), tensor(3, [c]), tensor(4, [c], 0.5, 1.5)];
+  const [x, w, offset, scale] = [tensor(1, shape, lo, hi), tensor(2, shape), tensor(3, [c]), tensor(4, [c], 0.5, 1.5)];
   const [u, v] = [tensor(5, [c]), tensor(6, [c])];
   const axes = shape.slice(0, -1).map((_, i) => i);
   const normalize = (xs: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => {
@@ -102,6 +102,23 @@ describe('batch normalization in training on native (fused kernels)', () => {
       const before = addonCalls.batchNormTrainGrad ?? 0;
       await expectSameAsCpu(trainingBatchNorm(shape), { addonFn: 'batchNormTrain', atol: 1e-4, rtol: 1e-4 });
       expect((addonCalls.batchNormTrainGrad ?? 0) - before, `${shape}: one backward kernel`).toBe(1);
+    }
+  });
+
+  it('keeps the variance of an input whose mean is far larger than its spread', async () => {
+    await expectSameAsCpu(() => trainingBatchNorm([64, 5, 5, 8], [3000, 3001])().slice(0, 3), { atol: 1e-5, rtol: 1e-4 });
+    // x = 1e6 + k / 8 (exact in float32): the variance is 5e-14 of the mean's square, which
+    // E[x^2] - E[x]^2 in double would cancel to ~1e-3 relative
+    const [rows, c] = [4000, 3];
+    const x = Float32Array.from({ length: rows * c }, (_, i) => 1e6 + ((i * 5 + (i % c)) % 8) / 8);
+    const [mean, variance] = [new Float32Array(c), new Float32Array(c)];
+    loadAddon().batchNormTrain(x, c, null, null, 1e-3, new Float32Array(rows * c), mean, variance);
+    for (let ch = 0; ch < c; ch++) {
+      let [m, v] = [0, 0];
+      for (let r = 0; r < rows; r++) m += x[r * c + ch]! / rows;
+      for (let r = 0; r < rows; r++) v += (x[r * c + ch]! - m) ** 2 / rows;
+      expect(Math.abs(variance[ch]! - v) / v, `channel ${ch}`).toBeLessThan(1e-6);
+      expect(mean[ch]).toBe(Math.fround(m));
     }
   });
 
