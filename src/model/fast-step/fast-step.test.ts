@@ -101,7 +101,9 @@ describe('engine-free training step', () => {
     const [fastModel, engineModel] = twins();
     const [o1, o2] = [makeOptimizer({ name: 'adam', learningRate: 0.01 }), makeOptimizer({ name: 'adam', learningRate: 0.01 })];
     const mask = tf.tensor(Float32Array.from({ length: INPUTS * 16 }, (_, i) => (i % 3 === 0 ? 0 : 1)), [INPUTS, 16]);
-    const prune = (m: tf.LayersModel) => () => tf.tidy(() => m.layers[0]!.weights[0]!.write(tf.mul(m.layers[0]!.weights[0]!.read(), mask)));
+    const prune = (m: tf.LayersModel) => () => tf.tidy(() => {
+      m.layers[0]!.weights[0]!.write(tf.mul(m.layers[0]!.weights[0]!.read(), mask));
+    });
     const shared = fastModel.layers[1]!.weights[0]!.read().clone();
     const before = shared.dataSync().slice();
     const fast = stepOf(fastModel, o1, true);
