@@ -33,7 +33,8 @@ static void geom(const cn_conv_t *c, cd_geom_t *g) {
   g->c = c;
   g->L = (LANES / c->outC) * c->outC;
   g->HE = (c->outH - 1) * c->sh + (c->fh - 1) * c->dh + 1;
-  g->WEC = (c->outW + c->fw - 1) * c->outC + LANES; /* slack: the last vector reads past the row */
+  /* slack: the last vector reads past the row; rows start on cache lines */
+  g->WEC = ((c->outW + c->fw - 1) * c->outC + 2 * LANES - 1) / LANES * LANES;
   g->rowLen = c->outW * c->outC;
   g->nv = (g->rowLen + g->L - 1) / g->L;
 }
@@ -85,6 +86,11 @@ static void weight_vectors(const cd_geom_t *g, const float *w, float *wv) {
       }
 }
 
+/* buf rounded up to a cache line (buf has LANES spare floats); NULL stays NULL. */
+static float *aligned(float *buf) {
+  return buf ? (float *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) : NULL;
+}
+
 static __mmask16 lanes_mask(int64_t n) { return (__mmask16)(n >= LANES ? 0xffff : (1u << n) - 1); }
 
 /* y row oh, vectors [v0, v0 + R): sum over (kh, ci, kw) in that order. */
@@ -134,9 +140,10 @@ __attribute__((target("avx512f"))) static void fwd_images(void *ctx, int64_t b0,
   cd_job_t *job = ctx;
   const cd_geom_t *g = &job->g;
   const cn_conv_t *c = g->c;
-  float *xe = cn_alloc((size_t)(g->HE * c->inC * g->WEC), sizeof(float));
+  float *buf = cn_alloc((size_t)(g->HE * c->inC * g->WEC + LANES), sizeof(float));
+  float *xe = aligned(buf);
   float *wv = cn_alloc((size_t)(c->fh * c->fw * c->inC * LANES), sizeof(float));
-  if (xe && wv) {
+  if (buf && wv) {
     weight_vectors(g, job->w, wv);
     for (int64_t b = b0; b < b1; b++) {
       expand(g, job->x, b, xe);
@@ -146,7 +153,7 @@ __attribute__((target("avx512f"))) static void fwd_images(void *ctx, int64_t b0,
   } else {
     atomic_store(&job->failed, 1);
   }
-  free(xe);
+  free(buf);
   free(wv);
 }
 
@@ -208,8 +215,9 @@ __attribute__((target("avx512f"))) static void bf_chunks(void *ctx, int64_t k0, 
   const cd_geom_t *g = &job->g;
   const cn_conv_t *c = g->c;
   const int64_t image = g->HE * c->inC * g->WEC, n = c->fh * c->fw * c->inC * c->outC;
-  float *xe = cn_alloc((size_t)(BF_CHUNK * image), sizeof(float));
-  if (!xe) { atomic_store(&job->failed, 1); return; }
+  float *buf = cn_alloc((size_t)(BF_CHUNK * image + LANES), sizeof(float));
+  if (!buf) { atomic_store(&job->failed, 1); return; }
+  float *xe = aligned(buf);
   for (int64_t k = k0; k < k1; k++) {
     const int64_t b0 = k * BF_CHUNK, nb = c->batch - b0 < BF_CHUNK ? c->batch - b0 : BF_CHUNK;
     for (int64_t b = 0; b < nb; b++) expand(g, job->x, b0 + b, xe + b * image);
@@ -217,7 +225,7 @@ __attribute__((target("avx512f"))) static void bf_chunks(void *ctx, int64_t k0, 
       for (int64_t ci = 0; ci < c->inC; ci++)
         bf_pass(g, xe, job->dy + b0 * c->outH * g->rowLen, nb, kh, ci, job->out + k * n);
   }
-  free(xe);
+  free(buf);
 }
 
 static int have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
