@@ -5,7 +5,7 @@
 #include <string.h>
 #include "bindings.h"
 
-#define CN_VERSION "0.3.0"
+#define CN_VERSION "0.4.0"
 
 /* The numeric-affecting compile flags, written by native/build.mjs from the generated Makefile
  * and $CFLAGS; a build that bypassed build.mjs cannot know them. */
