@@ -4,6 +4,7 @@
  * before touching them (napi_args.h). */
 #include <string.h>
 #include "bindings.h"
+#include "conv_direct.h"
 
 #define CN_VERSION "0.4.0"
 
@@ -68,12 +69,13 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* buildInfo() -> { blas, blasCore, flags, compiler, libc }: everything that can change numbers */
+/* buildInfo() -> { blas, blasCore, convCore, flags, compiler, libc }: everything that can change numbers */
 static napi_value js_build_info(napi_env env, napi_callback_info info) {
   napi_value obj;
   CALL(napi_create_object(env, &obj));
   CALL(set_string(env, obj, "blas", cn_blas_name()));
   CALL(set_string(env, obj, "blasCore", cn_blas_core()));
+  CALL(set_string(env, obj, "convCore", cn_conv_core()));
   CALL(set_string(env, obj, "flags", CONDENSE_FLAGS));
   CALL(set_string(env, obj, "compiler", CN_COMPILER));
   CALL(set_string(env, obj, "libc", libc_name()));

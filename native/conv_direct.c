@@ -233,11 +233,17 @@ static int have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 static int have_avx512(void) { return 0; }
 #endif
 
-int cn_direct_conv_fits(const cn_conv_t *c, int filterGrad) {
+static int direct_enabled(void) {
   static int off = -1; /* $CONDENSE_CONV_DIRECT=0: im2col + GEMM only (benchmarks) */
   if (off < 0) off = getenv("CONDENSE_CONV_DIRECT") && !strcmp(getenv("CONDENSE_CONV_DIRECT"), "0");
-  return !off && have_avx512() && eligible(c, filterGrad);
+  return !off && have_avx512();
 }
+
+int cn_direct_conv_fits(const cn_conv_t *c, int filterGrad) {
+  return direct_enabled() && eligible(c, filterGrad);
+}
+
+const char *cn_conv_core(void) { return direct_enabled() ? "direct-avx512" : "im2col"; }
 
 int cn_conv2d_direct(const cn_conv_t *c, const float *x, const float *w, float *y) {
 #ifdef CD_X86
