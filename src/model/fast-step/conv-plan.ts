@@ -36,7 +36,6 @@ export interface PoolPlan {
 }
 
 interface ConvFields extends WeightFields {
-  kernelSize: number[];
   strides: number[];
   padding: string;
   dataFormat: string;
@@ -61,11 +60,11 @@ export function convPlan(layer: tf.layers.Layer, input: tf.SymbolicTensor): Conv
   if (dilations.length !== 2 || dilations.some((d) => d !== 1)) return `dilation rate ${dilations.join(',')}`;
   const activation = String(layer.getConfig().activation ?? 'linear');
   if (activation !== 'relu' && activation !== 'linear') return `activation ${activation}`;
-  const [kh, kw] = c.kernelSize as [number, number];
-  const outChannels = shapes.outShape[2];
+  const filterShape = c.kernel.read().shape;
+  if (filterShape.length !== 4) return 'its kernel is not [height, width, in, out]';
   return {
     kind: 'conv', kernel: c.kernel, bias: c.bias ?? undefined, activation, strides: pair(c.strides),
-    pad: c.padding as 'same' | 'valid', dilations: [1, 1], ...shapes, filterShape: [kh, kw, shapes.inShape[2], outChannels],
+    pad: c.padding as 'same' | 'valid', dilations: [1, 1], ...shapes, filterShape: filterShape as ConvPlan['filterShape'],
   };
 }
 
