@@ -5,6 +5,7 @@ import { NATIVE_AVAILABLE, randArray, rng } from '../../backend/native/testing.j
 import { loadBackend } from '../../backend/select.js';
 import { makeOptimizer } from '../fit.js';
 import { describeOutputs } from '../outputs.js';
+import { stepOf, trainingState } from './testing.js';
 import { trainingStepFor, type TrainingStep } from './training-step.js';
 
 const INPUTS = 24;
@@ -28,17 +29,6 @@ function twins(): [tf.LayersModel, tf.LayersModel] {
   return [a, b];
 }
 
-function stepOf(model: tf.LayersModel, optimizer: tf.Optimizer, fast: boolean): TrainingStep {
-  const saved = process.env.CONDENSE_FAST_STEP;
-  if (!fast) process.env.CONDENSE_FAST_STEP = 'off';
-  try {
-    return trainingStepFor({ model, optimizer, outputs: describeOutputs(model) });
-  } finally {
-    if (saved === undefined) delete process.env.CONDENSE_FAST_STEP;
-    else process.env.CONDENSE_FAST_STEP = saved;
-  }
-}
-
 /** Batches of 32 rows then a short one of 20 (the last batch of an epoch). */
 function batches(count: number): Array<{ x: Float32Array; labels: Int32Array }> {
   const r = rng(3);
@@ -60,13 +50,6 @@ async function train(step: TrainingStep, steps: number, afterStep?: () => void):
     afterStep?.();
   }
   return out;
-}
-
-/** Every weight of the model and every variable of the optimizer (moments, beta powers, iterations), as bytes. */
-async function state(model: tf.LayersModel, optimizer: tf.Optimizer): Promise<Uint8Array[]> {
-  const adam = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
-  const tensors = [...model.getWeights(), ...(await optimizer.getWeights()).map((w) => w.tensor), adam.accBeta1, adam.accBeta2];
-  return tensors.map((t) => new Uint8Array(Float32Array.from(t.dataSync()).buffer));
 }
 
 describe('engine-free training step', () => {
@@ -93,7 +76,7 @@ describe('engine-free training step', () => {
     const engineLosses = await epochs(engine, o2);
     expect(fastLosses).toEqual(engineLosses);
     expect(fastLosses[0]).not.toEqual(fastLosses[fastLosses.length - 2]); // it trained
-    expect(await state(fastModel, o1)).toEqual(await state(engineModel, o2));
+    expect(await trainingState(fastModel, o1)).toEqual(await trainingState(engineModel, o2));
   });
 
   it('keeps pruning masks an afterStep hook assigns, and leaves tensors sharing a weight alone', async (ctx) => {
@@ -111,7 +94,7 @@ describe('engine-free training step', () => {
     const fastLosses = await train(fast, 6, prune(fastModel));
     const engineLosses = await train(stepOf(engineModel, o2, false), 6, prune(engineModel));
     expect(fastLosses).toEqual(engineLosses);
-    expect(await state(fastModel, o1)).toEqual(await state(engineModel, o2));
+    expect(await trainingState(fastModel, o1)).toEqual(await trainingState(engineModel, o2));
     expect(shared.dataSync()).toEqual(before);
     const kernel = fastModel.layers[0]!.weights[0]!.read().dataSync();
     expect(Array.from(kernel).filter((_, i) => i % 3 === 0).every((v) => v === 0)).toBe(true);

@@ -1,21 +1,23 @@
 /**
  * Which training steps can run engine-free: the one place that decides, with the reason when not.
  * The engine-free step (./step.ts) replays exactly the native kernels TF.js runs for a chain of
- * Dense layers trained on softmax cross-entropy with Adam, so anything it does not replay — other
- * layers, losses, optimizers, gradient rewrites, regularizers — takes the engine path.
+ * NHWC Conv2D (relu or linear) and MaxPooling2D layers, a Flatten, then Dense layers, trained on
+ * softmax cross-entropy with Adam, so anything it does not replay — other layers or settings,
+ * losses, optimizers, gradient rewrites, regularizers — takes the engine path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../../backend/native/adam.js';
 import { NativeBackend } from '../../backend/native/backend.js';
 import type { ModelOutputs } from '../outputs.js';
+import { convPlan, poolPlan, type ConvPlan, type PoolPlan } from './conv-plan.js';
+import { extrasReason, type LayerWeight, type WeightFields } from './layer-fields.js';
 
-/** A trainable weight of a layer as tf.layers keeps it (`read()` is the current tf.Variable). */
-export interface LayerWeight {
-  read(): tf.Tensor;
-}
+export type { ConvPlan, PoolPlan } from './conv-plan.js';
+export type { LayerWeight } from './layer-fields.js';
 
 /** One Dense layer of a chain: `activation(input · kernel + bias)`, input [rows, inUnits]. */
 export interface DensePlan {
+  kind: 'dense';
   kernel: LayerWeight;
   bias?: LayerWeight;
   activation: 'relu' | 'linear' | 'softmax';
@@ -23,8 +25,17 @@ export interface DensePlan {
   units: number;
 }
 
-/** The engine-free step's layers, or why the step must take the engine path. */
-export type FastStepPlan = { ok: true; layers: DensePlan[] } | { ok: false; reason: string };
+/** A layer of the chain (Flatten and InputLayer have none: NHWC flattens without moving data). */
+export type LayerPlan = DensePlan | ConvPlan | PoolPlan;
+
+/** The engine-free step's layers and its number of classes (the softmax's units). */
+export interface FastChain {
+  layers: LayerPlan[];
+  classes: number;
+}
+
+/** The engine-free step's chain, or why the step must take the engine path. */
+export type FastStepPlan = ({ ok: true } & FastChain) | { ok: false; reason: string };
 
 /** What decides eligibility besides the model. */
 export interface FastStepContext {
@@ -34,8 +45,6 @@ export interface FastStepContext {
   customLoss?: boolean;
   transformGradients?: boolean;
 }
-
-const PASS_THROUGH = new Set(['InputLayer', 'Flatten']);
 
 /** Decides whether `model` trains engine-free in `context`; `reason` says why not. */
 export function planFastStep(model: tf.LayersModel, context: FastStepContext): FastStepPlan {
@@ -51,17 +60,32 @@ export function planFastStep(model: tf.LayersModel, context: FastStepContext): F
   }
   const chain = chainLayers(model);
   if (typeof chain === 'string') return no(chain);
-  const layers: DensePlan[] = [];
+  const layers: LayerPlan[] = [];
   for (const layer of chain) {
-    if (PASS_THROUGH.has(layer.getClassName())) continue;
-    const dense = densePlan(layer, layers.length === 0);
-    if (typeof dense === 'string') return no(`layer ${layer.name}: ${dense}`);
-    layers.push(dense);
+    const plan = layerPlan(layer, layers.length === 0);
+    if (typeof plan === 'string') return no(`layer ${layer.name}: ${plan}`);
+    if (plan) layers.push(plan);
   }
   const last = layers.at(-1);
-  if (!last || last.activation !== 'softmax') return no('the last layer is not a softmax Dense');
-  if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return no('softmax before the last layer');
-  return weightsMatch(model, layers) ? { ok: true, layers } : no('the trainable weights are not exactly the Dense kernels and biases, in order');
+  if (last?.kind !== 'dense' || last.activation !== 'softmax') return no('the last layer is not a softmax Dense');
+  if (layers.slice(0, -1).some((l) => l.kind === 'dense' && l.activation === 'softmax')) return no('softmax before the last layer');
+  return weightsMatch(model, layers) ? { ok: true, layers, classes: last.units } : no('the trainable weights are not exactly the layers\' kernels and biases, in order');
+}
+
+/** A layer's plan, undefined for layers that leave the data as it is, or why it cannot be replayed. */
+function layerPlan(layer: tf.layers.Layer, first: boolean): LayerPlan | undefined | string {
+  const name = layer.getClassName();
+  if (name === 'InputLayer') return undefined;
+  const input = layer.input as tf.SymbolicTensor;
+  if (Array.isArray(input)) return 'it has several inputs';
+  if (first && input.dtype !== 'float32') return 'the model input is not float32';
+  if (name === 'Flatten') {
+    return (layer as unknown as { dataFormat?: string }).dataFormat === 'channelsFirst' ? 'it flattens channels first' : undefined;
+  }
+  if (name === 'Conv2D') return convPlan(layer, input);
+  if (name === 'MaxPooling2D') return poolPlan(layer, input);
+  if (name === 'Dense') return densePlan(layer, input);
+  return `${name} layers take the engine path`;
 }
 
 /** The layers of a single-input, single-output chain in order, or why it is not one. */
@@ -84,35 +108,21 @@ function chainLayers(model: tf.LayersModel): tf.layers.Layer[] | string {
   return layers;
 }
 
-interface DenseFields {
-  kernel: LayerWeight;
-  bias?: LayerWeight | null;
-  units: number;
-  kernelRegularizer?: unknown;
-  biasRegularizer?: unknown;
-  activityRegularizer?: unknown;
-  kernelConstraint?: unknown;
-  biasConstraint?: unknown;
-}
-
 /** The plan of one Dense layer, or why it cannot be replayed. */
-function densePlan(layer: tf.layers.Layer, first: boolean): DensePlan | string {
-  if (layer.getClassName() !== 'Dense') return `${layer.getClassName()} layers take the engine path`;
-  const d = layer as unknown as DenseFields;
-  if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'it has a regularizer';
-  if (d.kernelConstraint || d.biasConstraint) return 'it has a constraint';
-  const input = layer.input as tf.SymbolicTensor;
-  if (Array.isArray(input) || input.shape.length !== 2) return 'its input is not [rows, features]';
-  if (first && input.dtype !== 'float32') return 'the model input is not float32';
+function densePlan(layer: tf.layers.Layer, input: tf.SymbolicTensor): DensePlan | string {
+  const d = layer as unknown as WeightFields & { units: number };
+  const extras = extrasReason(d);
+  if (extras) return extras;
+  if (input.shape.length !== 2) return 'its input is not [rows, features]';
   const activation = String(layer.getConfig().activation ?? 'linear');
   if (activation !== 'relu' && activation !== 'linear' && activation !== 'softmax') return `activation ${activation}`;
   const inUnits = input.shape[1]!;
-  return { kernel: d.kernel, bias: d.bias ?? undefined, activation, inUnits, units: d.units };
+  return { kind: 'dense', kernel: d.kernel, bias: d.bias ?? undefined, activation, inUnits, units: d.units };
 }
 
 /** True when the model's trainable weights are the plan's kernels and biases in order (Adam's moment order), and nothing else. */
-function weightsMatch(model: tf.LayersModel, layers: DensePlan[]): boolean {
-  const expected = layers.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
+function weightsMatch(model: tf.LayersModel, layers: LayerPlan[]): boolean {
+  const expected = layers.flatMap((l) => (l.kind === 'pool' ? [] : l.bias ? [l.kernel, l.bias] : [l.kernel]));
   const trainable = model.trainableWeights as unknown as LayerWeight[];
   return model.weights.length === expected.length && trainable.length === expected.length &&
     trainable.every((w, i) => w === expected[i] && w.read().dtype === 'float32');

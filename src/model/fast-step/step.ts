@@ -1,64 +1,64 @@
 /**
- * The engine-free training step of a Dense chain (see ./plan.ts for which models): forward pass,
- * cross-entropy, backward pass and Adam, each a direct addon call on raw float32 arrays, with
- * bits identical to `optimizer.minimize` on the native backend and no per-step allocation.
+ * The engine-free training step of a chain of conv, pooling and Dense layers (see ./plan.ts for
+ * which models): forward pass, cross-entropy, backward pass and Adam on raw float32 arrays — the
+ * Dense layers and the loss as direct addon calls on persistent buffers, the image layers through
+ * the registered native kernels — with bits identical to `optimizer.minimize` on the native backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { FusedAdamOptimizer } from '../../backend/native/adam.js';
 import { InPlaceAdam } from './adam.js';
-import { denseBackward, denseBuffers, denseForward, type DenseBuffers } from './dense.js';
+import { convStage, poolStage } from './conv.js';
+import { KernelScope, valuesOf } from './kernels.js';
 import { crossEntropyBackward, crossEntropyForward, lossBuffers, type LossBuffers } from './loss.js';
-import type { DensePlan } from './plan.js';
+import type { FastChain, LayerPlan } from './plan.js';
+import { denseStage, type Stage } from './stage.js';
 
 /** One engine-free step: the batch's loss and its probabilities (valid until the next step). */
 export type FastStep = (xs: Float32Array, targets: Float32Array, rows: number) => { loss: number; probs: Float32Array };
 
-interface Buffers {
-  layers: DenseBuffers[];
-  loss: LossBuffers;
+function stageOf(plan: LayerPlan): Stage {
+  if (plan.kind === 'conv') return convStage(plan);
+  if (plan.kind === 'pool') return poolStage(plan);
+  return denseStage(plan);
 }
 
-/** Builds the step of `layers` (from {@link planFastStep}) updating with `optimizer`. */
-export function fastStep(layers: DensePlan[], optimizer: FusedAdamOptimizer): FastStep {
+/** Values per example of the chain's input. */
+function inputSize(plan: LayerPlan): number {
+  return plan.kind === 'dense' ? plan.inUnits : plan.inShape[0] * plan.inShape[1] * plan.inShape[2];
+}
+
+/** Builds the step of a chain (from {@link planFastStep}) updating with `optimizer`. */
+export function fastStep({ layers, classes }: FastChain, optimizer: FusedAdamOptimizer): FastStep {
   const adam = new InPlaceAdam(optimizer);
-  const byRows = new Map<number, Buffers>();
-  const classes = layers.at(-1)!.units;
-  const buffersFor = (rows: number): Buffers => {
-    let b = byRows.get(rows);
-    if (!b) byRows.set(rows, (b = { layers: layers.map((l) => denseBuffers(l, rows)), loss: lossBuffers(rows, classes) }));
-    return b;
-  };
+  const stages = layers.map(stageOf);
+  const losses = new Map<number, LossBuffers>();
+  const perExample = inputSize(layers[0]!);
   return (xs, targets, rows) => {
-    if (xs.length !== rows * layers[0]!.inUnits || targets.length !== rows * classes) {
+    if (xs.length !== rows * perExample || targets.length !== rows * classes) {
       throw new Error(`internal error: fast step batch of ${rows} rows has ${xs.length} inputs and ${targets.length} targets`);
     }
     const backend = tf.backend() as MathBackendCPU;
-    const buf = buffersFor(rows);
-    // Read every step: hooks (pruning masks) may have replaced a variable's tensor.
-    const kernels = layers.map((l) => valuesOf(backend, l.kernel.read()));
-    const biases = layers.map((l) => (l.bias ? valuesOf(backend, l.bias.read()) : undefined));
-    const inputs = [xs, ...buf.layers.slice(0, -1).map((b) => b.output)];
-    layers.forEach((l, i) => denseForward(l, buf.layers[i]!, inputs[i]!, kernels[i]!, biases[i], rows));
-    const probs = buf.layers.at(-1)!.output;
-    const loss = crossEntropyForward(buf.loss, probs, targets, rows, classes);
-    let grad = crossEntropyBackward(buf.loss, probs, targets, rows, classes);
-    for (let i = layers.length - 1; i >= 0; i--) {
-      denseBackward(layers[i]!, buf.layers[i]!, inputs[i]!, kernels[i]!, grad, rows, i > 0);
-      grad = buf.layers[i]!.inputGrad;
+    const scope = new KernelScope(backend);
+    let lossBuf = losses.get(rows);
+    if (!lossBuf) losses.set(rows, (lossBuf = lossBuffers(rows, classes)));
+    try {
+      // Read every step: hooks (pruning masks) may have replaced a variable's tensor.
+      const variables = stages.map((s) => s.weights.map((w) => w.read() as tf.Variable));
+      let activation = xs;
+      stages.forEach((s, i) => {
+        activation = s.forward(activation, rows, scope, variables[i]!.map((v) => valuesOf(backend, v)));
+      });
+      const probs = activation;
+      const loss = crossEntropyForward(lossBuf, probs, targets, rows, classes);
+      let grad: Float32Array | undefined = crossEntropyBackward(lossBuf, probs, targets, rows, classes);
+      for (let i = stages.length - 1; i >= 0; i--) grad = stages[i]!.backward(grad!, rows, scope, i > 0);
+      adam.update(variables.flat(), stages.flatMap((s) => s.gradients()));
+      return { loss, probs };
+    } finally {
+      scope.release();
     }
-    const variables = layers.flatMap((l) => (l.bias ? [l.kernel.read(), l.bias.read()] : [l.kernel.read()])) as tf.Variable[];
-    const gradients = buf.layers.flatMap((b) => (b.biasGrad ? [b.kernelGrad, b.biasGrad] : [b.kernelGrad]));
-    adam.update(variables, gradients);
-    return { loss, probs };
   };
-}
-
-/** A float32 tensor's backing array (no copy). */
-function valuesOf(backend: MathBackendCPU, t: tf.Tensor): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  if (!(v instanceof Float32Array) || v.length !== t.size) throw new Error('internal error: fast step weight is not a dense float32 tensor');
-  return v;
 }
 
 /** Correct rows of `probs` [rows, classes]: tf.argMax's pick (the first largest) equals the label. */

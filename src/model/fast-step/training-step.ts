@@ -46,8 +46,8 @@ export function trainingStepFor(options: TrainingStepOptions): TrainingStep {
     optimizer: options.optimizer, outputs: options.outputs, customLoss: !!options.loss, transformGradients: !!options.transformGradients,
   });
   if (!plan.ok) return { path: 'engine', reason: plan.reason, run: engineStep(options) };
-  const step = fastStep(plan.layers, options.optimizer as FusedAdamOptimizer);
-  const classes = plan.layers.at(-1)!.units;
+  const step = fastStep(plan, options.optimizer as FusedAdamOptimizer);
+  const { classes } = plan;
   // The step only reads the batch: float32 tensors lend their backing arrays, others are cast as TF.js's Cast does.
   const valuesOf = (t: tf.Tensor) => (t.dtype === 'float32' ? f32(tf.backend() as MathBackendCPU, t) : Float32Array.from(t.dataSync()));
   return {
