@@ -9,7 +9,6 @@
  */
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { ConvPlan, PoolPlan } from './conv-plan.js';
-import type { KernelScope } from './kernels.js';
 import type { Stage } from './stage.js';
 
 /** The bias gradient sums rows, height and width ([0, 1, 2] of NHWC). */
