@@ -24,7 +24,9 @@
         "native/unary.c",
         "native/conv.c",
         "native/im2col.c",
+        "native/conv_direct.c",
         "native/pooling.c",
+        "native/pool_fast.c",
         "native/depthwise.c",
         "native/optim.c"
       ],

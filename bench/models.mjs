@@ -2,8 +2,8 @@
 // Used by native.mjs, step-ceiling.mjs, pytorch.mjs and profile-step.mjs (wasm.mjs keeps its own, older set).
 import * as tf from '@tensorflow/tfjs';
 import { buildBuiltinModel } from '../dist/model/builtin.js';
-import { crossEntropy } from '../dist/compress/distill.js';
-import { makeOptimizer } from '../dist/model/fit.js';
+import { makeOptimizer, trainingStepFor } from '../dist/model/fit.js';
+import { describeOutputs } from '../dist/model/outputs.js';
 
 /** Deterministic PRNG (mulberry32): a function returning floats in [0, 1). */
 export function rng(seed) {
@@ -122,17 +122,18 @@ export function trainingStep(name) {
   const { make, inputShape, vocab, classes, batch } = BENCH_MODELS[name];
   const model = make();
   const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
-  const variables = model.trainableWeights.map((w) => w.read());
   const r = rng(1);
   const size = batch * inputShape.reduce((a, b) => a * b, 1);
   const x = vocab ? Float32Array.from({ length: size }, () => Math.floor(r() * vocab)) : Float32Array.from({ length: size }, () => (r() < 0.8 ? 0 : r()));
   const labels = Array.from({ length: batch }, () => Math.floor(r() * classes));
+  // What condense's training loop runs (src/model/fit.ts): engine-free where it can, else minimize.
+  const train = trainingStepFor({ model, optimizer, outputs: describeOutputs(model) });
+  const labelArray = Int32Array.from(labels);
   const step = async () => {
     const xs = tf.tensor(x, [batch, ...inputShape]);
     const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    const loss = optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true })), true, variables);
-    await loss.data();
-    tf.dispose([loss, xs, ys]);
+    await train.run(xs, ys, labelArray);
+    tf.dispose([xs, ys]);
   };
-  return { step, dispose: () => { optimizer.dispose(); model.dispose(); } };
+  return { step, path: train.path, reason: train.reason, dispose: () => { optimizer.dispose(); model.dispose(); } };
 }

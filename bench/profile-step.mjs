@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../dist/backend/select.js';
 import { crossEntropy } from '../dist/compress/distill.js';
 import { makeOptimizer } from '../dist/model/fit.js';
-import { BENCH_MODELS, cpuClock, timeKernels } from './models.mjs';
+import { BENCH_MODELS, cpuClock, timeKernels, trainingStep } from './models.mjs';
 
 const args = process.argv.slice(2);
 const value = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback);
@@ -55,3 +55,10 @@ console.log(`${modelName} on ${backend}, batch ${spec.batch}: ${(wall / steps).t
 for (const [name, s] of rows.slice(0, top)) {
   console.log(`${(s.ms / steps).toFixed(2).padStart(9)} ms ${(s.calls / steps).toFixed(1).padStart(6)} calls  ${name}`);
 }
+// What condense's training loop runs (bench/models.mjs trainingStep: engine-free where eligible).
+const condense = trainingStep(modelName);
+await condense.step();
+const t1 = clock();
+for (let s = 0; s < steps; s++) await condense.step();
+console.log(`condense's step (${condense.path}${condense.reason ? `: ${condense.reason}` : ''}): ${((clock() - t1) / steps).toFixed(2)} ms${clock === cpuClock ? ' CPU time' : ''} per step, mean of ${steps} steps`);
+condense.dispose();

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conv_direct.h"
 #include "kernels.h"
 
 /* Budgets (floats) per GEMM call: images are processed in chunks so that the column buffer (1 MB:
@@ -89,6 +90,7 @@ int cn_conv2d(const cn_conv_t *c, const float *x, const float *w, float *y) {
   const int64_t K = c->fh * c->fw * c->inC, P = c->outH * c->outW;
   if (cn_conv_is_pointwise(c))
     return cn_sgemm(0, 0, c->batch * P, c->outC, K, 1.0f, x, K, w, c->outC, 0.0f, y, c->outC);
+  if (cn_direct_conv_fits(c, 0)) return cn_conv2d_direct(c, x, w, y);
   if (c->batch == 0) return CN_OK;
   conv_job_t job = {.c = c, .in = x, .w = w, .out = y, .chunk = chunk_images(c)};
   job.chunks = (c->batch + job.chunk - 1) / job.chunk;
@@ -168,6 +170,7 @@ int cn_conv2d_backprop_filter(const cn_conv_t *c, const float *x, const float *d
   if (cn_conv_is_pointwise(c))
     return cn_sgemm(1, 0, K, c->outC, c->batch * P, 1.0f, x, K, dy, c->outC, 0.0f, dw, c->outC);
   if (c->batch == 0) { memset(dw, 0, sizeof(float) * (size_t)n); return CN_OK; }
+  if (cn_direct_conv_fits(c, 1)) return cn_conv2d_backprop_filter_direct(c, x, dy, dw);
   float *partial[MAX_GROUPS] = {0};
   conv_job_t job = {.c = c, .in = x, .w = dy, .out = dw, .partial = partial, .chunk = chunk_images(c)};
   job.chunks = (c->batch + job.chunk - 1) / job.chunk;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
+#include "pool_fast.h"
 
 /* Pooling windows follow TF.js's cpu backend: only in-bounds pixels, first strict max wins. */
 typedef struct {
@@ -54,6 +55,7 @@ static void pool_images(void *ctx, int64_t b0, int64_t b1) {
 }
 
 int cn_pool(const cn_conv_t *c, int isAvg, const float *x, float *y) {
+  if (!isAvg && cn_pool2x2_fits(c)) { cn_max_pool_2x2(c, x, y); return CN_OK; }
   pool_job_t job = {.c = c, .isAvg = isAvg, .x = x, .out = y};
   atomic_init(&job.status, CN_OK);
   cn_parallel_range(c->batch, pool_work(c), pool_images, &job);
@@ -90,6 +92,7 @@ static void max_pool_grad_images(void *ctx, int64_t b0, int64_t b1) {
 }
 
 void cn_max_pool_grad(const cn_conv_t *c, const float *x, const float *dy, float *dx) {
+  if (cn_pool2x2_fits(c)) { cn_max_pool_grad_2x2(c, x, dy, dx); return; }
   pool_job_t job = {.c = c, .x = x, .dy = dy, .out = dx};
   cn_parallel_range(c->batch, pool_work(c), max_pool_grad_images, &job);
 }

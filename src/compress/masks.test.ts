@@ -36,15 +36,23 @@ describe('polynomial schedule (Zhu & Gupta)', () => {
   });
 });
 
-describe('kthSmallest', () => {
-  it('agrees with sorting on random data, ties and extremes', async () => {
-    const { kthSmallest } = await import('./masks.js');
+describe('magnitude masks against a sort', () => {
+  it('prunes exactly the floor(s·n) smallest |w|, ties in position order, over random data, ties, signed zeros and extremes', () => {
     let seed = 9;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
     for (const n of [1, 2, 7, 100, 5000]) {
-      const values = Float32Array.from({ length: n }, () => Math.round(rand() * 50) / 10);
-      const sorted = Float32Array.from(values).sort();
-      for (const k of [0, n >> 1, n - 1]) expect(kthSmallest(Float32Array.from(values), k)).toBe(sorted[k]);
+      // Few distinct values (many ties), both signs, -0 and +0, and magnitudes across many exponents.
+      const values = Float32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? (i % 2 ? -0 : 0) : (rand() < 0.5 ? -1 : 1) * Math.round(rand() * 50) * 10 ** (Math.floor(rand() * 8) - 4)));
+      const order = Array.from(values.keys()).sort((x, y) => Math.abs(values[x]!) - Math.abs(values[y]!) || x - y);
+      for (const sparsity of [0, 0.3, 0.5, 0.999, 1]) {
+        const prune = Math.floor(sparsity * n);
+        const expected = new Float32Array(n).fill(1);
+        for (const i of order.slice(0, prune)) expected[i] = 0;
+        const half = n >> 1;
+        const group = [{ key: 'a', values: values.subarray(0, half) }, { key: 'b', values: values.subarray(half) }];
+        const masks = magnitudeMasks(group, sparsity, 'global');
+        expect([...masks.get('a')!, ...masks.get('b')!]).toEqual([...expected]);
+      }
     }
   });
 });

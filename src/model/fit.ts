@@ -6,8 +6,10 @@ import type { Dataset } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { Prng, deriveSeed, shuffledIndices } from '../util/prng.js';
 import { makeBatch } from './batches.js';
-import { countCorrectOf, describeOutputs, errorSums, outputLoss, targetsFor } from './outputs.js';
+import { describeOutputs, targetsFor } from './outputs.js';
+import { trainingStepFor, type TrainingStep } from './fast-step/training-step.js';
 import type { OutputOptions } from './outputs.js';
+import type { BatchLoss } from './fast-step/training-step.js';
 import { batchShapeFor } from './shapes.js';
 import { restoreOptimizerState, saveOptimizerState } from './optimizer-state.js';
 import type { OptimizerState } from './optimizer-state.js';
@@ -16,6 +18,8 @@ import { keyedWeights, readWeight, writeWeight } from './weights.js';
 /** Optimizer settings of a training stage, generated from the schema. */
 export type { OptimizerSpec } from '../recipe/types.js';
 import type { OptimizerSpec } from '../recipe/types.js';
+
+export { trainingStepFor, type TrainingStep, type StepOutcome } from './fast-step/training-step.js';
 
 /** Settings of one training loop. */
 export interface FitOptions {
@@ -32,7 +36,7 @@ export interface FitOptions {
    * counted on it) and the rest as `extras`. `rows` are the batch's example indices in the
    * training split (what per-example caches key on).
    */
-  loss?: (xs: tf.Tensor, ys: tf.Tensor, probs: tf.Tensor, extras: tf.Tensor[], rows: Int32Array) => tf.Scalar;
+  loss?: BatchLoss;
   /** The recipe's `model.outputs` and `task` (default: detected from the model, classification). */
   outputs?: OutputOptions;
   /** Called before each batch with the global step and the total steps (gradual pruning). */
@@ -114,7 +118,9 @@ export class AbortedError extends Error {
 export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   const { model, data, epochs, batchSize } = options;
   const optimizer = makeOptimizer(options.optimizer);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const train = trainingStepFor({
+    model, optimizer, outputs: describeOutputs(model, options.outputs), loss: options.loss, transformGradients: options.transformGradients,
+  });
   let prng = new Prng(options.seed);
   let history: EpochLogs[] = [];
   let first = 1;
@@ -139,7 +145,7 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
       const order = shuffledIndices(data.train.count, prng);
       const learningRate = learningRateAt(options.lrSchedule ?? { kind: 'constant' }, options.optimizer.learningRate, epoch, epochs);
       setLearningRate(optimizer, learningRate);
-      const logs = await runEpoch(options, optimizer, variables, order, epoch, steps);
+      const logs = await runEpoch(options, train, order, epoch, steps);
       history.push({ ...logs, learningRate, ...options.epochExtra?.() });
       if (options.earlyStopping && shouldStopEarly(history.map((h) => h.loss), options.earlyStopping)) break;
       // The last epoch's state is the loop's result, which the caller checkpoints itself.
@@ -154,7 +160,7 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   return history;
 }
 
-async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables: tf.Variable[], order: Int32Array, epoch: number, steps: number): Promise<EpochLogs> {
+async function runEpoch(options: FitOptions, train: TrainingStep, order: Int32Array, epoch: number, steps: number): Promise<EpochLogs> {
   const { model, data, epochs, batchSize } = options;
   const outputs = describeOutputs(model, options.outputs);
   const shape = batchShapeFor(model, data.inputShape);
@@ -173,19 +179,12 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
     const end = Math.min(data.train.count, start + batchSize);
     const batch = makeBatch(data.train, shape, data.numClasses, order, start, end);
     const targets = targetsFor(outputs, batch);
-    let probs: tf.Tensor | undefined;
-    const lossTensor = optimizerStep(optimizer, () => {
-      const out = model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[];
-      const [p, ...extras] = Array.isArray(out) ? out : [out];
-      probs = tf.keep(p!);
-      return options.loss ? options.loss(batch.xs, targets, p!, extras, order.subarray(start, end)) : outputLoss(outputs, targets, p!);
-    }, variables, options.transformGradients);
-    const loss = (await lossTensor.data())[0]!;
-    if (outputs.kind === 'regression') absoluteErrors += errorSums(probs!, targets).absolute;
-    else correct += countCorrectOf(outputs, probs!, batch.labels);
+    const outcome = await train.run(batch.xs, targets, batch.labels, order.subarray(start, end));
+    absoluteErrors += outcome.absoluteError;
+    correct += outcome.correct;
     seen += batch.labels.length;
-    lossSum += loss * batch.labels.length;
-    tf.dispose([lossTensor, probs!, batch.xs, batch.ys, targets]);
+    lossSum += outcome.loss * batch.labels.length;
+    tf.dispose([batch.xs, batch.ys, targets]);
     options.afterStep?.();
     const quality = outputs.kind === 'regression' ? { mae: absoluteErrors / seen } : { accuracy: correct / seen };
     options.onProgress?.({ epoch, step: step + 1, steps, loss: lossSum / seen, ...quality });
@@ -193,15 +192,4 @@ async function runEpoch(options: FitOptions, optimizer: tf.Optimizer, variables:
     if (step % 8 === 7) await new Promise((r) => setImmediate(r));
   }
   return { epoch, loss: lossSum / seen, ...(outputs.kind === 'regression' ? { mae: absoluteErrors / seen } : { accuracy: correct / seen }) };
-}
-
-/** One optimizer step on `loss`, returning the loss; `transform` rewrites the gradients first. */
-function optimizerStep(optimizer: tf.Optimizer, loss: () => tf.Scalar, variables: tf.Variable[], transform?: FitOptions['transformGradients']): tf.Scalar {
-  if (!transform) return optimizer.minimize(loss, true, variables)!;
-  // What minimize() does, with the transform between computing and applying the gradients.
-  const { value, grads } = optimizer.computeGradients(loss, variables);
-  const transformed = transform(grads);
-  optimizer.applyGradients(transformed);
-  tf.dispose([...Object.values(grads), ...Object.values(transformed)]);
-  return value;
 }

@@ -46,18 +46,29 @@ export function writeFileAtomic(file: string, bytes: Uint8Array | string): void 
   fsyncDir(dirname(file));
 }
 
+/** How a directory write is made to last. */
+export interface DirWriteOptions {
+  /**
+   * fsync every file and directory before and after the rename (default true). Without it the
+   * rename is still atomic and a killed process loses nothing (the page cache outlives it); only
+   * a power loss may leave files that fail their checksums, which checkpoint readers then skip.
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes a directory atomically: every file into a temp directory beside it (fsynced), then the
  * temp directory renamed into place, replacing any previous one, and the parent fsynced.
  * `files` maps relative paths (may contain `/`) to bytes, written in the map's order.
  */
-export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array | string>): void {
+export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array | string>, options: DirWriteOptions = {}): void {
+  const durable = options.durable ?? true;
   directoryWrites++;
   const parent = dirname(finalDir);
   mkdirSync(parent, { recursive: true });
   const tmp = tempPathFor(finalDir);
   try {
-    writeTree(tmp, files);
+    writeTree(tmp, files, durable);
   } catch (err) {
     // A failed write (full disk) must not leave its partial copy taking the space.
     rmSync(tmp, { recursive: true, force: true });
@@ -71,7 +82,7 @@ export function writeDirAtomic(finalDir: string, files: Map<string, Uint8Array |
     old = undefined;
   }
   renameSync(tmp, finalDir);
-  fsyncDir(parent);
+  if (durable) fsyncDir(parent);
   if (old) rmSync(old, { recursive: true, force: true });
 }
 
@@ -101,7 +112,7 @@ function writerAlive(tempName: string): boolean {
   }
 }
 
-function writeTree(root: string, files: Map<string, Uint8Array | string>): void {
+function writeTree(root: string, files: Map<string, Uint8Array | string>, durable: boolean): void {
   mkdirSync(root);
   const dirs = new Set<string>([root]);
   const written: string[] = [];
@@ -117,6 +128,7 @@ function writeTree(root: string, files: Map<string, Uint8Array | string>): void 
   }
   // fsync after all writes rather than after each: the kernel flushes them together, which
   // measured faster here for checkpoints of many shards; durability before the rename is the same.
+  if (!durable) return;
   for (const file of written) fsyncPath(file);
   for (const d of dirs) fsyncDir(d);
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
 import { writeDirAtomic } from './atomic.js';
+import type { DirWriteOptions } from './atomic.js';
 
 /** Version of the checkpoint layout; part of every fingerprint, so a new layout recomputes. */
 export const CHECKPOINT_FORMAT = 2;
@@ -27,13 +28,13 @@ export type CheckpointProbe =
   | { kind: 'invalid'; reason: string }
   | { kind: 'valid'; fingerprint: string };
 
-/** Writes a checkpoint directory atomically, with its manifest written last. */
-export function writeCheckpoint(dir: string, fingerprint: string, files: Map<string, Uint8Array>): void {
+/** Writes a checkpoint directory atomically, with its manifest written last (durably unless `options.durable` is false). */
+export function writeCheckpoint(dir: string, fingerprint: string, files: Map<string, Uint8Array>, options: DirWriteOptions = {}): void {
   const manifest: CheckpointManifest = { format: CHECKPOINT_FORMAT, fingerprint, files: {} };
   for (const [name, bytes] of files) manifest.files[name] = { sha256: sha256(bytes), bytes: bytes.length };
   const all = new Map<string, Uint8Array | string>(files);
   all.set(MANIFEST, JSON.stringify(manifest, null, 2) + '\n');
-  writeDirAtomic(dir, all);
+  writeDirAtomic(dir, all, options);
 }
 
 /**

@@ -16,6 +16,8 @@ export interface NativeBuildInfo {
   blas: string;
   /** OpenBLAS's kernel set in use, e.g. `Haswell` (its results differ per set), or the portable GEMM's micro-kernel (`avx512`, `avx2`, `generic`). */
   blasCore: string;
+  /** The small-channel convolution kernels in use: `direct-avx512` (CPUs with AVX-512) or `im2col` (GEMM over im2col; results differ in the last bits). */
+  convCore: string;
   /** The numeric-affecting compile flags in effect, e.g. `-m64 -O3 -fno-math-errno -ffp-contract=off`. */
   flags: string;
   /** e.g. `gcc 12.2.0`. */
@@ -184,13 +186,13 @@ export function loadAddon(): NativeAddon {
 
 /**
  * A short stable identifier of the exact build, which changes whenever its numbers could:
- * e.g. `native 0.4.0; blas=openblas 0.3.21 (Haswell); flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
+ * e.g. `native 0.5.0; blas=openblas 0.3.21 (Haswell); conv=direct-avx512; flags=-m64 -O3 -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`.
  */
 export function nativeBuildId(addon: Pick<NativeAddon, 'info' | 'buildInfo'>): string {
   const { version } = addon.info();
   const b = addon.buildInfo();
   const blas = b.blasCore ? `${b.blas} (${b.blasCore})` : b.blas;
-  return `native ${version}; blas=${blas}; flags=${b.flags}; cc=${b.compiler}; libc=${b.libc}`;
+  return `native ${version}; blas=${blas}; conv=${b.convCore}; flags=${b.flags}; cc=${b.compiler}; libc=${b.libc}`;
 }
 
 /** Whether the native backend can load here, which BLAS it uses, its build id and thread count; for `condense doctor`. */

@@ -60,11 +60,11 @@ describe.skipIf(!NATIVE_AVAILABLE && process.env.CI !== 'true')('native build id
   });
 
   it('the build id is made of every buildInfo() field', () => {
-    const info = { blas: 'openblas 9.9', blasCore: 'Zen', flags: '-O1', compiler: 'cc 1', libc: 'libc 2' };
+    const info = { blas: 'openblas 9.9', blasCore: 'Zen', convCore: 'im2col', flags: '-O1', compiler: 'cc 1', libc: 'libc 2' };
     const id = nativeBuildId({ info: () => ({ version: '7.7.7', blas: info.blas }), buildInfo: () => info });
-    expect(id).toBe('native 7.7.7; blas=openblas 9.9 (Zen); flags=-O1; cc=cc 1; libc=libc 2');
+    expect(id).toBe('native 7.7.7; blas=openblas 9.9 (Zen); conv=im2col; flags=-O1; cc=cc 1; libc=libc 2');
     const portable = nativeBuildId({ info: () => ({ version: '7.7.7', blas: 'portable' }), buildInfo: () => ({ ...info, blas: 'portable', blasCore: '' }) });
-    expect(portable).toBe('native 7.7.7; blas=portable; flags=-O1; cc=cc 1; libc=libc 2');
+    expect(portable).toBe('native 7.7.7; blas=portable; conv=im2col; flags=-O1; cc=cc 1; libc=libc 2');
   });
 
   it('buildInfo() of the installed addon reports the BLAS it actually links', () => {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireNativeAddon } from '../../../test/helpers.js';
+import { KernelScope } from '../../model/fast-step/kernels.js';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { poolStats, resetPool } from './pool.js';
 import { NATIVE_AVAILABLE, randArray, rng, setupNative } from './testing.js';
 
@@ -63,6 +65,15 @@ describe('the native backend\'s reuse of disposed outputs', () => {
     churn();
     expect(Buffer.from(tf.real(c).dataSync().buffer).equals(Buffer.from(expected.buffer))).toBe(true);
     c.dispose();
+  });
+
+  it('never reuses an output the engine-free step read (it keeps the array past the tensor\'s release)', () => {
+    const scope = new KernelScope(tf.backend() as MathBackendCPU);
+    const kept = scope.values(scope.run('Relu', { x: scope.wrap(randArray(rng(6), N), [N]) }));
+    const copy = kept.slice();
+    scope.release();
+    churn();
+    expect(Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).equals(Buffer.from(copy.buffer))).toBe(true);
   });
 
   it('reuses outputs while a model trains, and the training matches a run without reuse', () => {
