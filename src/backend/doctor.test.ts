@@ -21,7 +21,7 @@ describe('runDoctor', () => {
     const native = report.backends.find((x) => x.name === 'native')!;
     if (native.loads) {
       // the exact build, on its own line under native's
-      expect(native.build).toMatch(/^native \S+; blas=(openblas \S+ \(\S+\)|portable \((avx512|avx2|generic)\)); flags=.*-O\d.*; cc=.+; libc=.+; tfjs-backend-cpu \S+$/);
+      expect(native.build).toMatch(/^native \S+; blas=(openblas \S+ \(\S+\)|portable \((avx512|avx2|generic)\)); conv=(direct-avx512|im2col); flags=.*-O\d.*; cc=.+; libc=.+; tfjs-backend-cpu \S+$/);
       expect(text).toContain(`build: ${native.build}`);
       expect(text.split('\n').findIndex((l) => l.includes(`build: ${native.build}`)))
         .toBe(text.split('\n').findIndex((l) => /✓ native /.test(l)) + 1);

@@ -16,7 +16,7 @@ export interface BackendInfo {
   version: string;
   /**
    * Short stable identifier of the exact build, which changes whenever the numbers it computes
-   * could change; for stage-cache fingerprints. E.g. `native 0.4.0; blas=openblas 0.3.21
+   * could change; for stage-cache fingerprints. E.g. `native 0.5.0; blas=openblas 0.3.21
    * (Haswell); conv=direct-avx512; flags=-m64 -O3 -fno-math-errno -ffp-contract=off; cc=gcc 12.2.0; libc=glibc 2.36`,
    * `tfjs-backend-wasm 4.22.0; simd=true; threads=1`, `tfjs-backend-cpu 4.22.0`.
    */
