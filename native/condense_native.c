@@ -34,24 +34,8 @@ static const char *libc_name(void) {
   if (!name[0]) snprintf(name, sizeof name, "glibc %s", gnu_get_libc_version());
   return name;
 }
-#include <malloc.h>
-#include <stdlib.h>
-/*
- * Training frees and reallocates the same large tensors every step. glibc serves blocks over its
- * (adaptive) mmap threshold with fresh mmaps and trims freed heap tops, so each new output buffer
- * page-faults on first touch: 4,400 faults and 8 ms of system time per MobileNet-style step here.
- * Keeping freed memory in the heap lets the next step reuse it (60 faults per step). Skipped when
- * the user tunes malloc themselves.
- */
-static void keep_freed_memory(void) {
-  const char *tunables = getenv("GLIBC_TUNABLES");
-  if ((tunables && strstr(tunables, "malloc")) || getenv("MALLOC_MMAP_THRESHOLD_") || getenv("MALLOC_TRIM_THRESHOLD_")) return;
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
-}
 #else
 static const char *libc_name(void) { return "unknown"; }
-static void keep_freed_memory(void) {}
 #endif
 
 static napi_status set_string(napi_env env, napi_value obj, const char *key, const char *value) {
@@ -288,7 +272,6 @@ static napi_status define(napi_env env, napi_value exports, const cn_binding_t *
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  keep_freed_memory();
   cn_blas_init();
   if (define(env, exports, core_bindings, sizeof core_bindings / sizeof core_bindings[0]) != napi_ok ||
       define(env, exports, cn_shape_bindings, cn_shape_binding_count) != napi_ok ||
