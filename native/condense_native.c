@@ -5,7 +5,7 @@
 #include <string.h>
 #include "bindings.h"
 
-#define CN_VERSION "0.3.0"
+#define CN_VERSION "0.4.0"
 
 /* The numeric-affecting compile flags, written by native/build.mjs from the generated Makefile
  * and $CFLAGS; a build that bypassed build.mjs cannot know them. */
@@ -207,6 +207,17 @@ static napi_value js_softmax(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* softmaxGrad(y, dy, dx, rows, cols) */
+static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
+  ARGS("softmaxGrad", 5);
+  F32(y, 0); F32(dy, 1); F32(dx, 2); DIM(rows, 3); INT(cols, 4, 1, CN_DIM_MAX);
+  NEED(y, cmul(rows, cols));
+  NEED(dy, cmul(rows, cols));
+  NEED(dx, cmul(rows, cols));
+  cn_softmax_grad(y, dy, dx, rows, cols);
+  return undefined_value(env);
+}
+
 /* setBlasThreads(n) -> the thread count in effect (benchmarks; the backend runs on one) */
 static napi_value js_set_blas_threads(napi_env env, napi_callback_info info) {
   ARGS("setBlasThreads", 1);
@@ -256,6 +267,7 @@ static const cn_binding_t core_bindings[] = {
     {"sgemmPortable", js_sgemm_portable}, {"gemmKernel", js_gemm_kernel},
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
     {"unary", js_unary}, {"maskGrad", js_mask_grad}, {"reduce", js_reduce}, {"softmax", js_softmax},
+    {"softmaxGrad", js_softmax_grad},
     {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
     {"_poolJobs", js_pool_jobs}, {"_failAllocation", js_fail_allocation},
 };

@@ -118,7 +118,10 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
 /* ---- reduce.c: reduce the middle axis of [pre, red, post] (on the pool, split by outputs). op: 0 sum, 1 max, 2 min, 3 mean, 4 prod.
  * Returns a status code. */
 int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
+/* Softmax over rows of `cols` (exp in float32, cn_expf), and its gradient from the output y:
+ * dx = dy * y - sum(dy * y) * y, on the pool by rows. */
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols);
+void cn_softmax_grad(const float *y, const float *dy, float *dx, int64_t rows, int64_t cols);
 /* Returns the first bad index position + 1, or 0 when all indices are valid. */
 int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
                   int64_t axisDim, int64_t inner, int64_t nIdx);

@@ -3,6 +3,7 @@
  * every bit as on one thread. */
 #include <math.h>
 #include <string.h>
+#include "expf.h"
 #include "kernels.h"
 
 /* Columns reduced together on the stack. */
@@ -95,19 +96,80 @@ int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int6
   return CN_OK;
 }
 
-void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float *in = x + r * cols;
-    float *o = out + r * cols;
-    float m = in[0];
-    for (int64_t j = 1; j < cols; j++) if (in[j] > m || in[j] != in[j]) m = in[j];
-    double s = 0.0;
-    for (int64_t j = 0; j < cols; j++) {
-      o[j] = (float)exp((double)(in[j] - m));
-      s += o[j];
+/* Sum of n floats in double, in 8 interleaved partial sums (lane k takes elements k, k + 8,
+ * ...) added pairwise at the end: a fixed order, and 8 independent adds in flight instead of one
+ * chain. */
+static double sum_f64(const float *x, int64_t n) {
+  double acc[8] = {0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) acc[k] += x[j + k];
+  for (int k = 0; j < n; j++, k++) acc[k] += x[j];
+  return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+/* The largest of n floats, NaN if any is NaN (the max is exact, so 8 interleaved lanes give the
+ * same value as one pass, up to the sign of zero, which exp ignores). */
+static float row_max(const float *x, int64_t n) {
+  float m[8];
+  int nan = 0;
+  for (int k = 0; k < 8; k++) m[k] = x[0];
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) {
+      const float v = x[j + k];
+      m[k] = v > m[k] ? v : m[k];
+      nan |= v != v;
     }
-    const float fs = (float)s;
-    for (int64_t j = 0; j < cols; j++) o[j] = o[j] / fs;
+  for (; j < n; j++) { m[0] = x[j] > m[0] ? x[j] : m[0]; nan |= x[j] != x[j]; }
+  float best = m[0];
+  for (int k = 1; k < 8; k++) best = m[k] > best ? m[k] : best;
+  return nan ? NAN : best;
+}
+
+typedef struct {
+  const float *x, *y, *dy;
+  float *out;
+  int64_t cols;
+} softmax_job_t;
+
+/* Rows [lo, hi) of softmax: exp(x - max) / sum, NaN rows all NaN, as TF.js composes it. */
+static void softmax_rows(void *ctx, int64_t lo, int64_t hi) {
+  const softmax_job_t *j = ctx;
+  const int64_t cols = j->cols;
+  for (int64_t r = lo; r < hi; r++) {
+    const float *restrict in = j->x + r * cols;
+    float *restrict o = j->out + r * cols;
+    const float m = row_max(in, cols);
+    cn_exp_sub(in, m, o, cols);
+    const float s = (float)sum_f64(o, cols);
+    for (int64_t c = 0; c < cols; c++) o[c] = o[c] / s;
   }
 }
 
+/* exp costs about as much as ~4 memory-bound element ops */
+#define SOFTMAX_ELEMENT_WORK (4 * CN_ELEMENT_WORK)
+
+void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
+  softmax_job_t job = {x, NULL, NULL, out, cols};
+  cn_parallel_range(rows, SOFTMAX_ELEMENT_WORK * (double)rows * (double)cols, softmax_rows, &job);
+}
+
+/* Rows [lo, hi) of softmax's gradient dy * y - sum(dy * y) * y, each product rounded to float
+ * as tfjs-core's composition of Multiply, Sum, Multiply and Sub does. */
+static void softmax_grad_rows(void *ctx, int64_t lo, int64_t hi) {
+  const softmax_job_t *j = ctx;
+  const int64_t cols = j->cols;
+  for (int64_t r = lo; r < hi; r++) {
+    const float *restrict y = j->y + r * cols, *restrict dy = j->dy + r * cols;
+    float *restrict o = j->out + r * cols;
+    for (int64_t c = 0; c < cols; c++) o[c] = dy[c] * y[c];
+    const float s = (float)sum_f64(o, cols);
+    for (int64_t c = 0; c < cols; c++) o[c] = o[c] - s * y[c];
+  }
+}
+
+void cn_softmax_grad(const float *y, const float *dy, float *dx, int64_t rows, int64_t cols) {
+  softmax_job_t job = {NULL, y, dy, dx, cols};
+  cn_parallel_range(rows, 3 * CN_ELEMENT_WORK * (double)rows * (double)cols, softmax_grad_rows, &job);
+}

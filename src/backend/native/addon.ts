@@ -57,6 +57,8 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
     post: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Softmax's gradient over rows of `cols` from its output y: `dx = dy * y - sum(dy * y) * y`. */
+  softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
   gather(x: Float32Array | Int32Array, indices: Int32Array, out: Float32Array | Int32Array,
     outer: number, axisDim: number, inner: number): number;
   transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[],
