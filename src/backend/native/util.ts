@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { loadAddon, type NativeAddon } from './addon.js';
+import { POOLED_MIN, takeF32 } from './buffer-pool.js';
 
 /** Arguments a kernel function receives from the engine. */
 export interface KernelArgs {
@@ -33,17 +34,14 @@ export function values4(backend: MathBackendCPU, t: TensorInfo): Float32Array | 
   return undefined;
 }
 
-/** Below this many elements a zero-filled array costs no more than an uninitialized one. */
-const UNINITIALIZED_MIN = 4096;
-
 /**
  * A float32 array whose contents are garbage, for outputs a kernel writes in full: it skips the
- * zero fill of `new Float32Array`, which costs as much as a cheap kernel itself on large tensors.
+ * zero fill of `new Float32Array`, which costs as much as a cheap kernel itself on large tensors,
+ * and reuses a disposed output's array when one of this length is free (./buffer-pool.ts).
+ * Small ones (a zeroed array costs no more) are plain `new Float32Array(n)`.
  */
 export function uninitializedF32(n: number): Float32Array {
-  if (n < UNINITIALIZED_MIN) return new Float32Array(n);
-  const bytes = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  return n < POOLED_MIN ? new Float32Array(n) : takeF32(n);
 }
 
 /** Wraps a new float32 array as an output tensor of the backend. */
