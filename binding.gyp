@@ -19,6 +19,7 @@
         "native/gemm_x86.c",
         "native/elementwise.c",
         "native/batchnorm.c",
+        "native/layernorm.c",
         "native/reduce.c",
         "native/unary.c",
         "native/conv.c",

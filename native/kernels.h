@@ -142,6 +142,15 @@ int cn_batch_norm(const float *x, int64_t n, const float *mean, int64_t lm, cons
 int cn_batch_norm_grad(const float *dy, const float *x, const float *mean, const float *var,
                        const float *scale, int64_t rows, int64_t C, float eps, float *dx,
                        float *dmean, float *dvar, float *dscale, float *doffset);
+/* ---- layernorm.c: layer normalization over the last axis of x [rows, C] with per-channel gamma
+ * and beta [C]: y = (x - mean) rstd gamma + beta, rstd = 1 / sqrt(var + eps) (biased variance),
+ * mean and rstd [rows] kept for the gradient; the gradient gives dx [rows, C], dgamma and dbeta
+ * [C]. On the pool by rows; deterministic. The gradient returns a status code. */
+void cn_layer_norm(const float *x, const float *gamma, const float *beta, int64_t rows, int64_t C,
+                   float eps, float *y, float *mean, float *rstd);
+int cn_layer_norm_grad(const float *dy, const float *x, const float *mean, const float *rstd,
+                       const float *gamma, int64_t rows, int64_t C, float *dx, float *dgamma,
+                       float *dbeta);
 /* out[ids[r], :] += x[r, :] over rows r; ids outside [0, numSegments) are skipped. */
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);

@@ -14,13 +14,15 @@
  * (`CondenseSquareGrad`, one kernel for two), and those of FusedBatchNorm and Mean
  * (./norm-gradients.ts), which dominate training with batch normalization, and Softmax's over
  * the last axis (`CondenseSoftmaxGrad`, one kernel for four; attention's softmax is most of a
- * small transformer's elementwise work).
+ * small transformer's elementwise work). Not a gradient, but installed here for the same reason:
+ * tf.layers.layerNormalization runs two native kernels on the native backend (./native/layer-norm.ts).
  *
  * Gradients are registered per kernel, not per backend, so this applies to every backend once
  * registered; the values are the same as tfjs-core's up to float32 summation order (Tile) or
  * exactly (the masking gradients).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastLayerNorm } from './native/layer-norm.js';
 import { MASK_GRAD_KERNELS } from './native/mask-grad.js';
 import { SOFTMAX_GRAD_KERNEL } from './native/reduce.js';
 import { NORM_GRAD_CONFIGS } from './norm-gradients.js';
@@ -114,4 +116,5 @@ export function registerFastGradients(): void {
   for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig, squareGradConfig, softmaxGradConfig, ...NORM_GRAD_CONFIGS]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
+  installFastLayerNorm();
 }

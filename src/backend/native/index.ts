@@ -5,6 +5,7 @@ import { NativeBackend } from './backend.js';
 import { convKernels } from './conv.js';
 import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
+import { layerNormKernels } from './layer-norm.js';
 import { maskGradKernels } from './mask-grad.js';
 import { matmulKernels } from './matmul.js';
 import { normGradKernels } from './norm-grad.js';
@@ -20,7 +21,7 @@ const NATIVE_BACKEND = 'native';
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
-    ...maskGradKernels(), ...normGradKernels()];
+    ...maskGradKernels(), ...normGradKernels(), ...layerNormKernels()];
 }
 
 /**
