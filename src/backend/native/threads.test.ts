@@ -117,6 +117,29 @@ describe('the native kernels on 1 and 2 threads', () => {
     one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
   });
 
+  it('reductions (rows, column blocks), softmax and its gradient give bit-identical results', () => {
+    const addon = loadAddon();
+    const r = rng(8);
+    const x = randArray(r, 4096 * 1100, -4, 4);
+    const dy = randArray(r, x.length);
+    const [one, two] = onOneAndTwo(() => {
+      const outs: Float32Array[] = [];
+      for (const op of [0, 1, 3]) {
+        for (const [pre, red, post] of [[4096, 1100, 1], [1, 4096, 1100], [4, 1024, 1100]] as const) {
+          const out = new Float32Array(pre * post);
+          addon.reduce(op, x, out, pre, red, post);
+          outs.push(out);
+        }
+      }
+      const y = new Float32Array(x.length);
+      const dx = new Float32Array(x.length);
+      addon.softmax(x, y, 4096 * 10, 110);
+      addon.softmaxGrad(y, dy, dx, 4096 * 10, 110);
+      return [...outs, y, dx];
+    });
+    one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
+  });
+
   it('the parallel conv and depthwise paths match the cpu backend', async () => {
     const addon = loadAddon();
     addon.threads(2);
