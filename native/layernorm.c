@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include "kernels.h"
 
+/* Row sums in double in 8 interleaved lanes (a fixed order; one chain of dependent adds per row
+ * made the kernels latency-bound): sum of a[c] and, when b, of a[c] * b[c] rounded to float. */
+#define LANES 8
+static inline double lane_total(const double *acc) {
+  return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
 typedef struct {
   const float *x, *gamma, *beta, *dy, *mean, *rstd;
   float *y, *meanOut, *rstdOut;
@@ -20,12 +27,12 @@ static void ln_rows(void *ctx, int64_t lo, int64_t hi) {
   for (int64_t r = lo; r < hi; r++) {
     const float *restrict x = j->x + r * C;
     float *restrict y = j->y + r * C;
-    double s = 0.0;
-    for (int64_t c = 0; c < C; c++) s += x[c];
-    const float mean = (float)(s / (double)C);
-    double v = 0.0;
-    for (int64_t c = 0; c < C; c++) { const float d = x[c] - mean; v += d * d; }
-    const float rstd = (float)(1.0 / sqrt(v / (double)C + (double)j->eps));
+    double acc[LANES] = {0};
+    for (int64_t c = 0; c < C; c++) acc[c % LANES] += x[c];
+    const float mean = (float)(lane_total(acc) / (double)C);
+    double vacc[LANES] = {0};
+    for (int64_t c = 0; c < C; c++) { const float d = x[c] - mean; vacc[c % LANES] += d * d; }
+    const float rstd = (float)(1.0 / sqrt(lane_total(vacc) / (double)C + (double)j->eps));
     for (int64_t c = 0; c < C; c++) y[c] = ((x[c] - mean) * rstd) * j->gamma[c] + j->beta[c];
     j->meanOut[r] = mean;
     j->rstdOut[r] = rstd;
@@ -46,13 +53,13 @@ static void ln_grad_rows(void *ctx, int64_t lo, int64_t hi) {
     const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
     float *restrict dx = j->y + r * C;
     const float mean = j->mean[r], rstd = j->rstd[r];
-    double s1 = 0.0, s2 = 0.0;
+    double s1[LANES] = {0}, s2[LANES] = {0};
     for (int64_t c = 0; c < C; c++) {
       const float g = dy[c] * j->gamma[c], xhat = (x[c] - mean) * rstd;
-      s1 += g;
-      s2 += g * xhat;
+      s1[c % LANES] += g;
+      s2[c % LANES] += g * xhat;
     }
-    const float m1 = (float)(s1 / (double)C), m2 = (float)(s2 / (double)C);
+    const float m1 = (float)(lane_total(s1) / (double)C), m2 = (float)(lane_total(s2) / (double)C);
     for (int64_t c = 0; c < C; c++) {
       const float g = dy[c] * j->gamma[c], xhat = (x[c] - mean) * rstd;
       dx[c] = rstd * ((g - m1) - xhat * m2);
