@@ -9,32 +9,13 @@
 /* Sum of n floats in double, in 8 interleaved partial sums (lane k takes elements k, k + 8,
  * ...) added pairwise at the end: a fixed order, and 8 independent adds in flight instead of one
  * chain. */
-static double sum_f64(const float *x, int64_t n) {
+static inline double sum_f64(const float *x, int64_t n) {
   double acc[8] = {0};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8)
     for (int k = 0; k < 8; k++) acc[k] += x[j + k];
   for (int k = 0; j < n; j++, k++) acc[k] += x[j];
   return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-}
-
-/* The largest of n floats, NaN if any is NaN (the max is exact, so 8 interleaved lanes give the
- * same value as one pass, up to the sign of zero, which exp ignores). */
-static float row_max(const float *x, int64_t n) {
-  float m[8];
-  int nan = 0;
-  for (int k = 0; k < 8; k++) m[k] = x[0];
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int k = 0; k < 8; k++) {
-      const float v = x[j + k];
-      m[k] = v > m[k] ? v : m[k];
-      nan |= v != v;
-    }
-  for (; j < n; j++) { m[0] = x[j] > m[0] ? x[j] : m[0]; nan |= x[j] != x[j]; }
-  float best = m[0];
-  for (int k = 1; k < 8; k++) best = m[k] > best ? m[k] : best;
-  return nan ? NAN : best;
 }
 
 /* Columns reduced together on the stack (2 kB of each row, read in order). */
@@ -120,31 +101,92 @@ int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int6
   return CN_OK;
 }
 
+/* Defines `static ATTR void NAME(x, out, lo, hi, cols)`: rows [lo, hi) of softmax, exp(x - max)
+ * / sum, NaN rows all NaN as TF.js composes it, on W-lane vectors VF (VI: its int32 vector).
+ * The max is exact and the exp lane-wise, the sum is sum_f64's order and the division is per
+ * element, so every width gives the same bits. */
+#define CN_DEFINE_SOFTMAX_ROWS(NAME, VF, VI, W, EXPF, ATTR)                                      \
+  static ATTR void NAME(const float *x, float *out, int64_t lo, int64_t hi, int64_t cols) {     \
+    for (int64_t r = lo; r < hi; r++) {                                                         \
+      const float *in = x + r * cols;                                                           \
+      float *o = out + r * cols;                                                                \
+      VF mv, v;                                                                                 \
+      VI nan = {0};                                                                             \
+      float m = in[0];                                                                          \
+      int64_t c = 0;                                                                            \
+      if (cols >= W) {                                                                          \
+        memcpy(&mv, in, sizeof mv);                                                             \
+        for (c = W; c + W <= cols; c += W) {                                                    \
+          memcpy(&v, in + c, sizeof v);                                                         \
+          const VI gt = v > mv;                                                                 \
+          mv = (VF)((gt & (VI)v) | (~gt & (VI)mv));                                             \
+          nan |= v != v;                                                                        \
+        }                                                                                       \
+        nan |= mv != mv;                                                                        \
+        m = mv[0];                                                                              \
+        for (int k = 1; k < W; k++) m = mv[k] > m ? mv[k] : m;                                  \
+      }                                                                                         \
+      int anyNaN = m != m;                                                                      \
+      for (int k = 0; k < W; k++) anyNaN |= nan[k] != 0;                                        \
+      for (; c < cols; c++) { m = in[c] > m ? in[c] : m; anyNaN |= in[c] != in[c]; }            \
+      if (anyNaN) m = NAN;                                                                      \
+      for (c = 0; c + W <= cols; c += W) {                                                      \
+        memcpy(&v, in + c, sizeof v);                                                           \
+        v = EXPF(v - m);                                                                        \
+        memcpy(o + c, &v, sizeof v);                                                            \
+      }                                                                                         \
+      if (c < cols) {                                                                           \
+        VF t = {0};                                                                             \
+        memcpy(&t, in + c, sizeof(float) * (size_t)(cols - c));                                 \
+        t = EXPF(t - m);                                                                        \
+        memcpy(o + c, &t, sizeof(float) * (size_t)(cols - c));                                  \
+      }                                                                                         \
+      const float s = (float)sum_f64(o, cols);                                                  \
+      for (c = 0; c < cols; c++) o[c] = o[c] / s;                                               \
+    }                                                                                           \
+  }
+
+CN_DEFINE_SOFTMAX_ROWS(softmax_rows_generic, cn_v4f, cn_v4i, 4, cn_expf4, )
+typedef void (*softmax_rows_fn)(const float *x, float *out, int64_t lo, int64_t hi, int64_t cols);
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+typedef float cn_v16f __attribute__((vector_size(64)));
+typedef int32_t cn_v16i __attribute__((vector_size(64)));
+typedef uint32_t cn_v16u __attribute__((vector_size(64)));
+CN_DEFINE_EXPF(cn_expf16, cn_v16f, cn_v16i, cn_v16u, __attribute__((target("avx512f"))))
+CN_DEFINE_SOFTMAX_ROWS(softmax_rows_avx512, cn_v16f, cn_v16i, 16, cn_expf16, __attribute__((target("avx512f"))))
+typedef float cn_v8f __attribute__((vector_size(32)));
+typedef int32_t cn_v8i __attribute__((vector_size(32)));
+typedef uint32_t cn_v8u __attribute__((vector_size(32)));
+CN_DEFINE_EXPF(cn_expf8, cn_v8f, cn_v8i, cn_v8u, __attribute__((target("avx2"))))
+CN_DEFINE_SOFTMAX_ROWS(softmax_rows_avx2, cn_v8f, cn_v8i, 8, cn_expf8, __attribute__((target("avx2"))))
+static softmax_rows_fn pick_softmax_rows(void) {
+  if (__builtin_cpu_supports("avx512f")) return softmax_rows_avx512;
+  if (__builtin_cpu_supports("avx2")) return softmax_rows_avx2;
+  return softmax_rows_generic;
+}
+#else
+static softmax_rows_fn pick_softmax_rows(void) { return softmax_rows_generic; }
+#endif
+
 typedef struct {
   const float *x, *y, *dy;
   float *out;
   int64_t cols;
+  softmax_rows_fn rows;
 } softmax_job_t;
 
-/* Rows [lo, hi) of softmax: exp(x - max) / sum, NaN rows all NaN, as TF.js composes it. */
 static void softmax_rows(void *ctx, int64_t lo, int64_t hi) {
   const softmax_job_t *j = ctx;
-  const int64_t cols = j->cols;
-  for (int64_t r = lo; r < hi; r++) {
-    const float *restrict in = j->x + r * cols;
-    float *restrict o = j->out + r * cols;
-    const float m = row_max(in, cols);
-    cn_exp_sub(in, m, o, cols);
-    const float s = (float)sum_f64(o, cols);
-    for (int64_t c = 0; c < cols; c++) o[c] = o[c] / s;
-  }
+  j->rows(j->x, j->out, lo, hi, j->cols);
 }
 
 /* exp costs about as much as ~4 memory-bound element ops */
 #define SOFTMAX_ELEMENT_WORK (4 * CN_ELEMENT_WORK)
 
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
-  softmax_job_t job = {x, NULL, NULL, out, cols};
+  static softmax_rows_fn rows_fn; /* set on the calling (JS) thread, before any part runs */
+  if (!rows_fn) rows_fn = pick_softmax_rows();
+  softmax_job_t job = {x, NULL, NULL, out, cols, rows_fn};
   cn_parallel_range(rows, SOFTMAX_ELEMENT_WORK * (double)rows * (double)cols, softmax_rows, &job);
 }
 
@@ -163,6 +205,6 @@ static void softmax_grad_rows(void *ctx, int64_t lo, int64_t hi) {
 }
 
 void cn_softmax_grad(const float *y, const float *dy, float *dx, int64_t rows, int64_t cols) {
-  softmax_job_t job = {NULL, y, dy, dx, cols};
+  softmax_job_t job = {NULL, y, dy, dx, cols, NULL};
   cn_parallel_range(rows, 3 * CN_ELEMENT_WORK * (double)rows * (double)cols, softmax_grad_rows, &job);
 }
