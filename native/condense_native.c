@@ -260,6 +260,17 @@ static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* copyRows(src, rows, row, dst, dstOffset, dstRow): dst[dstOffset + r * dstRow + j] = src[r * row + j] */
+static napi_value js_copy_rows(napi_env env, napi_callback_info info) {
+  ARGS("copyRows", 6);
+  ANY4(src, 0); DIM(rows, 1); DIM(row, 2); ANY4(dst, 3); DIM(dstOffset, 4); DIM(dstRow, 5);
+  if (row > dstRow) FAILF("row (%lld) must be <= dstRow (%lld)", (long long)row, (long long)dstRow);
+  NEED(src, cmul(rows, row));
+  if (rows > 0 && row > 0) NEED(dst, dstOffset + span(rows, dstRow, row));
+  cn_copy_rows(src, rows, row, dst + dstOffset, dstRow);
+  return undefined_value(env);
+}
+
 /* setBlasThreads(n) -> the thread count in effect (benchmarks; the backend runs on one) */
 static napi_value js_set_blas_threads(napi_env env, napi_callback_info info) {
   ARGS("setBlasThreads", 1);
@@ -310,6 +321,7 @@ static const cn_binding_t core_bindings[] = {
     {"batchMatMul", js_batch_matmul}, {"biasAct", js_bias_act}, {"binary", js_binary},
     {"unary", js_unary}, {"maskGrad", js_mask_grad}, {"reduce", js_reduce}, {"softmax", js_softmax},
     {"softmaxGrad", js_softmax_grad}, {"layerNorm", js_layer_norm}, {"layerNormGrad", js_layer_norm_grad},
+    {"copyRows", js_copy_rows},
     {"setBlasThreads", js_set_blas_threads}, {"threads", js_threads}, {"gemmParts", js_gemm_parts},
     {"_poolJobs", js_pool_jobs}, {"_failAllocation", js_fail_allocation},
 };

@@ -155,6 +155,10 @@ int cn_layer_norm_grad(const float *dy, const float *x, const float *mean, const
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);
 
+/* dst[r * dstRow + j] = src[r * row + j] for r < rows, j < row (4-byte elements; one input of a
+ * concatenation: dst points at its first column). */
+void cn_copy_rows(const uint32_t *src, int64_t rows, int64_t row, uint32_t *dst, int64_t dstRow);
+
 /* out = x[begin : begin + size] along every dim (4-byte elements). */
 void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *begin,
               const int64_t *size, int rank);

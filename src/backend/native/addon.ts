@@ -59,6 +59,8 @@ export interface NativeAddon {
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Softmax's gradient over rows of `cols` from its output y: `dx = dy * y - sum(dy * y) * y`. */
   softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  /** `dst[dstOffset + r * dstRow + j] = src[r * row + j]` for r < rows, j < row (4-byte elements; a concatenation's input). */
+  copyRows(src: Float32Array | Int32Array, rows: number, row: number, dst: Float32Array | Int32Array, dstOffset: number, dstRow: number): void;
   /** Layer normalization of `x` [rows, C] over its last axis into `y`, keeping per-row `mean` and `rstd` (1 / sqrt(var + eps)). */
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array,
     mean: Float32Array, rstd: Float32Array): void;
