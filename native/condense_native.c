@@ -131,11 +131,7 @@ static napi_value js_batch_matmul(napi_env env, napi_callback_info info) {
   NEED(a, cmul(batchA, cmul(M, K)));
   NEED(b, cmul(batchB, cmul(K, N)));
   NEED(out, cmul(batch, cmul(M, N)));
-  for (int64_t i = 0; i < batch; i++) {
-    const float *ai = a + (i % batchA) * M * K, *bi = b + (i % batchB) * K * N;
-    KERNEL(cn_sgemm((int)transA, (int)transB, M, N, K, 1.0f, ai, transA ? M : K, bi, transB ? K : N,
-                    0.0f, out + i * M * N, N));
-  }
+  KERNEL(cn_sgemm_batched(cn_sgemm_serial, (int)transA, (int)transB, batch, batchA, batchB, M, N, K, a, b, out));
   return undefined_value(env);
 }
 

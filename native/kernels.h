@@ -64,6 +64,11 @@ int cn_sgemm_parallel(cn_sgemm_fn gemm, int transA, int transB, int64_t M, int64
                       float beta, float *C, int64_t ldc);
 /* The number of panels an M x N x K product is cut into (1: one call). */
 int cn_gemm_parts(int64_t M, int64_t N, int64_t K);
+/* out[i] = op(a[i % batchA]) op(b[i % batchB]) for i < batch (row-major, packed): each item as
+ * cn_sgemm_parallel(gemm, ...) computes it, small items spread over the pool. A status code. */
+int cn_sgemm_batched(cn_sgemm_fn gemm, int transA, int transB, int64_t batch, int64_t batchA,
+                     int64_t batchB, int64_t M, int64_t N, int64_t K, const float *a,
+                     const float *b, float *out);
 
 /* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. Returns a
  * status code: the portable GEMM allocates packing buffers, OpenBLAS takes 32-bit sizes. */

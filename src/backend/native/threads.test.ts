@@ -117,6 +117,25 @@ describe('the native kernels on 1 and 2 threads', () => {
     one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
   });
 
+  it('batched products too small to cut give bit-identical results, spread over the items', () => {
+    const addon = loadAddon();
+    const r = rng(12);
+    const [batch, M, N, K] = [32, 128, 128, 32];
+    expect(addon.gemmParts(M, N, K)).toBe(1);
+    const a = randArray(r, batch * M * K);
+    const b = randArray(r, batch * K * N);
+    const [one, two] = onOneAndTwo(() => [0, 1].map((tB) => {
+      const out = new Float32Array(batch * M * N);
+      addon.batchMatMul(a, b, out, batch, tB ? batch : 1, batch, M, N, K, 0, tB);
+      return out;
+    }));
+    one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
+    // each item as one sgemm call computes it
+    const single = new Float32Array(M * N);
+    addon.sgemm(0, 1, M, N, K, 1, a.subarray(5 * M * K), K, b.subarray(5 * K * N), K, 0, single, N);
+    expect(bytes([one[1]!.subarray(5 * M * N, 6 * M * N)]).equals(bytes([single]))).toBe(true);
+  });
+
   it('reductions (rows, column blocks), softmax and its gradient give bit-identical results', () => {
     const addon = loadAddon();
     const r = rng(8);
