@@ -11,6 +11,7 @@
         "native/condense_native.c",
         "native/bind_shape.c",
         "native/bind_conv.c",
+        "native/bind_rows.c",
         "native/alloc.c",
         "native/gemm.c",
         "native/gemm_parallel.c",
