@@ -187,4 +187,6 @@ extern const cn_binding_t cn_shape_bindings[]; /* bind_shape.c */
 extern const size_t cn_shape_binding_count;
 extern const cn_binding_t cn_conv_bindings[];  /* bind_conv.c */
 extern const size_t cn_conv_binding_count;
+extern const cn_binding_t cn_row_bindings[];   /* bind_rows.c */
+extern const size_t cn_row_binding_count;
 #endif

@@ -6,7 +6,7 @@
 #include "bindings.h"
 #include "conv_direct.h"
 
-#define CN_VERSION "0.5.0"
+#define CN_VERSION "0.6.0"
 
 /* The numeric-affecting compile flags, written by native/build.mjs from the generated Makefile
  * and $CFLAGS; a build that bypassed build.mjs cannot know them. */
@@ -121,11 +121,7 @@ static napi_value js_batch_matmul(napi_env env, napi_callback_info info) {
   NEED(a, cmul(batchA, cmul(M, K)));
   NEED(b, cmul(batchB, cmul(K, N)));
   NEED(out, cmul(batch, cmul(M, N)));
-  for (int64_t i = 0; i < batch; i++) {
-    const float *ai = a + (i % batchA) * M * K, *bi = b + (i % batchB) * K * N;
-    KERNEL(cn_sgemm((int)transA, (int)transB, M, N, K, 1.0f, ai, transA ? M : K, bi, transB ? K : N,
-                    0.0f, out + i * M * N, N));
-  }
+  KERNEL(cn_sgemm_batched(cn_sgemm_serial, (int)transA, (int)transB, batch, batchA, batchB, M, N, K, a, b, out));
   return undefined_value(env);
 }
 
@@ -275,7 +271,8 @@ static napi_value init(napi_env env, napi_value exports) {
   cn_blas_init();
   if (define(env, exports, core_bindings, sizeof core_bindings / sizeof core_bindings[0]) != napi_ok ||
       define(env, exports, cn_shape_bindings, cn_shape_binding_count) != napi_ok ||
-      define(env, exports, cn_conv_bindings, cn_conv_binding_count) != napi_ok)
+      define(env, exports, cn_conv_bindings, cn_conv_binding_count) != napi_ok ||
+      define(env, exports, cn_row_bindings, cn_row_binding_count) != napi_ok)
     return NULL;
   return exports;
 }

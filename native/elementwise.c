@@ -221,3 +221,8 @@ void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int6
   for (int i = 0; i < rank; i++) off += begin[i] * istr[i];
   copy_strided(x, out, off, size, istr, rank);
 }
+
+void cn_copy_rows(const uint32_t *src, int64_t rows, int64_t row, uint32_t *dst, int64_t dstRow) {
+  for (int64_t r = 0; r < rows; r++)
+    memcpy(dst + r * dstRow, src + r * row, sizeof(uint32_t) * (size_t)row);
+}

@@ -64,6 +64,11 @@ int cn_sgemm_parallel(cn_sgemm_fn gemm, int transA, int transB, int64_t M, int64
                       float beta, float *C, int64_t ldc);
 /* The number of panels an M x N x K product is cut into (1: one call). */
 int cn_gemm_parts(int64_t M, int64_t N, int64_t K);
+/* out[i] = op(a[i % batchA]) op(b[i % batchB]) for i < batch (row-major, packed): each item as
+ * cn_sgemm_parallel(gemm, ...) computes it, small items spread over the pool. A status code. */
+int cn_sgemm_batched(cn_sgemm_fn gemm, int transA, int transB, int64_t batch, int64_t batchA,
+                     int64_t batchB, int64_t M, int64_t N, int64_t K, const float *a,
+                     const float *b, float *out);
 
 /* ---- gemm.c: C = alpha * op(A) * op(B) + beta * C, row-major, like cblas_sgemm. Returns a
  * status code: the portable GEMM allocates packing buffers, OpenBLAS takes 32-bit sizes. */
@@ -118,7 +123,10 @@ void cn_bias_act(float *out, int64_t rows, int64_t n, const float *bias, int64_t
 /* ---- reduce.c: reduce the middle axis of [pre, red, post] (on the pool, split by outputs). op: 0 sum, 1 max, 2 min, 3 mean, 4 prod.
  * Returns a status code. */
 int cn_reduce(int op, const float *x, float *out, int64_t pre, int64_t red, int64_t post);
+/* Softmax over rows of `cols` (exp in float32, cn_expf), and its gradient from the output y:
+ * dx = dy * y - sum(dy * y) * y, on the pool by rows. */
 void cn_softmax(const float *x, float *out, int64_t rows, int64_t cols);
+void cn_softmax_grad(const float *y, const float *dy, float *dx, int64_t rows, int64_t cols);
 /* Returns the first bad index position + 1, or 0 when all indices are valid. */
 int64_t cn_gather(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer,
                   int64_t axisDim, int64_t inner, int64_t nIdx);
@@ -148,9 +156,22 @@ int cn_bn_train(const float *x, int64_t rows, int64_t C, const float *scale, con
 int cn_bn_train_grad(const float *dy, const float *x, int64_t rows, int64_t C, const float *scale,
                      const float *mean, const float *var, const float *dmean, const float *dvar,
                      double eps, float *dx, float *dscale, float *doffset);
+/* ---- layernorm.c: layer normalization over the last axis of x [rows, C] with per-channel gamma
+ * and beta [C]: y = (x - mean) rstd gamma + beta, rstd = 1 / sqrt(var + eps) (biased variance),
+ * mean and rstd [rows] kept for the gradient; the gradient gives dx [rows, C], dgamma and dbeta
+ * [C]. On the pool by rows; deterministic. The gradient returns a status code. */
+void cn_layer_norm(const float *x, const float *gamma, const float *beta, int64_t rows, int64_t C,
+                   float eps, float *y, float *mean, float *rstd);
+int cn_layer_norm_grad(const float *dy, const float *x, const float *mean, const float *rstd,
+                       const float *gamma, int64_t rows, int64_t C, float *dx, float *dgamma,
+                       float *dbeta);
 /* out[ids[r], :] += x[r, :] over rows r; ids outside [0, numSegments) are skipped. */
 void cn_segment_sum(const float *x, const int32_t *ids, int64_t rows, int64_t inner,
                     int64_t numSegments, float *out);
+
+/* dst[r * dstRow + j] = src[r * row + j] for r < rows, j < row (4-byte elements; one input of a
+ * concatenation: dst points at its first column). */
+void cn_copy_rows(const uint32_t *src, int64_t rows, int64_t row, uint32_t *dst, int64_t dstRow);
 
 /* out = x[begin : begin + size] along every dim (4-byte elements). */
 void cn_slice(const uint32_t *x, uint32_t *out, const int64_t *shape, const int64_t *begin,

@@ -2,6 +2,7 @@
  * (4096-element blocks: each element is computed alike wherever the cut falls). */
 #include <math.h>
 #include <string.h>
+#include "expf.h"
 #include "kernels.h"
 
 /* ---------------- unary ops ---------------- */
@@ -13,7 +14,7 @@ static inline float unary1(int op, float x, float p0, float p1) {
     case CN_RELU: return x != x ? x : (x < 0.0f ? 0.0f : x);
     case CN_RELU6: return x != x ? x : (x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x));
     case CN_STEP: return x != x ? x : (x > 0.0f ? 1.0f : p0);
-    case CN_EXP: return (float)exp((double)x);
+    case CN_EXP: return cn_expf(x);
     case CN_LOG: return (float)log((double)x);
     case CN_SQRT: return sqrtf(x);
     case CN_RSQRT: return (float)(1.0 / sqrt((double)x));
@@ -50,6 +51,7 @@ static void unary_serial(int op, const float *in, float *out, int64_t n, float p
     case CN_SQRT: UNARY_LOOP(sqrtf(x)); return;
     case CN_RSQRT: UNARY_LOOP((float)(1.0 / sqrt((double)x))); return; /* in double, like TF.js */
     case CN_RECIPROCAL: UNARY_LOOP(1.0f / x); return;
+    case CN_EXP: cn_exp_sub(in, 0.0f, out, n); return;
     case CN_RELU: UNARY_LOOP(x < 0.0f ? 0.0f : x); return; /* NaN < 0 is false: NaN kept */
     case CN_RELU6: UNARY_LOOP(x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x)); return;
     case CN_STEP: UNARY_LOOP(x > 0.0f ? 1.0f : (x != x ? x : p0)); return;

@@ -12,14 +12,19 @@
  * the same bits; on every other backend they are tfjs-core's compositions, unchanged. TF.js's
  * per-kernel overhead is much of a small model's training step. Square's gradient likewise
  * (`CondenseSquareGrad`, one kernel for two), and those of FusedBatchNorm and Mean
- * (./norm-gradients.ts), which dominate training with batch normalization.
+ * (./norm-gradients.ts), which dominate training with batch normalization, and Softmax's over
+ * the last axis (`CondenseSoftmaxGrad`, one kernel for four; attention's softmax is most of a
+ * small transformer's elementwise work). Not a gradient, but installed here for the same reason:
+ * tf.layers.layerNormalization runs two native kernels on the native backend (./native/layer-norm.ts).
  *
  * Gradients are registered per kernel, not per backend, so this applies to every backend once
  * registered; the values are the same as tfjs-core's up to float32 summation order (Tile) or
  * exactly (the masking gradients).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastLayerNorm } from './native/layer-norm.js';
 import { MASK_GRAD_KERNELS } from './native/mask-grad.js';
+import { SOFTMAX_GRAD_KERNEL } from './native/reduce.js';
 import { NORM_GRAD_CONFIGS } from './norm-gradients.js';
 
 /** Gradient config for the Tile kernel. */
@@ -83,6 +88,23 @@ const clipByValueGradConfig = maskedGradConfig(tf.ClipByValue, MASK_GRAD_KERNELS
   return { clipValueMin, clipValueMax };
 });
 
+/** Softmax's gradient: one native kernel over the last axis, else tfjs-core's four ops. */
+const softmaxGradConfig: tf.GradConfig = {
+  kernelName: tf.Softmax,
+  outputsToSave: [true],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const grad = dy as tf.Tensor;
+    const y = saved[0]!;
+    const dim = Number((attrs as unknown as tf.SoftmaxAttrs).dim);
+    const composed = () => {
+      const dyTimesY = tf.mul(grad, y);
+      return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [dim], true), y));
+    };
+    const lastAxis = dim === -1 || dim === y.rank - 1;
+    return { logits: () => (lastAxis ? onNativeOr(SOFTMAX_GRAD_KERNEL, grad, y, {}, composed) : composed()) };
+  },
+};
+
 const squareGradConfig = maskedGradConfig(tf.Square, MASK_GRAD_KERNELS.square, (dy, x) => tf.mul(dy, tf.mul(tf.cast(x, 'float32'), 2)));
 
 /**
@@ -91,7 +113,8 @@ const squareGradConfig = maskedGradConfig(tf.Square, MASK_GRAD_KERNELS.square, (
  * normalization ran ~33,000 Slice kernels on the native and cpu backends.
  */
 export function registerFastGradients(): void {
-  for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig, squareGradConfig, ...NORM_GRAD_CONFIGS]) {
+  for (const config of [tileGradConfig, reluGradConfig, clipByValueGradConfig, squareGradConfig, softmaxGradConfig, ...NORM_GRAD_CONFIGS]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
+  installFastLayerNorm();
 }

@@ -59,6 +59,16 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, pre: number, red: number,
     post: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Softmax's gradient over rows of `cols` from its output y: `dx = dy * y - sum(dy * y) * y`. */
+  softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  /** `dst[dstOffset + r * dstRow + j] = src[r * row + j]` for r < rows, j < row (4-byte elements; a concatenation's input). */
+  copyRows(src: Float32Array | Int32Array, rows: number, row: number, dst: Float32Array | Int32Array, dstOffset: number, dstRow: number): void;
+  /** Layer normalization of `x` [rows, C] over its last axis into `y`, keeping per-row `mean` and `rstd` (1 / sqrt(var + eps)). */
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array,
+    mean: Float32Array, rstd: Float32Array): void;
+  /** {@link layerNorm}'s gradient: dx [rows, C], dgamma and dbeta [C]. */
+  layerNormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, gamma: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
   gather(x: Float32Array | Int32Array, indices: Int32Array, out: Float32Array | Int32Array,
     outer: number, axisDim: number, inner: number): number;
   transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[],

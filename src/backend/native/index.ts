@@ -7,6 +7,7 @@ import { bnTrainGradConfig, bnTrainKernels } from './bn-train.js';
 import { convKernels } from './conv.js';
 import { depthwiseKernels } from './depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
+import { layerNormKernels } from './layer-norm.js';
 import { maskGradKernels } from './mask-grad.js';
 import { matmulKernels } from './matmul.js';
 import { normGradKernels } from './norm-grad.js';
@@ -23,7 +24,7 @@ const NATIVE_BACKEND = 'native';
 /** Every kernel the native backend implements in C (the rest are the cpu backend's). */
 function nativeKernelConfigs(): KernelConfig[] {
   return [...matmulKernels(), ...convKernels(), ...depthwiseKernels(), ...elementwiseKernels(), ...reduceKernels(), ...shapeKernels(),
-    ...maskGradKernels(), ...normGradKernels(), ...bnTrainKernels()];
+    ...maskGradKernels(), ...normGradKernels(), ...bnTrainKernels(), ...layerNormKernels()];
 }
 
 /** cpu kernels that share their input's data by reference count, never its values array (see ./pool.ts). */

@@ -149,6 +149,10 @@ describe('native kernels agree with cpu', () => {
     }
     const big = t([128, 300]);
     await expectSameAsCpu(() => tf.sum(big(), 0), { addonFn: 'reduce', atol: 1e-5 });
+    // more columns than one 512-column block, and long rows (the 8-lane row sum and its tail)
+    const wide = t([3, 40, 1100]);
+    await expectSameAsCpu(() => [tf.sum(wide(), 1), tf.max(wide(), 1), tf.mean(wide(), 1), tf.sum(wide(), -1), tf.mean(wide(), -1)],
+      { addonFn: 'reduce', atol: 1e-5 });
   });
 
   it('reductions over axes separated only by size-1 dims (the Tile gradient\'s shape)', async () => {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { addon, cpuFallback, f32, nativeKernel, output, sizeOf, values4, type KernelArgs } from './util.js';
+import {
+  addon, allFloat32, cpuFallback, f32, nativeKernel, output, sizeOf, uninitializedF32, values4, type KernelArgs,
+} from './util.js';
 
 /** Reduction op codes of the addon. */
 const REDUCE_OPS = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
@@ -62,15 +64,33 @@ function softmax(args: KernelArgs): TensorInfo | TensorInfo[] {
     return cpuFallback('Softmax', args);
   }
   const cols = logits.shape[logits.shape.length - 1]!;
-  const out = new Float32Array(sizeOf(logits.shape));
+  const out = uninitializedF32(sizeOf(logits.shape));
   addon().softmax(f32(args.backend, logits), out, out.length / cols, cols);
   return output(args.backend, logits.shape.slice(), out);
 }
 
-/** Kernel configs of Sum/Max/Min/Mean (any axes; non-contiguous ones are transposed first) and Softmax. */
+/**
+ * Name of the native kernel of Softmax's gradient over the last axis (inputs `dy` and `x`, the
+ * softmax's output), one kernel for tfjs-core's four (Multiply, Sum, Multiply, Sub).
+ */
+export const SOFTMAX_GRAD_KERNEL = 'CondenseSoftmaxGrad';
+
+function softmaxGrad(args: KernelArgs): TensorInfo {
+  const { dy, x: y } = args.inputs;
+  if (!dy || !y || !allFloat32(dy, y) || sizeOf(dy.shape) !== sizeOf(y.shape) || y.shape.length === 0) {
+    throw new Error(`${SOFTMAX_GRAD_KERNEL}: needs float32 dy and y of one size`);
+  }
+  const cols = y.shape[y.shape.length - 1]!;
+  const out = uninitializedF32(sizeOf(y.shape));
+  if (out.length > 0) addon().softmaxGrad(f32(args.backend, y), f32(args.backend, dy), out, out.length / cols, cols);
+  return output(args.backend, y.shape.slice(), out);
+}
+
+/** Kernel configs of Sum/Max/Min/Mean (any axes; non-contiguous ones are transposed first), Softmax and its gradient. */
 export function reduceKernels(): KernelConfig[] {
   return [
     ...(Object.keys(REDUCE_OPS) as ReduceName[]).map(reduceKernel),
     nativeKernel('Softmax', softmax),
+    nativeKernel(SOFTMAX_GRAD_KERNEL, softmaxGrad),
   ];
 }

@@ -121,8 +121,8 @@ function splitV(args: KernelArgs): TensorInfo | TensorInfo[] {
 }
 
 /**
- * Concat of float32/int32 tensors as one row copy per input and outer index (the cpu kernel
- * copies element by element). Other dtypes, and inputs that disagree, go to the cpu kernel.
+ * Concat of float32/int32 tensors as one native row copy per input and outer index (the cpu
+ * kernel copies element by element; a JS loop of subarray copies cost ~1 ms for two [32, 128, 32]). Other dtypes, and inputs that disagree, go to the cpu kernel.
  */
 function concat(args: KernelArgs): TensorInfo | TensorInfo[] {
   const inputs = Object.values(args.inputs).filter((t): t is TensorInfo => t !== undefined);
@@ -142,7 +142,7 @@ function concat(args: KernelArgs): TensorInfo | TensorInfo[] {
     const vals = values4(args.backend, t);
     if (!vals) return cpuFallback('Concat', args);
     const row = sizeOf(t.shape.slice(axis));
-    if (row > 0) for (let o = 0; o < outer; o++) out.set(vals.subarray(o * row, (o + 1) * row), o * rowOut + at);
+    if (row > 0 && outer > 0) addon().copyRows(vals, outer, row, out, at, rowOut);
     at += row;
   }
   return output(args.backend, outShape, out, first.dtype);

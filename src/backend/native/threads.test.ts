@@ -117,6 +117,48 @@ describe('the native kernels on 1 and 2 threads', () => {
     one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
   });
 
+  it('batched products too small to cut give bit-identical results, spread over the items', () => {
+    const addon = loadAddon();
+    const r = rng(12);
+    const [batch, M, N, K] = [32, 128, 128, 32];
+    expect(addon.gemmParts(M, N, K)).toBe(1);
+    const a = randArray(r, batch * M * K);
+    const b = randArray(r, batch * K * N);
+    const [one, two] = onOneAndTwo(() => [0, 1].map((tB) => {
+      const out = new Float32Array(batch * M * N);
+      addon.batchMatMul(a, b, out, batch, tB ? batch : 1, batch, M, N, K, 0, tB);
+      return out;
+    }));
+    one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
+    // each item as one sgemm call computes it
+    const single = new Float32Array(M * N);
+    addon.sgemm(0, 1, M, N, K, 1, a.subarray(5 * M * K), K, b.subarray(5 * K * N), K, 0, single, N);
+    expect(bytes([one[1]!.subarray(5 * M * N, 6 * M * N)]).equals(bytes([single]))).toBe(true);
+  });
+
+  it('reductions (rows, column blocks), softmax and its gradient give bit-identical results', () => {
+    const addon = loadAddon();
+    const r = rng(8);
+    const x = randArray(r, 4096 * 1100, -4, 4);
+    const dy = randArray(r, x.length);
+    const [one, two] = onOneAndTwo(() => {
+      const outs: Float32Array[] = [];
+      for (const op of [0, 1, 3]) {
+        for (const [pre, red, post] of [[4096, 1100, 1], [1, 4096, 1100], [4, 1024, 1100]] as const) {
+          const out = new Float32Array(pre * post);
+          addon.reduce(op, x, out, pre, red, post);
+          outs.push(out);
+        }
+      }
+      const y = new Float32Array(x.length);
+      const dx = new Float32Array(x.length);
+      addon.softmax(x, y, 4096 * 10, 110);
+      addon.softmaxGrad(y, dy, dx, 4096 * 10, 110);
+      return [...outs, y, dx];
+    });
+    one.forEach((o, k) => expect(bytes([two[k]!]).equals(bytes([o])), `output ${k}`).toBe(true));
+  });
+
   it('the parallel conv and depthwise paths match the cpu backend', async () => {
     const addon = loadAddon();
     addon.threads(2);
