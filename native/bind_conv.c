@@ -128,7 +128,7 @@ static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
-/* adam(w, m, v, g, wOut, mOut, vOut, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, eps, -lr]) */
+/* adam(w, m, v, g, wOut, mOut, vOut, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, eps, -lr], mask?) */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   ARGS("adam", 8);
   F32(w, 0); F32(m, 1); F32(v, 2); F32(g, 3); F32(wOut, 4); F32(mOut, 5); F32(vOut, 6);
@@ -152,8 +152,18 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
     if (lens[i] != w_len)
       FAILF("%s has %lld elements, w has %lld: all seven arrays must have the same length", names[i],
             (long long)lens[i], (long long)w_len);
+  const float *mask = NULL;
+  if (argc > 8) {
+    napi_valuetype t;
+    CALL(napi_typeof(env, argv[8], &t));
+    if (t != napi_undefined) {
+      F32(maskArg, 8);
+      if (maskArg_len != w_len) FAILF("mask has %lld elements, w has %lld", (long long)maskArg_len, (long long)w_len);
+      mask = maskArg;
+    }
+  }
   const cn_adam_t p = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
-  cn_adam(w, m, v, g, (int64_t)w_len, &p, wOut, mOut, vOut);
+  cn_adam(w, m, v, g, (int64_t)w_len, &p, mask, wOut, mOut, vOut);
   return undefined_value(env);
 }
 

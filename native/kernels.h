@@ -206,5 +206,5 @@ typedef struct {
       negLearningRate;
 } cn_adam_t;
 void cn_adam(const float *w, const float *m, const float *v, const float *g, int64_t n,
-             const cn_adam_t *p, float *wOut, float *mOut, float *vOut);
+             const cn_adam_t *p, const float *mask, float *wOut, float *mOut, float *vOut);
 #endif

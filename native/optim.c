@@ -3,10 +3,12 @@
 #include "kernels.h"
 
 /* Each statement rounds to float exactly where TF.js's Adam rounds (one tensor op each), and the
- * build turns off FMA contraction, so the result is bit-identical to the stock optimizer. */
+ * build turns off FMA contraction, so the result is bit-identical to the stock optimizer. With a
+ * mask (NULL: none), the new weight is then multiplied by it: the same float product as the
+ * Multiply a pruning stage runs after each step, without another pass over the weights. */
 void cn_adam(const float *restrict w, const float *restrict m, const float *restrict v,
-             const float *restrict g, int64_t n, const cn_adam_t *p, float *restrict wOut,
-             float *restrict mOut, float *restrict vOut) {
+             const float *restrict g, int64_t n, const cn_adam_t *p, const float *restrict mask,
+             float *restrict wOut, float *restrict mOut, float *restrict vOut) {
   const float b1 = p->beta1, omb1 = p->oneMinusBeta1, b2 = p->beta2, omb2 = p->oneMinusBeta2;
   const float c1 = p->oneMinusAccBeta1, c2 = p->oneMinusAccBeta2, eps = p->epsilon,
               negLr = p->negLearningRate;
@@ -18,6 +20,7 @@ void cn_adam(const float *restrict w, const float *restrict m, const float *rest
     const float root = sqrtf(vHat), denom = root + eps, ratio = mHat / denom, step = ratio * negLr;
     mOut[i] = mNew;
     vOut[i] = vNew;
-    wOut[i] = step + w[i];
+    const float wNew = step + w[i];
+    wOut[i] = mask ? wNew * mask[i] : wNew;
   }
 }

@@ -41,7 +41,13 @@ export interface FitOptions {
   outputs?: OutputOptions;
   /** Called before each batch with the global step and the total steps (gradual pruning). */
   beforeStep?: (step: number, totalSteps: number) => void;
-  /** Called after each optimizer step (re-applying fixed masks). */
+  /**
+   * Pruning masks by weight key, multiplied into their weights after every optimizer step (before
+   * `afterStep`), so pruned weights stay zero. The engine-free step does it inside its Adam pass.
+   * The map is read at every step: a gradual prune may change it. Default: none.
+   */
+  masks?: Map<string, Float32Array>;
+  /** Called after each optimizer step (e.g. re-tying clustered weights). */
   afterStep?: () => void;
   /**
    * Rewrites the gradients (by variable name) before each optimizer step (tying clustered
@@ -119,7 +125,7 @@ export async function fit(options: FitOptions): Promise<EpochLogs[]> {
   const { model, data, epochs, batchSize } = options;
   const optimizer = makeOptimizer(options.optimizer);
   const train = trainingStepFor({
-    model, optimizer, outputs: describeOutputs(model, options.outputs), loss: options.loss, transformGradients: options.transformGradients,
+    model, optimizer, outputs: describeOutputs(model, options.outputs), loss: options.loss, transformGradients: options.transformGradients, masks: options.masks,
   });
   let prng = new Prng(options.seed);
   let history: EpochLogs[] = [];

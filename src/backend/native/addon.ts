@@ -114,10 +114,11 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: ConvParams): void;
   /**
    * One Adam step of a variable into new arrays. `scalars`: beta1, 1 - beta1, beta2, 1 - beta2,
-   * 1 - beta1^t, 1 - beta2^t, epsilon, -learningRate (each used as float32).
+   * 1 - beta1^t, 1 - beta2^t, epsilon, -learningRate (each used as float32). With `mask`, the new
+   * weights are multiplied by it (a pruning mask kept fixed), as a separate Multiply would.
    */
   adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array,
-    mOut: Float32Array, vOut: Float32Array, scalars: number[]): void;
+    mOut: Float32Array, vOut: Float32Array, scalars: number[], mask?: Float32Array): void;
   /**
    * Sets OpenBLAS's own thread count and returns the count in effect (1 for the portable GEMM).
    * For benchmarks only: OpenBLAS's results change in the last bits with its thread count, so

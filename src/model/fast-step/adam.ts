@@ -33,8 +33,11 @@ export class InPlaceAdam {
 
   constructor(private readonly optimizer: FusedAdamOptimizer) {}
 
-  /** One step on `variables` (in the order the optimizer saw them) with their float32 gradients. */
-  update(variables: tf.Variable[], gradients: Float32Array[]): void {
+  /**
+   * One step on `variables` (in the order the optimizer saw them) with their float32 gradients;
+   * `masks[i]`, when given, is multiplied into variable i's new values.
+   */
+  update(variables: tf.Variable[], gradients: Float32Array[], masks: Array<Float32Array | undefined> = []): void {
     const self = this.optimizer as unknown as AdamState;
     const backend = tf.backend() as MathBackendCPU;
     const f = Math.fround;
@@ -46,7 +49,7 @@ export class InPlaceAdam {
       self.accumulatedFirstMoment[i] ??= { originalName: `${value.name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
       self.accumulatedSecondMoment[i] ??= { originalName: `${value.name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
       const targets = [value, self.accumulatedFirstMoment[i].variable, self.accumulatedSecondMoment[i].variable];
-      this.updateOne(backend, i, targets, gradients[i]!, scalars);
+      this.updateOne(backend, i, targets, gradients[i]!, scalars, masks[i]);
     });
     // tf.mul of two float32 scalars: the double product of float32 values rounds once, like C's float product
     setScalar(backend, self.accBeta1, f(scalar(self.accBeta1) * f(self.beta1)));
@@ -54,7 +57,7 @@ export class InPlaceAdam {
     self.incrementIterations();
   }
 
-  private updateOne(backend: MathBackendCPU, i: number, targets: tf.Variable[], gradient: Float32Array, scalars: number[]): void {
+  private updateOne(backend: MathBackendCPU, i: number, targets: tf.Variable[], gradient: Float32Array, scalars: number[], mask?: Float32Array): void {
     const size = targets[0]!.size;
     const entries = targets.map((t) => backend.data.get(t.dataId));
     const ins = entries.map((e) => e.values);
@@ -64,7 +67,7 @@ export class InPlaceAdam {
     const spare = (this.spares[i] ??= []);
     const outs = [0, 1, 2].map((k) => (spare[k]?.length === size ? spare[k] : this.allocate(size)));
     const [w, m, v] = ins as Float32Array[];
-    addon().adam(w!, m!, v!, gradient, outs[0]!, outs[1]!, outs[2]!, scalars);
+    addon().adam(w!, m!, v!, gradient, outs[0]!, outs[1]!, outs[2]!, scalars, mask);
     entries.forEach((entry, k) => {
       if (entry.refCount === 1) {
         // Sole owner: the new values replace the old ones under the same tensor.

@@ -5,6 +5,7 @@ import { NATIVE_AVAILABLE, randArray, rng } from '../../backend/native/testing.j
 import { loadBackend } from '../../backend/select.js';
 import { makeOptimizer } from '../fit.js';
 import { describeOutputs } from '../outputs.js';
+import { applyMasks, keyedWeights } from '../weights.js';
 import { stepOf, trainingState } from './testing.js';
 import { trainingStepFor, type TrainingStep } from './training-step.js';
 
@@ -99,6 +100,29 @@ describe('engine-free training step', () => {
     const kernel = fastModel.layers[0]!.weights[0]!.read().dataSync();
     expect(Array.from(kernel).filter((_, i) => i % 3 === 0).every((v) => v === 0)).toBe(true);
     tf.dispose([mask, shared]);
+  });
+
+  it('multiplies the masks it is given into the weights in its Adam pass, as the engine path\'s Multiply after the step does', async (ctx) => {
+    requireNativeAddon(ctx);
+    const [first, second] = twins();
+    const models = [first, second, makeMlp(), makeMlp()];
+    for (const m of models.slice(2)) m.setWeights(first.getWeights());
+    const optimizers = models.map(() => makeOptimizer({ name: 'adam', learningRate: 0.01 }));
+    const maskFor = (m: tf.LayersModel) => {
+      const kernels = keyedWeights(m).filter((w) => w.key.endsWith('/kernel'));
+      return new Map(kernels.map((w, k) => [w.key, Float32Array.from({ length: w.variable.shape.reduce((a: number, b) => a * (b ?? 1), 1) }, (_, i) => ((i + k) % 3 === 0 ? 0 : 1))]));
+    };
+    const masks = models.map(maskFor);
+    const steps = [stepOf(models[0]!, optimizers[0]!, true, masks[0]), stepOf(models[1]!, optimizers[1]!, false, masks[1]), stepOf(models[2]!, optimizers[2]!, true), stepOf(models[3]!, optimizers[3]!, false)];
+    expect(steps.map((s) => s.path)).toEqual(['fast', 'engine', 'fast', 'engine']);
+    // Before this option, stages re-applied masks with applyMasks after every step: the reference.
+    const results = await Promise.all(steps.map((s, i) => train(s, 6, i >= 2 ? () => applyMasks(models[i]!, masks[i]!) : undefined)));
+    for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+    const states = await Promise.all(models.map((m, i) => trainingState(m, optimizers[i]!)));
+    for (const s of states.slice(1)) expect(s).toEqual(states[0]);
+    const [key, mask] = [...masks[0]!][0]!;
+    const kernel = keyedWeights(models[0]!).find((w) => w.key === key)!.variable.read().dataSync();
+    expect(Array.from(kernel).every((v, i) => (mask[i] === 0 ? v === 0 : v !== 0))).toBe(true);
   });
 
   it('takes the engine path, with the reason, for what it does not replay', async (ctx) => {

@@ -11,7 +11,7 @@ import { InPlaceAdam } from './adam.js';
 import { convStage, poolStage } from './conv.js';
 import { KernelScope, valuesOf } from './kernels.js';
 import { crossEntropyBackward, crossEntropyForward, lossBuffers, type LossBuffers } from './loss.js';
-import type { FastChain, LayerPlan } from './plan.js';
+import type { FastChain, LayerPlan, LayerWeight } from './plan.js';
 import { denseStage, type Stage } from './stage.js';
 
 /** One engine-free step: the batch's loss and its probabilities (valid until the next step). */
@@ -28,8 +28,11 @@ function inputSize(plan: LayerPlan): number {
   return plan.kind === 'dense' ? plan.inUnits : plan.inShape[0] * plan.inShape[1] * plan.inShape[2];
 }
 
-/** Builds the step of a chain (from {@link planFastStep}) updating with `optimizer`. */
-export function fastStep({ layers, classes }: FastChain, optimizer: FusedAdamOptimizer): FastStep {
+/**
+ * Builds the step of a chain (from {@link planFastStep}) updating with `optimizer`; `maskOf` gives
+ * the pruning mask multiplied into a weight after each update, if any (read every step).
+ */
+export function fastStep({ layers, classes }: FastChain, optimizer: FusedAdamOptimizer, maskOf?: (weight: LayerWeight) => Float32Array | undefined): FastStep {
   const adam = new InPlaceAdam(optimizer);
   const stages = layers.map(stageOf);
   const losses = new Map<number, LossBuffers>();
@@ -53,7 +56,8 @@ export function fastStep({ layers, classes }: FastChain, optimizer: FusedAdamOpt
       const loss = crossEntropyForward(lossBuf, probs, targets, rows, classes);
       let grad: Float32Array | undefined = crossEntropyBackward(lossBuf, probs, targets, rows, classes);
       for (let i = stages.length - 1; i >= 0; i--) grad = stages[i]!.backward(grad!, rows, scope, i > 0);
-      adam.update(variables.flat(), stages.flatMap((s) => s.gradients()));
+      const masks = maskOf ? stages.flatMap((s) => s.weights.map(maskOf)) : [];
+      adam.update(variables.flat(), stages.flatMap((s) => s.gradients()), masks);
       return { loss, probs };
     } finally {
       scope.release();

@@ -4,11 +4,11 @@ import { describeOutputs } from '../outputs.js';
 import { trainingStepFor, type TrainingStep } from './training-step.js';
 
 /** The model's training step, engine-free when `fast` (if eligible), else forced onto the engine path. */
-export function stepOf(model: tf.LayersModel, optimizer: tf.Optimizer, fast: boolean): TrainingStep {
+export function stepOf(model: tf.LayersModel, optimizer: tf.Optimizer, fast: boolean, masks?: Map<string, Float32Array>): TrainingStep {
   const saved = process.env.CONDENSE_FAST_STEP;
   if (!fast) process.env.CONDENSE_FAST_STEP = 'off';
   try {
-    return trainingStepFor({ model, optimizer, outputs: describeOutputs(model) });
+    return trainingStepFor({ model, optimizer, outputs: describeOutputs(model), ...(masks ? { masks } : {}) });
   } finally {
     if (saved === undefined) delete process.env.CONDENSE_FAST_STEP;
     else process.env.CONDENSE_FAST_STEP = saved;

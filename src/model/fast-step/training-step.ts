@@ -8,6 +8,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { FusedAdamOptimizer } from '../../backend/native/adam.js';
 import { f32 } from '../../backend/native/util.js';
 import { countCorrectOf, errorSums, outputLoss } from '../outputs.js';
+import { applyMasks, keyedWeights } from '../weights.js';
 import type { ModelOutputs } from '../outputs.js';
 import { planFastStep } from './plan.js';
 import { countCorrectRows, fastStep } from './step.js';
@@ -23,6 +24,8 @@ export interface TrainingStepOptions {
   /** Default: the output kind's loss ({@link outputLoss}). */
   loss?: BatchLoss;
   transformGradients?: (grads: tf.NamedTensorMap) => tf.NamedTensorMap;
+  /** Masks by weight key multiplied into the weights after each step (see FitOptions.masks in ../fit.ts). */
+  masks?: Map<string, Float32Array>;
 }
 
 /** A batch's outcome: its mean loss, correct predictions (classification) and absolute error sum (regression). */
@@ -46,7 +49,9 @@ export function trainingStepFor(options: TrainingStepOptions): TrainingStep {
     optimizer: options.optimizer, outputs: options.outputs, customLoss: !!options.loss, transformGradients: !!options.transformGradients,
   });
   if (!plan.ok) return { path: 'engine', reason: plan.reason, run: engineStep(options) };
-  const step = fastStep(plan, options.optimizer as FusedAdamOptimizer);
+  const keys = new Map<unknown, string>(keyedWeights(options.model).map((w) => [w.variable, w.key]));
+  const masks = options.masks;
+  const step = fastStep(plan, options.optimizer as FusedAdamOptimizer, masks ? (w) => masks.get(keys.get(w)!) : undefined);
   const { classes } = plan;
   // The step only reads the batch: float32 tensors lend their backing arrays, others are cast as TF.js's Cast does.
   const valuesOf = (t: tf.Tensor) => (t.dtype === 'float32' ? f32(tf.backend() as MathBackendCPU, t) : Float32Array.from(t.dataSync()));
@@ -71,6 +76,7 @@ function engineStep(options: TrainingStepOptions): TrainingStep['run'] {
       probs = tf.keep(p!);
       return options.loss ? options.loss(xs, targets, p!, extras, rows) : outputLoss(outputs, targets, p!);
     }, variables, options.transformGradients);
+    if (options.masks) applyMasks(model, options.masks);
     const loss = (await lossTensor.data())[0]!;
     const regression = outputs.kind === 'regression';
     const outcome = { loss, correct: regression ? 0 : countCorrectOf(outputs, probs!, labels), absoluteError: regression ? errorSums(probs!, targets).absolute : 0 };

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyMasks } from '../../model/weights.js';
 import { adaptAfterStage } from '../train/bn-adaptation.js';
 import { augmentProblems, trainWith, trainingMetrics, trainingProperties } from '../train/train.js';
 import type { TrainingParams } from '../train/train.js';
@@ -22,8 +21,8 @@ export const finetuneStage: StageDefinition<TrainingParams> = {
     const transforms = constraints.flatMap((c) => (c.transformGradients ? [c.transformGradients] : []));
     const history = await trainWith(ctx, {
       masks,
+      keepMasks: true,
       afterStep: () => {
-        applyMasks(model, masks);
         for (const c of constraints) c.afterStep?.();
       },
       ...(transforms.length ? { transformGradients: (grads: tf.NamedTensorMap) => transforms.reduce(chain(grads), grads) } : {}),

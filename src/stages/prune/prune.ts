@@ -145,7 +145,7 @@ export const pruneStage: StageDefinition<PruneParams> = {
         beforeStep: (step, total) => {
           if (step % every === 0) pruneTo((target) => polynomialSparsity(step / total, s.initialSparsity, target, s.power));
         },
-        afterStep: () => applyMasks(model, masks),
+        keepMasks: true,
         masks,
         extra: () => ({ sparsity: current() }),
       });

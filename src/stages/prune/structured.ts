@@ -100,5 +100,5 @@ export async function pruneStructured(ctx: StageContext<PruneParams>, p: PrunePa
 async function trainStep(ctx: StageContext<PruneParams>, p: PruneParams, state: ModelState, epochs: number, step: number, fraction: number) {
   const model = layersModelOf(state.model, ctx.name);
   const stepCtx = { ...ctx, input: state, params: { ...p, epochs }, seed: deriveSeed(ctx.seed, `step:${step}`), resume: undefined, saveSnapshot: async () => {} };
-  return trainWith(stepCtx, { masks: state.masks, afterStep: () => applyMasks(model, state.masks), extra: () => ({ pruneStep: step, channelFraction: fraction }) }, model);
+  return trainWith(stepCtx, { masks: state.masks, keepMasks: true, extra: () => ({ pruneStep: step, channelFraction: fraction }) }, model);
 }

@@ -106,6 +106,8 @@ export interface TrainHooks {
   outputs?: OutputOptions;
   /** The live masks the stage maintains: saved with every epoch snapshot, restored on resume. */
   masks?: Map<string, Float32Array>;
+  /** Multiply those masks into the weights after every optimizer step, before `afterStep` (pruned weights stay zero). */
+  keepMasks?: boolean;
   /** Stage scalars shown with progress and recorded per epoch (e.g. current sparsity). */
   extra?: () => Record<string, number>;
 }
@@ -129,6 +131,7 @@ export async function trainWith(ctx: StageContext<TrainingParams>, hooks: TrainH
     seed: ctx.seed,
     signal: ctx.signal,
     afterStep: hooks.afterStep,
+    ...(hooks.keepMasks ? { masks } : {}),
     transformGradients: hooks.transformGradients,
     // The first step of each epoch (a resumed one included) refills the jittered split.
     beforeStep: jitter ? (step, total) => { jitter.prepare(Math.floor(step / steps) + 1); hooks.beforeStep?.(step, total); } : hooks.beforeStep,
