@@ -17,35 +17,61 @@ export function magnitudeMasks(weights: WeightValues[], sparsity: number, scope:
   for (const group of groups) {
     const total = group.reduce((n, w) => n + w.values.length, 0);
     const prune = Math.floor(sparsity * total);
-    const { threshold, below } = kthMagnitude(group, prune);
+    const kth = kthMagnitude(group, prune);
     // Entries below the threshold are pruned; ties at it are pruned in position order until
     // exactly `prune` entries are zero.
-    let tiesLeft = prune - below;
-    for (const w of group) {
-      const mask = new Float32Array(w.values.length);
-      for (let i = 0; i < w.values.length; i++) {
-        const m = Math.abs(w.values[i]!);
-        if (m > threshold || prune === 0) mask[i] = 1;
-        else if (m === threshold) {
+    const tiesPruned = prune - kth.below;
+    if (!kth.found) {
+      for (const w of group) masks.set(w.key, new Float32Array(w.values.length).fill(1));
+    } else if (tiesPruned === 0 || tiesPruned === kth.ties) {
+      // All ties kept or all pruned: one comparison per entry, which a loop can do without branches.
+      const keepAbove = tiesPruned === 0 ? kth.bits - 1 : kth.bits;
+      for (const w of group) masks.set(w.key, maskAbove(w.values, keepAbove));
+    } else {
+      let tiesLeft = tiesPruned;
+      for (const w of group) {
+        const mask = maskAbove(w.values, kth.bits);
+        const bits = bitsOf(w.values);
+        for (let i = 0; i < bits.length; i++) {
+          if ((bits[i]! & 0x7fffffff) !== kth.bits) continue;
           if (tiesLeft > 0) tiesLeft--;
           else mask[i] = 1;
         }
+        masks.set(w.key, mask);
       }
-      masks.set(w.key, mask);
     }
   }
   return masks;
 }
 
+function bitsOf(values: Float32Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+}
+
 /**
- * The `k`-th smallest |w| (1-based) across a group (-1 when k is 0) and how many entries are
- * strictly smaller. A radix select on the float bits: with the sign cleared, magnitudes order as
- * their bit patterns do, so two 16-bit histogram passes find it. Gradual pruning updates its
- * masks every few steps; a quickselect over a copy was 10 ms of each update on the quickstart.
+ * 1 where |value|'s bits exceed `keepAbove` (-1: everywhere but NaN), else 0. Magnitudes order as
+ * their sign-cleared bits do; NaN (bits past infinity's) is pruned, as a float comparison would.
  */
-function kthMagnitude(group: WeightValues[], k: number): { threshold: number; below: number } {
-  if (k <= 0) return { threshold: -1, below: 0 };
-  const bits = group.map((w) => new Uint32Array(w.values.buffer, w.values.byteOffset, w.values.length));
+function maskAbove(values: Float32Array, keepAbove: number): Float32Array {
+  const bits = bitsOf(values);
+  const mask = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const m = bits[i]! & 0x7fffffff;
+    mask[i] = ((keepAbove - m) >>> 31) & ((m - 0x7f800001) >>> 31);
+  }
+  return mask;
+}
+
+/**
+ * The `k`-th smallest |w| (1-based) across a group, as its sign-cleared bits, with how many entries
+ * are strictly smaller and how many equal it (`found` false when k is 0). A radix select: with the
+ * sign cleared, magnitudes order as their bit patterns do, so two 16-bit histogram passes find it.
+ * Gradual pruning updates its masks every few steps; a quickselect over a copy was 10 ms of each
+ * update on the quickstart.
+ */
+function kthMagnitude(group: WeightValues[], k: number): { found: boolean; bits: number; below: number; ties: number } {
+  if (k <= 0) return { found: false, bits: 0, below: 0, ties: 0 };
+  const bits = group.map((w) => bitsOf(w.values));
   const counts = new Uint32Array(65536);
   for (const b of bits) for (let i = 0; i < b.length; i++) counts[(b[i]! & 0x7fffffff) >>> 16]++;
   let rank = k - 1;
@@ -59,8 +85,7 @@ function kthMagnitude(group: WeightValues[], k: number): { threshold: number; be
     }
   }
   const low = bucketOf(counts, rank);
-  const word = new Uint32Array([((high.bucket << 16) | low.bucket) >>> 0]);
-  return { threshold: new Float32Array(word.buffer)[0]!, below: k - 1 - (rank - low.before) };
+  return { found: true, bits: ((high.bucket << 16) | low.bucket) >>> 0, below: high.before + low.before, ties: counts[low.bucket]! };
 }
 
 /** The bucket holding the entry of 0-based `rank`, and how many entries the buckets before it hold. */
