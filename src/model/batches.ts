@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { uninitializedF32 } from '../backend/native/util.js';
 import type { Split } from '../data/types.js';
 
 /** A batch of examples as tensors: inputs shaped for the model, one-hot labels. */
@@ -21,7 +22,8 @@ export interface Batch {
 export function makeBatch(split: Split, inputShape: number[], numClasses: number, order: ArrayLike<number> | null, start: number, end: number): Batch {
   const featureSize = inputShape.reduce((a, b) => a * b, 1);
   const size = end - start;
-  const x = new Float32Array(size * featureSize);
+  // Every element is written below; from the native backend's pool, last batch's array comes back warm
+  const x = uninitializedF32(size * featureSize);
   const labels = new Int32Array(size);
   const oneHot = new Float32Array(size * numClasses);
   const targets = new Float32Array(size);
