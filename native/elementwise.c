@@ -40,10 +40,33 @@ typedef struct {
   int r;
 } binary_job_t;
 
+/* Rows shorter than this, of a [rows, n] op whose one operand is the same row for every row (a
+ * bias), run as long rows against that row tiled: one call per block instead of one per row. */
+#define SHORT_ROW 64
+#define TILE_FLOATS 512
+
+/* Rows [lo, hi) of such an op: `whole` is the [rows, n] operand, `row` the repeated one. */
+static void binary_tiled_rows(const binary_job_t *j, int64_t lo, int64_t hi, int rowIsB) {
+  const int64_t n = j->d[1], per = TILE_FLOATS / n;
+  const float *row = rowIsB ? j->b : j->a, *whole = rowIsB ? j->a : j->b;
+  float tile[TILE_FLOATS];
+  for (int64_t k = 0; k < per; k++) memcpy(tile + k * n, row, sizeof(float) * (size_t)n);
+  for (int64_t r0 = lo; r0 < hi; r0 += per) {
+    const int64_t len = ((hi - r0 < per) ? hi - r0 : per) * n;
+    const float *w = whole + r0 * n;
+    if (rowIsB) binary_row(j->op, w, 1, tile, 1, j->out + r0 * n, len);
+    else binary_row(j->op, tile, 1, w, 1, j->out + r0 * n, len);
+  }
+}
+
 /* Output rows [lo, hi) of a broadcasting binary op (each row is computed alike wherever cut). */
 static void binary_rows(void *ctx, int64_t lo, int64_t hi) {
   const binary_job_t *j = ctx;
   const int r = j->r;
+  if (r == 2 && j->d[1] < SHORT_ROW && j->da[1] == 1 && j->db[1] == 1) {
+    if (j->db[0] == 0 && j->da[0] == j->d[1]) { binary_tiled_rows(j, lo, hi, 1); return; }
+    if (j->da[0] == 0 && j->db[0] == j->d[1]) { binary_tiled_rows(j, lo, hi, 0); return; }
+  }
   const int64_t n = j->d[r - 1];
   const int sa = j->da[r - 1] != 0, sb = j->db[r - 1] != 0;
   int64_t idx[CN_MAX_RANK] = {0};

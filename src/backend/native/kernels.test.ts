@@ -111,6 +111,8 @@ describe('native kernels agree with cpu', () => {
     const pairs: [number[], number[]][] = [
       [[3, 4], [3, 4]], [[], [5, 2]], [[5, 2], []], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[2, 1, 4], [3, 1]],
       [[5, 1, 1, 2], [1, 4, 3, 1]], [[], []], [[128, 300], [300]], [[6, 7], [6, 1]], [[2, 3, 4, 5, 2], [3, 1, 5, 1]],
+      // a short row repeated over many rows (a bias): the tiled path, either operand, a last partial block, and past its limit
+      [[301, 6], [6]], [[6], [301, 6]], [[9, 11, 7, 5], [5]], [[77, 63], [63]], [[5, 64], [64]], [[40, 1], [40, 3]],
     ];
     const ops = [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum, tf.squaredDifference];
     for (const [sa, sb] of pairs) {
