@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireNativeAddon } from '../../../test/helpers.js';
+import { makeOptimizer, trainingStepFor } from '../../model/fit.js';
+import { describeOutputs } from '../../model/outputs.js';
 import { loadAddon } from './index.js';
 import { NATIVE_AVAILABLE, randArray, rng, setupNative } from './testing.js';
 
@@ -29,6 +31,41 @@ function tinyConvNet(): tf.Sequential {
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
+}
+
+/** A LeNet-5-shaped chain the engine-free step takes: conv, pool, conv, pool, flatten, dense. */
+function lenetChain(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+/** `steps` Adam steps of condense's own training step (engine-free where it applies) on `threads` threads; every weight's bytes after. */
+async function trainFast(make: () => tf.Sequential, inputShape: number[], batch: number, steps: number, threads: number): Promise<Buffer> {
+  loadAddon().threads(threads);
+  const r = rng(22);
+  const model = make();
+  model.setWeights(model.getWeights().map((w) => tf.tensor(randArray(r, w.size, -0.2, 0.2), w.shape)));
+  const labels = Int32Array.from({ length: batch }, () => Math.floor(r() * 10));
+  const x = tf.tensor(randArray(r, batch * inputShape.reduce((a, b) => a * b, 1), 0, 1), [batch, ...inputShape]);
+  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 });
+  const step = trainingStepFor({ model, optimizer, outputs: describeOutputs(model) });
+  expect(step.path, step.reason).toBe('fast');
+  for (let s = 0; s < steps; s++) await step.run(x, y, labels);
+  const out = Buffer.concat(model.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).buffer)));
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return out;
 }
 
 /** `steps` Adam steps of `make()` from seeded weights and data on `threads` threads; every weight's bytes after. */
@@ -73,6 +110,18 @@ describe('training on the native backend, 1 thread against 2', () => {
       expect(two.equals(one)).toBe(true);
       // and the weights did move
       expect(train(make, [...shape], batch, 0, 2).equals(one)).toBe(false);
+    });
+  }
+
+  for (const [name, make, shape] of [['the quickstart MLP', quickstartMlp, [784]], ['a LeNet-5 chain', lenetChain, [28, 28, 1]]] as const) {
+    it(`${name} on the engine-free step ends bit-identical after 4 steps`, async () => {
+      const addon = loadAddon();
+      const one = await trainFast(make, [...shape], 128, 4, 1);
+      const jobs = addon._poolJobs();
+      const two = await trainFast(make, [...shape], 128, 4, 2);
+      expect(addon._poolJobs(), 'some kernels ran on both threads').toBeGreaterThan(jobs);
+      expect(two.equals(one)).toBe(true);
+      expect((await trainFast(make, [...shape], 128, 0, 2)).equals(one)).toBe(false);
     });
   }
 });
