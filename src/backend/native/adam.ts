@@ -3,8 +3,8 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { NativeBackend } from './backend.js';
 import { addon, uninitializedF32 } from './util.js';
 
-/** The parts of TF.js's AdamOptimizer this subclass reads (they are protected in its typings). */
-interface AdamFields {
+/** The parts of TF.js's AdamOptimizer this subclass (and the engine-free step's update) read (protected in its typings). */
+export interface AdamFields {
   learningRate: number;
   beta1: number;
   beta2: number;

@@ -7,22 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { FusedAdamOptimizer } from '../../backend/native/adam.js';
+import type { AdamFields, FusedAdamOptimizer } from '../../backend/native/adam.js';
 import { exposeValues } from '../../backend/native/pool.js';
 import { addon, uninitializedF32 } from '../../backend/native/util.js';
 
 /** The protected parts of TF.js's AdamOptimizer this update reads and writes. */
-interface AdamState {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-  incrementIterations(): void;
-}
+type AdamState = AdamFields & { incrementIterations(): void };
 
 /** An Adam update of the optimizer's variables in place of `applyGradients`. */
 export class InPlaceAdam {

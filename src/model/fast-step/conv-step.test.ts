@@ -5,7 +5,7 @@ import { NATIVE_AVAILABLE, randArray, rng } from '../../backend/native/testing.j
 import { loadBackend } from '../../backend/select.js';
 import { makeOptimizer } from '../fit.js';
 import { describeOutputs } from '../outputs.js';
-import { stepOf, trainingState } from './testing.js';
+import { expectEngineBits, stepOf } from './testing.js';
 import { trainingStepFor, type TrainingStep } from './training-step.js';
 
 const IMAGE = [11, 13, 2];
@@ -51,23 +51,9 @@ describe('engine-free training step of conv chains', () => {
 
   it('gives the engine path\'s losses, weights and Adam state, bit for bit', async (ctx) => {
     requireNativeAddon(ctx);
-    const fastModel = makeLeNet();
-    const engineModel = makeLeNet();
+    const [fastModel, engineModel] = [makeLeNet(), makeLeNet()];
     engineModel.setWeights(fastModel.getWeights());
-    const [o1, o2] = [makeOptimizer({ name: 'adam', learningRate: 0.01 }), makeOptimizer({ name: 'adam', learningRate: 0.01 })];
-    const fast = stepOf(fastModel, o1, true);
-    const engine = stepOf(engineModel, o2, false);
-    expect([fast.path, engine.path]).toEqual(['fast', 'engine']);
-    const epochs = async (step: TrainingStep, optimizer: tf.Optimizer) => {
-      const losses = await train(step, 5, 7);
-      (optimizer as unknown as { learningRate: number }).learningRate = 0.002; // a schedule's change between epochs
-      return [...losses, ...await train(step, 3, 8)];
-    };
-    const fastLosses = await epochs(fast, o1);
-    const engineLosses = await epochs(engine, o2);
-    expect(fastLosses).toEqual(engineLosses);
-    expect(fastLosses[0]).not.toEqual(fastLosses[fastLosses.length - 2]); // it trained
-    expect(await trainingState(fastModel, o1)).toEqual(await trainingState(engineModel, o2));
+    await expectEngineBits([fastModel, engineModel], [0.01, 0.002], (step, second) => (second ? train(step, 3, 8) : train(step, 5, 7)));
   });
 
   it('frees the backend tensors it runs kernels on, step after step', async (ctx) => {

@@ -6,7 +6,7 @@ import { loadBackend } from '../../backend/select.js';
 import { makeOptimizer } from '../fit.js';
 import { describeOutputs } from '../outputs.js';
 import { applyMasks, keyedWeights } from '../weights.js';
-import { stepOf, trainingState } from './testing.js';
+import { expectEngineBits, stepOf, trainingState } from './testing.js';
 import { trainingStepFor, type TrainingStep } from './training-step.js';
 
 const INPUTS = 24;
@@ -63,21 +63,7 @@ describe('engine-free training step', () => {
 
   it('gives the engine path\'s losses, weights and Adam state, bit for bit', async (ctx) => {
     requireNativeAddon(ctx);
-    const [fastModel, engineModel] = twins();
-    const [o1, o2] = [makeOptimizer({ name: 'adam', learningRate: 0.01 }), makeOptimizer({ name: 'adam', learningRate: 0.01 })];
-    const fast = stepOf(fastModel, o1, true);
-    const engine = stepOf(engineModel, o2, false);
-    expect([fast.path, engine.path]).toEqual(['fast', 'engine']);
-    const epochs = async (step: TrainingStep, optimizer: tf.Optimizer) => {
-      const losses = await train(step, 7);
-      (optimizer as unknown as { learningRate: number }).learningRate = 0.003; // a schedule's change between epochs
-      return [...losses, ...await train(step, 3)];
-    };
-    const fastLosses = await epochs(fast, o1);
-    const engineLosses = await epochs(engine, o2);
-    expect(fastLosses).toEqual(engineLosses);
-    expect(fastLosses[0]).not.toEqual(fastLosses[fastLosses.length - 2]); // it trained
-    expect(await trainingState(fastModel, o1)).toEqual(await trainingState(engineModel, o2));
+    await expectEngineBits(twins(), [0.01, 0.003], (step, second) => train(step, second ? 3 : 7));
   });
 
   it('keeps pruning masks an afterStep hook assigns, and leaves tensors sharing a weight alone', async (ctx) => {
