@@ -7,18 +7,23 @@ import { buildBuiltinModel } from '../dist/model/builtin.js';
 import { accuracyAndLoss } from '../dist/model/inspect.js';
 import { loadRecipe } from '../dist/recipe/load.js';
 import { builtinStages } from '../dist/stages/builtin.js';
+import { freshState, trainingConstraints, weightsChanged } from '../dist/state/codecs.js';
 import { deriveSeed } from '../dist/util/prng.js';
 
 const registry = builtinStages();
+const codecs = registry.stateCodecs();
 const { recipe } = loadRecipe(new URL('../recipes/quickstart.yaml', import.meta.url).pathname, { registry });
 await selectBackend(process.argv[2] ?? 'auto');
 const data = loadDataset(recipe.data, recipe.seed, '.');
-let state = { model: buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed), masks: new Map(), quantization: new Map() };
+let state = freshState(buildBuiltinModel(recipe.model, data.inputShape, data.numClasses, recipe.seed), codecs);
 for (const stage of recipe.stages) {
-  const { name, type, ...params } = stage;
+  // The browser evaluation the quickstart ends with is the runner's (a shared Chromium per run): not part of this comparison.
+  const { name, type, browser: _browser, ...params } = stage;
   const result = await registry.get(type).run({
     name, params, seed: deriveSeed(recipe.seed, `stage:${name}`), recipe, input: state, data,
     loadStageModel: async () => { throw new Error('unused'); }, loadModelPath: async () => { throw new Error('unused'); },
+    outputsOf: () => ({}), freshState: (model) => freshState(model, codecs),
+    weightsChanged: (input, changes) => weightsChanged(input, codecs, changes), trainingConstraints: (input) => trainingConstraints(input, codecs),
     progress: () => {}, saveSnapshot: async () => {}, signal: new AbortController().signal,
   });
   state = result.state;

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its stages.
-const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off' };
+// Measure the work, not the stage cache all runs share (~/.cache/condense): every run computes its
+// stages. The quickstart's optional browser evaluation is left out of both sides.
+const NO_SHARED_CACHE = { ...process.env, CONDENSE_CACHE: 'off', CONDENSE_BROWSER: 'off' };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
