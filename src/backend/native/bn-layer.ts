@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrainFits, batchNormTraining } from './bn-train.js';
+import { oneTensor, replaceLayerCall } from './layer-call.js';
 
 /** The fields of tfjs-layers' BatchNormalization this reads (not in its public typings). */
 interface BatchNormLayer {
@@ -22,17 +23,6 @@ interface BatchNormLayer {
   beta: tf.LayerVariable | null;
   movingMean: tf.LayerVariable;
   movingVariance: tf.LayerVariable;
-}
-
-type Call = (this: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict) => tf.Tensor | tf.Tensor[];
-
-/** Marks a wrapped `call`, so that wrapping is done once per tfjs-layers instance. */
-const WRAPPED = Symbol.for('condense.nativeBatchNormTraining');
-
-/** The one input tensor of a call, or undefined. */
-function oneTensor(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined {
-  if (!Array.isArray(inputs)) return inputs;
-  return inputs.length === 1 ? inputs[0] : undefined;
 }
 
 /** tfjs-layers' moving-average update: variable - (variable - value) * (1 - momentum). */
@@ -57,14 +47,7 @@ function fusable(layer: BatchNormLayer, input: tf.Tensor | undefined, training: 
  * current (see the module comment). Idempotent; other backends are unaffected.
  */
 export function useNativeBatchNormTraining(): void {
-  // the class from tfjs-layers' serialization registry: making an instance would take a default
-  // layer name and shift the names of the user's layers
-  const registered = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
-  if (!registered) throw new Error('internal error: tfjs-layers registers no BatchNormalization class');
-  const proto = registered[0].prototype as unknown as { call: Call & { [WRAPPED]?: true } };
-  if (proto.call[WRAPPED]) return;
-  const stock = proto.call;
-  const call: Call & { [WRAPPED]?: true } = function (this: BatchNormLayer, inputs, kwargs) {
+  replaceLayerCall<BatchNormLayer>('BatchNormalization', Symbol.for('condense.nativeBatchNormTraining'), (stock) => function (inputs, kwargs) {
     const input = oneTensor(inputs);
     if (!fusable(this, input, kwargs?.training)) return stock.call(this, inputs, kwargs);
     return tf.tidy(() => {
@@ -73,7 +56,5 @@ export function useNativeBatchNormTraining(): void {
       updateMovingAverage(this.movingVariance, variance!, this.momentum);
       return y!;
     });
-  };
-  call[WRAPPED] = true;
-  proto.call = call;
+  });
 }

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { oneTensor, replaceLayerCall } from './layer-call.js';
 import { addon, allFloat32, f32, nativeKernel, output, sizeOf, uninitializedF32, type KernelArgs } from './util.js';
 
 /** Kernel names (native backend only). */
@@ -73,25 +74,17 @@ interface LayerNormFields {
   beta: { read(): tf.Tensor } | null;
 }
 
-type LayerCall = (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-let installed = false;
-
 /** Routes tf.layers.layerNormalization through {@link nativeLayerNorm} where it applies (idempotent). */
 export function installFastLayerNorm(): void {
-  if (installed) return;
-  installed = true;
-  const proto = Object.getPrototypeOf(tf.layers.layerNormalization({})) as { call: LayerCall };
-  const composed = proto.call;
-  proto.call = function (this: tf.layers.Layer, inputs, kwargs) {
-    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0]! : undefined) : inputs;
-    const self = this as unknown as LayerNormFields;
-    const axes = Array.isArray(self.axis) ? self.axis : [self.axis];
+  replaceLayerCall<LayerNormFields>('LayerNormalization', Symbol.for('condense.nativeLayerNorm'), (composed) => function (inputs, kwargs) {
+    const input = oneTensor(inputs);
+    const axes = Array.isArray(this.axis) ? this.axis : [this.axis];
     const rank = input?.rank ?? 0;
     const lastAxis = axes.length === 1 && (axes[0] === rank - 1 || axes[0] === -1);
-    if (!input || rank < 1 || input.dtype !== 'float32' || !lastAxis || !self.scale || !self.center || !self.gamma || !self.beta
+    if (!input || rank < 1 || input.dtype !== 'float32' || !lastAxis || !this.scale || !this.center || !this.gamma || !this.beta
       || input.size === 0 || tf.getBackend() !== 'native' || tf.getKernel(LAYER_NORM_KERNELS.forward, 'native') === undefined) {
       return composed.call(this, inputs, kwargs);
     }
-    return tf.tidy(() => nativeLayerNorm(input, self.gamma!.read(), self.beta!.read(), self.epsilon));
-  };
+    return tf.tidy(() => nativeLayerNorm(input, this.gamma!.read(), this.beta!.read(), this.epsilon));
+  });
 }
